@@ -1,0 +1,221 @@
+"""Command line: argparse, environment fallbacks, exit codes.
+
+Exit codes: 0 success (plan: no changes), 1 expected error, 2 plan has changes,
+3 unexpected error (a bug), 130 interrupted."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+
+from ctask_sync import __version__
+from ctask_sync.errors import CtaskSyncError
+
+BUG_HINT = (
+    "ctask-sync hit an unexpected error (a bug). Please report it with the command you ran "
+    "and this message: https://github.com/ctask-sync/ctask-sync/issues"
+)
+
+# argv flags that would put a secret on the command line, where `ps` and CI logs can see it.
+_SECRET_FLAGS = ("--token", "--api-token", "--api-key", "--datarobot-api-token")
+
+
+class EnvDefault(argparse.Action):
+    """An option whose default comes from an environment variable (twine's pattern)."""
+
+    def __init__(self, env: str, required: bool = False, default: object = None, **kwargs: object):
+        value = os.environ.get(env) or default
+        super().__init__(default=value, required=required and value is None, **kwargs)  # type: ignore[arg-type]
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[object] | None,
+        option_string: str | None = None,
+    ) -> None:
+        setattr(namespace, self.dest, values)
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _add_remote_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--endpoint",
+        action=EnvDefault,
+        env="DATAROBOT_ENDPOINT",
+        help="DataRobot API endpoint, e.g. https://app.datarobot.com/api/v2 "
+        "(env DATAROBOT_ENDPOINT; default: the embedded emulator). "
+        "The token is read from DATAROBOT_API_TOKEN only, never from argv.",
+    )
+    p.add_argument(
+        "--namespace",
+        action=EnvDefault,
+        env="CTASK_SYNC_NAMESPACE",
+        help="owner namespace written into task descriptions (env CTASK_SYNC_NAMESPACE; "
+        "default: GITHUB_REPOSITORY, the origin remote's path, or the repo folder name)",
+    )
+    p.add_argument(
+        "--ca-bundle",
+        action=EnvDefault,
+        env="REQUESTS_CA_BUNDLE",
+        help="CA bundle for TLS verification (env REQUESTS_CA_BUNDLE)",
+    )
+    p.add_argument(
+        "--shard",
+        action=EnvDefault,
+        env="CTASK_SYNC_SHARD",
+        help="sync only the tasks whose key hashes to shard I of N, written I/N (1-based)",
+    )
+
+
+def _add_engine_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("path", nargs="?", default=".", help="repository folder to sync (default: .)")
+    p.add_argument("--json", dest="json_file", metavar="FILE", help="write a JSON report")
+    p.add_argument(
+        "--concurrency",
+        type=_positive_int,
+        default=8,
+        help="tasks synced at once (default 8)",
+    )
+    p.add_argument(
+        "--major",
+        action="store_true",
+        help="make every new version a major version (release tags do this)",
+    )
+    p.add_argument("--tag", help="release tag to record on every synced version")
+    _add_remote_options(p)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ctask-sync",
+        description="Keep DataRobot custom tasks in step with folders in a git repository.",
+    )
+    parser.add_argument("--version", action="version", version=f"ctask-sync {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("validate", help="check every ctask.yaml offline")
+    p.add_argument("path", nargs="?", default=".", help="folder to search (default: .)")
+    p.add_argument("--json", action="store_true", help="print the findings as JSON")
+
+    p = sub.add_parser("plan", help="show what apply would change (exit 2 when changes)")
+    _add_engine_options(p)
+    p.add_argument("--allow-delete", action="store_true", help="plan deletions of removed tasks")
+    p.add_argument(
+        "--detailed-exitcode",
+        action="store_true",
+        default=True,
+        help=argparse.SUPPRESS,
+    )
+    p.add_argument("--markdown", metavar="FILE", help="also write the plan as Markdown")
+
+    p = sub.add_parser("apply", help="sync DataRobot with the repository")
+    _add_engine_options(p)
+    p.add_argument(
+        "--allow-delete",
+        action="store_true",
+        help="delete owned tasks whose manifests are gone",
+    )
+    p.add_argument("--no-wait", action="store_true", help="start dependency builds, don't wait")
+    p.add_argument(
+        "--build-timeout",
+        type=float,
+        default=1800.0,
+        metavar="SECONDS",
+        help="deadline for all dependency builds together (default 1800)",
+    )
+    p.add_argument("--markdown", metavar="FILE", help="also write the results as Markdown")
+
+    p = sub.add_parser("status", help="show key → task id, latest version, in sync or drifted")
+    p.add_argument("path", nargs="?", default=".", help="repository folder (default: .)")
+    p.add_argument("--json", dest="json_file", metavar="FILE", help="write a JSON report")
+    _add_remote_options(p)
+
+    p = sub.add_parser("cleanup", help="delete every task a namespace owns (preview teardown)")
+    p.add_argument("path", nargs="?", default=".", help="repository folder (default: .)")
+    p.add_argument("--yes", action="store_true", help="really delete (default: list only)")
+    _add_remote_options(p)
+
+    p = sub.add_parser("emulator", help="serve the local DataRobot API emulator")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks one)")
+    p.add_argument("--state", metavar="DIR", help="persist state in DIR (default: in memory)")
+    p.add_argument(
+        "--token",
+        action=EnvDefault,
+        env="CTASK_SYNC_EMULATOR_TOKEN",
+        help="the token the emulator accepts (env CTASK_SYNC_EMULATOR_TOKEN; "
+        "default: any non-empty token)",
+    )
+    p.add_argument("--build-seconds", type=float, default=1.0, help="dependency build duration")
+    p.add_argument(
+        "--fail-builds-matching",
+        default="^does-not-exist",
+        metavar="REGEX",
+        help="requirements whose package name matches fail their build",
+    )
+    p.add_argument("--latency-ms", type=float, default=0.0, help="added latency per request")
+    p.add_argument(
+        "--max-upload-bytes",
+        type=int,
+        default=None,
+        help="reject larger version uploads with 413 (DataRobot publishes no number)",
+    )
+    p.add_argument(
+        "--reuse-builds",
+        action="store_true",
+        help="finish a build at once when its (environment, requirements) pair built before",
+    )
+
+    p = sub.add_parser("action", help="run as the GitHub Action (reads INPUT_* variables)")
+    return parser
+
+
+def _refuse_secret_on_argv(argv: Sequence[str]) -> None:
+    for arg in argv:
+        if arg.split("=", 1)[0] in _SECRET_FLAGS:
+            raise CtaskSyncError(
+                f"{arg.split('=', 1)[0]} is not accepted: a token on the command line is visible "
+                "to other users and in CI logs",
+                hint="set the DATAROBOT_API_TOKEN environment variable instead",
+            )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    try:
+        _refuse_secret_on_argv(args_list)
+        args = build_parser().parse_args(args_list)
+        module = importlib.import_module(f"ctask_sync.commands.{args.command}")
+        return int(module.run(args))
+    except CtaskSyncError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 1
+    except Exception as exc:  # noqa: BLE001 - the last line of defence
+        from ctask_sync.redact import redact
+
+        print(f"error: {redact(f'{type(exc).__name__}: {exc}')}", file=sys.stderr)
+        print(BUG_HINT, file=sys.stderr)
+        if os.environ.get("CTASK_SYNC_DEBUG"):
+            import traceback
+
+            traceback.print_exc()
+        return 3
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
