@@ -1,0 +1,408 @@
+"""HTTP transport to DataRobot: one session, auth, timeouts, retries, error mapping, counters.
+
+Retry rules (why): a request that never left this machine (connect error) is always safe to
+repeat. Idempotent requests are also repeated on 429/502/503/504 and on lost responses. A POST or
+PATCH creates something, so it is repeated only when DataRobot refused it without acting (429);
+if it may have been acted on (timeout or connection lost after sending, or a 5xx) it raises
+`OutcomeUnknownError` and the engine re-reads DataRobot's state instead."""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, NoReturn
+from urllib.parse import urlsplit
+
+import requests
+import urllib3.exceptions
+from requests.adapters import HTTPAdapter
+from requests.auth import AuthBase
+
+from ctask_sync import __version__, redact, retry
+from ctask_sync.errors import ApiError, OutcomeUnknownError
+from ctask_sync.retry import RetryPolicy
+from ctask_sync.upload import VersionForm
+
+log = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT = 10.0
+USER_AGENT = f"ctask-sync/{__version__} (+python-requests)"
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "DELETE", "PUT", "OPTIONS"})
+IDEMPOTENT_RETRY_STATUSES = frozenset({429, 502, 503, 504})
+RETRY_AFTER_STATUSES = frozenset({429, 503})
+UNKNOWN_OUTCOME_HINT = (
+    "the request reached DataRobot but its outcome is unknown, so it was not re-sent; "
+    "run the command again: it re-reads DataRobot's state and continues from there"
+)
+
+
+@dataclass
+class RequestStats:
+    reads: int = 0
+    writes: int = 0
+    bytes_uploaded: int = 0  # file content bytes sent in version uploads
+    retries: int = 0
+    by_method: dict[str, int] = field(default_factory=dict)
+
+
+class _TokenAuth(AuthBase):
+    """`Authorization: Token …` set per request; also keeps ~/.netrc from overriding it."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = f"Token {self._token}"
+        return request
+
+    def __repr__(self) -> str:
+        return "_TokenAuth(token=<hidden>)"
+
+
+def normalise_endpoint(endpoint: str) -> str:
+    """The endpoint without trailing slashes (`https://x/api/v2/` -> `https://x/api/v2`)."""
+    return endpoint.strip().rstrip("/")
+
+
+def join_url(endpoint: str, path: str) -> str:
+    """Join a relative API path to the endpoint; absolute http(s) URLs (paging) pass through."""
+    if path.startswith(("http://", "https://")):
+        return path
+    if path.startswith("/"):
+        raise ValueError(f"API paths are relative to the endpoint, got {path!r}")
+    return f"{normalise_endpoint(endpoint)}/{path}"
+
+
+class Transport:
+    """Sends requests to one DataRobot endpoint and turns failures into ApiErrors."""
+
+    def __init__(
+        self,
+        endpoint: str,
+        token: str,
+        *,
+        ca_bundle: str | None,
+        timeout: float,
+        retry_policy: RetryPolicy,
+        pool_size: int = 16,
+    ) -> None:
+        self.endpoint = normalise_endpoint(endpoint)
+        self._token = token
+        self.timeout = timeout
+        self.retry_policy = retry_policy
+        self.stats = RequestStats()
+        self._lock = threading.Lock()
+        self._rng = random.Random()
+        self.session = requests.Session()
+        self.session.auth = _TokenAuth(token)
+        self.session.headers["User-Agent"] = USER_AGENT
+        self.session.verify = ca_bundle if ca_bundle else True
+        adapter = HTTPAdapter(pool_connections=2, pool_maxsize=pool_size, max_retries=0)
+        self.session.mount("https://", adapter)
+        self.session.mount("http://", adapter)
+
+    def close(self) -> None:
+        self.session.close()
+
+    def url(self, path: str) -> str:
+        return join_url(self.endpoint, path)
+
+    def same_origin(self, url: str) -> bool:
+        """Whether url is on the endpoint's scheme and host (the token may be sent there)."""
+        mine, theirs = urlsplit(self.endpoint), urlsplit(url)
+        return (mine.scheme, mine.netloc) == (theirs.scheme, theirs.netloc)
+
+    def shown_path(self, url: str) -> str:
+        """The request path as errors show it: relative to the endpoint, without the query."""
+        without_query = url.split("?", 1)[0]
+        prefix = self.endpoint + "/"
+        if without_query.startswith(prefix):
+            return without_query[len(prefix) :]
+        return urlsplit(without_query).path
+
+    def redact(self, text: str) -> str:
+        """Hide this client's token and every token in the environment."""
+        if len(self._token) >= 4:
+            text = text.replace(self._token, "<hidden>")
+        return redact.redact(text)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json_body: dict[str, Any] | None = None,
+        form: Callable[[], VersionForm] | None = None,
+        stream: bool = False,
+        gone_is_done: bool = False,
+    ) -> requests.Response:
+        """Send one logical request with retries; return a response with status < 400.
+
+        `form` builds a fresh multipart body per attempt. With `gone_is_done`, a 404 after an
+        earlier attempt whose outcome was unknown counts as success (a DELETE that landed)."""
+        url = self.url(path)
+        shown = self.shown_path(url)
+        policy = self.retry_policy
+        started = time.monotonic()
+        maybe_done = False
+        attempt = 0
+        while True:
+            attempt += 1
+            body = form() if form is not None else None
+            try:
+                response = self._send(method, url, params, json_body, body, stream)
+            except requests.RequestException as exc:
+                failure = self._failure(method, shown, exc)
+                if failure.retryable and attempt < policy.attempts:
+                    maybe_done = maybe_done or not failure.before_sending
+                    delay = retry.backoff_delay(policy, attempt, self._rng)
+                    if self._wait(started, delay, method, shown, failure.message, attempt):
+                        continue
+                raise failure.error(attempt) from None
+            finally:
+                if body is not None:
+                    with self._lock:
+                        self.stats.bytes_uploaded += body.file_bytes
+                    body.close()
+            status = response.status_code
+            if status < 400:
+                return response
+            if status == 404 and gone_is_done and maybe_done:
+                return response
+            if self._status_retryable(method, status) and attempt < policy.attempts:
+                delay = self._status_delay(response, attempt)
+                if self._wait(started, delay, method, shown, f"HTTP {status}", attempt):
+                    response.close()
+                    continue
+            self._raise_status(method, shown, response, attempt)
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        params: dict[str, Any] | None,
+        json_body: dict[str, Any] | None,
+        body: VersionForm | None,
+        stream: bool,
+    ) -> requests.Response:
+        with self._lock:
+            self.stats.by_method[method] = self.stats.by_method.get(method, 0) + 1
+            if method in ("GET", "HEAD", "OPTIONS"):
+                self.stats.reads += 1
+            else:
+                self.stats.writes += 1
+        headers = {"Content-Type": body.content_type} if body is not None else None
+        return self.session.request(
+            method,
+            url,
+            params=params,
+            json=json_body,
+            data=body.encoder if body is not None else None,
+            headers=headers,
+            timeout=(CONNECT_TIMEOUT, self.timeout),
+            stream=stream,
+            allow_redirects=method == "GET",
+        )
+
+    def _status_retryable(self, method: str, status: int) -> bool:
+        if status == 429:
+            return True  # refused before acting, whatever the method
+        return method in IDEMPOTENT_METHODS and status in IDEMPOTENT_RETRY_STATUSES
+
+    def _status_delay(self, response: requests.Response, attempt: int) -> float:
+        if response.status_code in RETRY_AFTER_STATUSES:
+            asked = retry.parse_retry_after(response.headers.get("Retry-After"))
+            if asked is not None:
+                return asked
+        return retry.backoff_delay(self.retry_policy, attempt, self._rng)
+
+    def _wait(
+        self, started: float, delay: float, method: str, shown: str, reason: str, attempt: int
+    ) -> bool:
+        """Sleep before the next attempt if the retry budget allows it; False when it does not."""
+        if time.monotonic() - started + delay > self.retry_policy.max_total:
+            return False
+        with self._lock:
+            self.stats.retries += 1
+        log.info(
+            "%s %s: %s; retrying in %.1f s (attempt %d of %d)",
+            method,
+            shown,
+            reason,
+            delay,
+            attempt + 1,
+            self.retry_policy.attempts,
+        )
+        retry.sleep(delay)
+        return True
+
+    def _raise_status(
+        self, method: str, shown: str, response: requests.Response, attempt: int
+    ) -> NoReturn:
+        status = response.status_code
+        message = self.redact(error_message(response))
+        response.close()
+        if attempt > 1:
+            message += f" (gave up after {attempt} attempts)"
+        if method not in IDEMPOTENT_METHODS and status >= 500:
+            raise OutcomeUnknownError(method, shown, status, message, hint=UNKNOWN_OUTCOME_HINT)
+        raise ApiError(method, shown, status, message, hint=self._status_hint(status))
+
+    def _status_hint(self, status: int) -> str | None:
+        hints = {
+            401: "check DATAROBOT_API_TOKEN: it is missing, expired, or belongs to another "
+            f"DataRobot installation than {self.endpoint}",
+            403: "the token's user lacks permission for this; ask a DataRobot admin to enable "
+            "custom tasks for the account",
+            404: f"check the endpoint ({self.endpoint}, normally ending in /api/v2) and that the "
+            "object exists and the token's user can see it",
+            413: "the upload is larger than DataRobot accepts; leave large files out of the task",
+            429: "DataRobot is rate-limiting this client; try again later or lower --concurrency",
+        }
+        if status >= 500:
+            return "DataRobot had a server error; try again later"
+        return hints.get(status)
+
+    def _failure(self, method: str, shown: str, exc: requests.RequestException) -> _Failure:
+        reason = self.redact(describe_exception(exc))
+        if isinstance(exc, requests.exceptions.SSLError):
+            return _Failure(
+                ApiError,
+                method,
+                shown,
+                f"TLS verification of {self.endpoint} failed: {reason}",
+                "pass --ca-bundle PATH with the certificate authorities your network uses",
+                retryable=False,
+                before_sending=True,
+            )
+        if is_connect_error(exc):
+            return _Failure(
+                ApiError,
+                method,
+                shown,
+                f"could not connect to {self.endpoint}: {reason}",
+                "check --endpoint / DATAROBOT_ENDPOINT and that DataRobot is reachable from here",
+                retryable=True,
+                before_sending=True,
+            )
+        if isinstance(exc, requests.exceptions.ReadTimeout):
+            message = f"no response within {self.timeout:g} s"
+        elif isinstance(exc, requests.ConnectionError):
+            message = f"connection lost after the request was sent: {reason}"
+        else:
+            message = f"request failed: {reason}"
+        if method in IDEMPOTENT_METHODS:
+            return _Failure(
+                ApiError,
+                method,
+                shown,
+                message,
+                "DataRobot did not answer; try again later or raise --timeout",
+                retryable=True,
+                before_sending=False,
+            )
+        return _Failure(
+            OutcomeUnknownError,
+            method,
+            shown,
+            message,
+            UNKNOWN_OUTCOME_HINT,
+            retryable=False,
+            before_sending=False,
+        )
+
+
+@dataclass
+class _Failure:
+    """A transport failure, classified: may it be retried, and did it fail before sending?"""
+
+    kind: type[ApiError]
+    method: str
+    shown: str
+    message: str
+    hint: str
+    retryable: bool
+    before_sending: bool
+
+    def error(self, attempts: int) -> ApiError:
+        message = self.message
+        if attempts > 1:
+            message += f" (gave up after {attempts} attempts)"
+        return self.kind(self.method, self.shown, None, message, hint=self.hint)
+
+
+def _exception_chain(exc: BaseException) -> Iterator[BaseException]:
+    """The exception and everything it wraps (args, urllib3 `reason`, causes), each once."""
+    seen: set[int] = set()
+    pending: list[BaseException] = [exc]
+    while pending:
+        current = pending.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        nested = [arg for arg in current.args if isinstance(arg, BaseException)]
+        reason = getattr(current, "reason", None)
+        if isinstance(reason, BaseException):
+            nested.append(reason)
+        for linked in (current.__cause__, current.__context__):
+            if linked is not None:
+                nested.append(linked)
+        pending.extend(nested)
+
+
+def is_connect_error(exc: BaseException) -> bool:
+    """Whether the connection failed before any byte of the request was sent."""
+    connect_kinds = (
+        requests.exceptions.ConnectTimeout,
+        urllib3.exceptions.NewConnectionError,  # includes NameResolutionError
+        urllib3.exceptions.ConnectTimeoutError,
+    )
+    return any(isinstance(e, connect_kinds) for e in _exception_chain(exc))
+
+
+def describe_exception(exc: BaseException) -> str:
+    """A short human reason (`Connection refused`) instead of urllib3's nested repr."""
+    for inner in _exception_chain(exc):
+        if isinstance(inner, OSError) and inner.strerror:
+            return str(inner.strerror)
+    for inner in _exception_chain(exc):
+        if isinstance(inner, urllib3.exceptions.ProtocolError) and len(inner.args) > 1:
+            return str(inner.args[1])
+    text = str(exc)
+    return text[:300] if text else type(exc).__name__
+
+
+def error_message(response: requests.Response) -> str:
+    """DataRobot's own error message: JSON `message` (plus `errors`), else the start of the text."""
+    message = ""
+    try:
+        payload = response.json()
+    except ValueError:
+        payload = None
+    if isinstance(payload, dict):
+        raw = payload.get("message")
+        if isinstance(raw, str):
+            message = raw
+        elif raw is not None:
+            message = json.dumps(raw)
+        details = payload.get("errors")
+        if details:
+            detail_text = json.dumps(details, sort_keys=True)
+            message = f"{message} (errors: {detail_text[:500]})" if message else detail_text[:500]
+    if not message:
+        message = response.text[:300].strip() if response.text else ""
+    if not message:
+        message = response.reason or "no message"
+    request_id = response.headers.get("X-DataRobot-Request-ID") or response.headers.get(
+        "x-request-id"
+    )
+    if response.status_code >= 500 and request_id:
+        message += f" (request id {request_id})"
+    return message
