@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import secrets
 import sys
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -132,10 +133,13 @@ class Workflow:
     """Writes workflow commands to stdout; every line passes through redact()."""
 
     out: TextIO = field(default_factory=lambda: sys.stdout)
+    # The engine logs from worker threads; a line must never be split by another.
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def _write(self, line: str) -> None:
-        self.out.write(redact(line) + "\n")
-        self.out.flush()
+        with self._lock:
+            self.out.write(redact(line) + "\n")
+            self.out.flush()
 
     def add_mask(self, secret: str) -> None:
         """Tell the runner to hide `secret` in the log (the runner swallows this very line)."""
