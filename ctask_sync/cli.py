@@ -142,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("cleanup", help="delete every task a namespace owns (preview teardown)")
     p.add_argument("path", nargs="?", default=".", help="repository folder (default: .)")
-    p.add_argument("--yes", action="store_true", help="really delete (default: list only)")
+    p.add_argument("--dry-run", action="store_true", help="list what would be deleted")
     _add_remote_options(p)
 
     p = sub.add_parser("emulator", help="serve the local DataRobot API emulator")
@@ -205,7 +205,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 1
-    except Exception as exc:  # noqa: BLE001 - the last line of defence
+    except Exception as exc:  # the last line of defence: exit 3, no traceback
         from ctask_sync.redact import redact
 
         print(f"error: {redact(f'{type(exc).__name__}: {exc}')}", file=sys.stderr)

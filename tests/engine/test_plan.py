@@ -1,0 +1,201 @@
+"""plan.py is pure: every case here is plain values in, a plan out."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from ctask_sync.client import CustomTask, CustomTaskVersion, Item
+from ctask_sync.files import FileEntry
+from ctask_sync.manifest import EnvironmentRef, TaskSpec
+from ctask_sync.plan import FileDiff, PlanContext, build_plan, plan_task
+from ctask_sync.remote import Owner, RemoteState, RemoteTask, SyncRecord, with_marker
+
+ENV = "5e8c889607389fe0f466c72d"
+OTHER_ENV = "5e8c889607389fe0f466c72e"
+CTX = PlanContext(namespace="acme/tasks", commit="c" * 40)
+
+
+def spec(key: str = "fraud/xgb", **changes: object) -> TaskSpec:
+    base = TaskSpec(
+        key=key,
+        name="XGB",
+        target_type="binary",
+        language="python",
+        description="Boosted trees.",
+        environment=EnvironmentRef(id=ENV),
+        maximum_memory=None,
+        outbound_network_policy=None,
+        required_metadata={},
+        dependency_build="auto",
+        folder=Path("/repo") / key,
+        manifest_path=Path("/repo") / key / "ctask.yaml",
+        files=(
+            FileEntry("custom.py", Path("/repo/custom.py"), 10, "sha256:" + "1" * 64),
+            FileEntry("helper.py", Path("/repo/helper.py"), 20, "sha256:" + "2" * 64),
+        ),
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def version(**changes: object) -> CustomTaskVersion:
+    base = CustomTaskVersion(
+        id="v1",
+        custom_task_id="t1",
+        label="1.0",
+        version_major=1,
+        version_minor=0,
+        is_frozen=False,
+        description="",
+        created="2026-01-01T00:00:00Z",
+        base_environment_id=ENV,
+        base_environment_version_id="ev1",
+        maximum_memory=None,
+        outbound_network_policy="ISOLATED",
+        required_metadata={},
+        dependencies=(),
+        items=(Item("i1", "custom.py", "custom.py"), Item("i2", "helper.py", "helper.py")),
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def remote(
+    key: str = "fraud/xgb", latest: CustomTaskVersion | None = None, record: bool = True
+) -> RemoteTask:
+    task = CustomTask(
+        id="t1",
+        name="XGB",
+        target_type="Binary",
+        language="python",
+        description=with_marker("Boosted trees.", Owner("acme/tasks", key)),
+        created="2026-01-01T00:00:00Z",
+        updated="2026-01-01T00:00:00Z",
+        latest_version=latest or version(),
+    )
+    rec = SyncRecord("0.1.0", "c" * 40, None, None, None, "sha256:x", "sha256:y", None, False)
+    return RemoteTask(task=task, key=key, record=rec if record else None)
+
+
+def test_missing_task_is_created_with_every_file() -> None:
+    plan = plan_task(spec(), None, FileDiff(added=("custom.py", "helper.py")), ENV, CTX)
+    assert plan.action == "create" and plan.create_task
+    assert plan.version is not None
+    assert plan.version.upload == ("custom.py", "helper.py")
+    assert plan.version.from_previous is False
+
+
+def test_equal_record_means_unchanged() -> None:
+    plan = plan_task(spec(), remote(), FileDiff(), ENV, CTX)
+    assert plan.action == "unchanged"
+    assert plan.version is None and not plan.metadata and not plan.write_record
+
+
+def test_changed_file_makes_a_minor_version_uploading_only_it() -> None:
+    diff = FileDiff(changed=("helper.py",))
+    plan = plan_task(spec(), remote(), diff, ENV, CTX)
+    assert plan.action == "update"
+    assert plan.version is not None
+    assert plan.version.upload == ("helper.py",)
+    assert plan.version.delete_item_ids == ()
+    assert plan.version.major is False and plan.version.from_previous is True
+
+
+def test_removed_file_is_deleted_by_item_id_and_rename_does_both() -> None:
+    diff = FileDiff(added=("helpers.py",), removed=("helper.py",))
+    plan = plan_task(spec(), remote(), diff, ENV, CTX)
+    assert plan.version is not None
+    assert plan.version.upload == ("helpers.py",)
+    assert plan.version.delete_item_ids == ("i2",)
+
+
+def test_environment_change_makes_a_major_version_without_uploads() -> None:
+    plan = plan_task(spec(), remote(), FileDiff(), OTHER_ENV, CTX)
+    assert plan.version is not None
+    assert plan.version.major is True
+    assert plan.version.upload == ()
+    assert "environment" in plan.version.reason
+
+
+def test_frozen_latest_or_release_forces_major() -> None:
+    frozen = plan_task(
+        spec(), remote(latest=version(is_frozen=True)), FileDiff(changed=("custom.py",)), ENV, CTX
+    )
+    assert frozen.version is not None and frozen.version.major
+    release = plan_task(
+        spec(),
+        remote(),
+        FileDiff(changed=("custom.py",)),
+        ENV,
+        replace(CTX, major=True, tag="v1.4.0"),
+    )
+    assert release.version is not None and release.version.major
+    assert "v1.4.0" in release.version.reason
+
+
+def test_name_or_description_change_is_a_patch_without_a_version() -> None:
+    plan = plan_task(spec(name="XGB v2", description="New words."), remote(), FileDiff(), ENV, CTX)
+    assert plan.action == "update"
+    assert plan.metadata == {"name": "XGB v2", "description": "New words."}
+    assert plan.version is None
+
+
+def test_version_settings_change_makes_a_version() -> None:
+    plan = plan_task(spec(maximum_memory=4 << 30), remote(), FileDiff(), ENV, CTX)
+    assert plan.version is not None and not plan.version.major
+    assert plan.version.maximum_memory == 4 << 30
+
+
+def test_missing_record_with_equal_contents_only_writes_the_record() -> None:
+    plan = plan_task(spec(), remote(record=False), FileDiff(source="download"), ENV, CTX)
+    assert plan.action == "update"
+    assert plan.version is None and plan.write_record
+    assert any(w.startswith("drift") for w in plan.warnings)
+
+
+def test_dependencies_without_a_started_build_get_one() -> None:
+    latest = version(dependencies=("xgboost",))
+    plan = plan_task(spec(), remote(latest=latest), FileDiff(), ENV, CTX)
+    assert plan.check_build and plan.write_record
+    never = plan_task(spec(dependency_build="never"), remote(latest=latest), FileDiff(), ENV, CTX)
+    assert never.action == "unchanged"
+
+
+def test_target_type_change_is_refused() -> None:
+    plan = plan_task(spec(target_type="regression"), remote(), FileDiff(), ENV, CTX)
+    assert plan.action == "refuse"
+    assert plan.reason is not None and "cannot change a task's target type" in plan.reason
+
+
+def test_late_run_refuses_only_when_something_would_be_written() -> None:
+    late = "newer commit"
+    changed = plan_task(spec(), remote(), FileDiff(changed=("custom.py",)), ENV, CTX, refusal=late)
+    assert changed.action == "refuse"
+    same = plan_task(spec(), remote(), FileDiff(), ENV, CTX, refusal=late)
+    assert same.action == "unchanged"
+
+
+def test_gone_task_is_deleted_only_when_allowed() -> None:
+    state = RemoteState(namespace="acme/tasks", tasks={"old": remote(key="old")})
+    kept = build_plan([], state, {}, {}, CTX)
+    assert [t.action for t in kept.tasks] == ["delete"]
+    assert kept.tasks[0].delete is False and not kept.has_changes
+    allowed = build_plan([], state, {}, {}, replace(CTX, allow_delete=True))
+    assert allowed.tasks[0].delete is True and allowed.has_changes
+
+
+def test_shard_scope_limits_deletions() -> None:
+    state = RemoteState(namespace="acme/tasks", tasks={"a": remote(key="a"), "b": remote(key="b")})
+    plan = build_plan(
+        [], state, {}, {}, replace(CTX, allow_delete=True), in_scope=lambda k: k == "a"
+    )
+    assert [t.key for t in plan.tasks] == ["a"]
+
+
+def test_duplicates_from_a_race_are_deleted_keeping_the_oldest() -> None:
+    kept, dup = remote(key="k"), remote(key="k")
+    dup = replace(dup, task=replace(dup.task, id="t2", created="2026-01-02T00:00:00Z"))
+    state = RemoteState(namespace="acme/tasks", tasks={"k": kept}, duplicates=[dup])
+    plan = build_plan([spec(key="k")], state, {"k": FileDiff()}, {"k": ENV}, CTX)
+    deletes = [t for t in plan.tasks if t.action == "delete"]
+    assert len(deletes) == 1 and deletes[0].remote is dup and deletes[0].delete
+    assert deletes[0].reason is not None and "keeping the oldest (t1)" in deletes[0].reason

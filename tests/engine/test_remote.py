@@ -1,0 +1,85 @@
+"""The ownership marker and the sync record: round trips and tolerance of user-edited text."""
+
+from __future__ import annotations
+
+from ctask_sync.remote import (
+    VERSION_DESCRIPTION_LIMIT,
+    Owner,
+    SyncRecord,
+    decode_record,
+    encode_record,
+    marker,
+    read_marker,
+    user_description,
+    with_marker,
+)
+
+
+def _record(files: dict[str, str] | None) -> SyncRecord:
+    return SyncRecord(
+        tool="0.1.0",
+        commit="a" * 40,
+        ref="refs/heads/main",
+        commit_time=1_700_000_000,
+        tag=None,
+        content="sha256:" + "b" * 64,
+        settings="sha256:" + "c" * 64,
+        files=files,
+        build=True,
+    )
+
+
+def test_marker_round_trip_with_spaces_and_unicode() -> None:
+    owner = Owner(namespace="acme/tasks repo", key="fraud/xgb bínary")
+    text = with_marker("Gradient boosted trees.", owner)
+    assert text.splitlines()[-1] == marker(owner)
+    assert read_marker(text) == owner
+    assert user_description(text) == "Gradient boosted trees."
+
+
+def test_marker_tolerates_text_a_user_added_after_it() -> None:
+    owner = Owner(namespace="acme/tasks", key="k")
+    text = with_marker("desc", owner) + "\n\nEdited in the UI by Jo."
+    assert read_marker(text) == owner
+    assert user_description(text) == "desc\n\nEdited in the UI by Jo."
+
+
+def test_no_marker_means_not_owned() -> None:
+    assert read_marker("A task someone made by hand") is None
+    assert read_marker("") is None
+    # a marker damaged by hand is not a marker
+    assert read_marker("[ctask-sync:v1 namespace=acme key]") is None
+
+
+def test_with_marker_replaces_an_old_marker_instead_of_stacking() -> None:
+    owner = Owner(namespace="n", key="k")
+    twice = with_marker(with_marker("d", owner), owner)
+    assert twice.count("[ctask-sync:v1") == 1
+
+
+def test_record_round_trip() -> None:
+    record = _record({"custom.py": "0" * 24, "sub dir/ü.py": "1" * 24})
+    assert decode_record(encode_record(record)) == record
+
+
+def test_record_survives_user_text_around_it() -> None:
+    record = _record({"custom.py": "0" * 24})
+    text = "Release notes: faster fit.\n\n" + encode_record(record) + "\n\nthanks!"
+    assert decode_record(text) == record
+
+
+def test_record_drops_per_file_digests_when_they_would_not_fit() -> None:
+    files = {f"folder/file_{i:05d}.py": "d" * 24 for i in range(400)}
+    text = encode_record(_record(files))
+    assert len(text) <= VERSION_DESCRIPTION_LIMIT
+    decoded = decode_record(text)
+    assert decoded is not None
+    assert decoded.files is None
+    assert decoded.content == "sha256:" + "b" * 64
+
+
+def test_damaged_record_is_no_record() -> None:
+    text = encode_record(_record(None)).replace('"content"', '"contnet"')
+    assert decode_record(text) is None
+    assert decode_record(None) is None
+    assert decode_record("just words") is None
