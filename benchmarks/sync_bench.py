@@ -1,0 +1,229 @@
+"""ctask-sync against the SDK loop users write today, side by side (issue 6).
+
+    python benchmarks/sync_bench.py            # full run: N=200, 20 ms latency, 3 s builds
+    python benchmarks/sync_bench.py --quick    # CI: N=12, 1 s builds, 256 MiB upload
+
+Both tools sync the same synthetic repository (generated twice from one seed), each against
+its own fresh emulator process, through five scenarios. Requests and bytes are counted by the
+server. Prints a table per scenario and tool, then the targets of issue 6; exits 1 when a
+target is missed, 2 when a run fails. Wall-clock targets are checked only in the full run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harness import BenchError, EmulatorProcess
+from measures import BigUpload, PlanScale, big_upload, plan_scale
+from scenarios import BASELINE, CTASK_SYNC, ScenarioResult, Tool, run_scenarios, scenarios
+from synthetic_repo import generate
+from table import HEADERS, TARGET_HEADERS, human_bytes, render, scenario_rows, target_rows
+from targets import Figures, Target, check
+
+
+@dataclass(frozen=True)
+class Config:
+    """One benchmark run's sizes and server behaviour."""
+
+    tasks: int
+    latency_ms: float
+    build_seconds: float
+    builds: int
+    big_file_bytes: int
+    plan_tasks: int
+    plan_runs: int
+    check_timing: bool
+    seed: int = 6
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """Command-line options; --quick changes the defaults of the sizes."""
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true", help="small sizes; no wall-clock targets")
+    p.add_argument("--tasks", type=int, help="N, tasks in the repo (default 200; quick 12)")
+    p.add_argument("--latency-ms", type=float, default=20.0, help="per-request latency (20)")
+    p.add_argument("--build-seconds", type=float, help="dependency build time (3; quick 1)")
+    p.add_argument("--builds", type=int, default=20, help="requirements.txt edits (20)")
+    p.add_argument("--big-file-mib", type=int, help="big upload size (1024; quick 256)")
+    p.add_argument("--plan-tasks", type=int, help="tasks in the plan timing (1000; quick 60)")
+    p.add_argument(
+        "--only", choices=[CTASK_SYNC.name, "sdk"], help="run one tool (no ratios, for debugging)"
+    )
+    p.add_argument("--workdir", type=Path, help="keep repos and logs here (default: a temp dir)")
+    p.add_argument("--json", dest="json_file", type=Path, help="write every figure as JSON")
+    return p.parse_args(argv)
+
+
+def make_config(args: argparse.Namespace) -> Config:
+    """Full-run or --quick defaults, overridden by explicit options."""
+    quick = bool(args.quick)
+    return Config(
+        tasks=args.tasks or (12 if quick else 200),
+        latency_ms=args.latency_ms,
+        build_seconds=args.build_seconds if args.build_seconds is not None else (1 if quick else 3),
+        builds=args.builds,
+        big_file_bytes=(args.big_file_mib or (256 if quick else 1024)) * 2**20,
+        plan_tasks=args.plan_tasks or (60 if quick else 1000),
+        plan_runs=1 if quick else 3,
+        check_timing=not quick,
+    )
+
+
+def log(line: str) -> None:
+    """Progress lines, flushed so a CI log shows where a slow run is."""
+    print(line, flush=True)
+
+
+@dataclass
+class Outcome:
+    """Everything measured in one benchmark run."""
+
+    results: list[ScenarioResult]
+    builds: int
+    default_page_limit: int
+    big: list[BigUpload]
+    plan: PlanScale | None
+
+
+def run_all(config: Config, tools: list[Tool], workdir: Path) -> Outcome:
+    """Scenarios for each tool on a fresh emulator, then the big upload and the plan timing."""
+    results: list[ScenarioResult] = []
+    builds = config.builds
+    page_limit = 100
+    for tool in tools:
+        slug = tool.name.replace(" ", "-")
+        log(f"{tool.name}: generating {config.tasks} tasks, fresh emulator")
+        repo = generate(workdir / f"repo-{slug}", config.tasks, seed=config.seed)
+        builds = min(config.builds, len(repo.with_requirements))
+        timeout = 600 + config.tasks * (15 + 15 * config.build_seconds)
+        with EmulatorProcess(
+            latency_ms=config.latency_ms,
+            build_seconds=config.build_seconds,
+            log_path=workdir / f"emulator-{slug}.log",
+        ) as emulator:
+            page_limit = int(emulator.settings().get("default_page_limit", page_limit))
+            results += run_scenarios(
+                tool, repo, emulator, scenarios(builds), timeout=timeout, log=log
+            )
+    log(f"peak RSS uploading a {config.big_file_bytes / 2**20:,.0f} MiB file (fresh process each)")
+    big = [big_upload(tool, workdir, config.big_file_bytes, log=log) for tool in tools]
+    plan = None
+    if CTASK_SYNC in tools:
+        log(f"plan of {config.plan_tasks:,} tasks with no changes (0 latency)")
+        plan = plan_scale(CTASK_SYNC, workdir, config.plan_tasks, runs=config.plan_runs, log=log)
+    return Outcome(results, builds, page_limit, big, plan)
+
+
+def print_report(config: Config, outcome: Outcome, targets: list[Target]) -> None:
+    """The scenario table, the memory figures, the cross-check, the targets."""
+    plan = scenarios(outcome.builds)
+    print()
+    print(
+        f"N={config.tasks} tasks, latency {config.latency_ms:g} ms, dependency build "
+        f"{config.build_seconds:g} s; requests and bytes as counted by the emulator"
+    )
+    rows = scenario_rows(plan, outcome.results, BASELINE.name, CTASK_SYNC.name)
+    print(render(HEADERS, rows))
+    print()
+    for big in outcome.big:
+        server = (
+            f", emulator {human_bytes(big.emulator_peak_rss_bytes)}"
+            if big.emulator_peak_rss_bytes
+            else ""
+        )
+        print(
+            f"peak RSS, {big.tool} uploading {big.file_bytes / 2**20:,.0f} MiB: "
+            f"{human_bytes(big.peak_rss_bytes)} ({big.wall_seconds:.1f} s{server})"
+        )
+    if outcome.plan is not None:
+        p = outcome.plan
+        print(
+            f"plan of {p.tasks:,} unchanged tasks: {p.median:.2f} s median of "
+            f"{len(p.plan_seconds)} (discover alone {p.discover_seconds:.2f} s)"
+        )
+    for warning in cross_check(outcome.results):
+        print(f"note: {warning}")
+    print()
+    print(render(TARGET_HEADERS, target_rows(targets)))
+
+
+def cross_check(results: list[ScenarioResult]) -> list[str]:
+    """Where ctask-sync's own request counts differ from the server's."""
+    notes = []
+    for r in results:
+        own = (r.report or {}).get("requests")
+        if r.tool != CTASK_SYNC.name or not isinstance(own, dict):
+            continue
+        if (own.get("reads"), own.get("writes")) != (r.traffic.reads, r.traffic.writes):
+            notes.append(
+                f"{r.scenario}: ctask-sync reports {own.get('reads')} reads and "
+                f"{own.get('writes')} writes; the emulator saw {r.traffic.reads} and "
+                f"{r.traffic.writes}"
+            )
+    return notes
+
+
+def to_json(config: Config, outcome: Outcome, targets: list[Target]) -> dict[str, Any]:
+    """Every figure, for docs and for comparing runs."""
+    return {
+        "config": config.__dict__,
+        "builds": outcome.builds,
+        "scenarios": [r.to_dict() for r in outcome.results],
+        "big_upload": [b.__dict__ for b in outcome.big],
+        "plan": None if outcome.plan is None else outcome.plan.__dict__,
+        "targets": [t.to_dict() for t in targets],
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark; 0 all targets met, 1 a target missed, 2 a run failed."""
+    args = parse_args(argv)
+    config = make_config(args)
+    tools = {None: [CTASK_SYNC, BASELINE], "sdk": [BASELINE]}.get(args.only, [CTASK_SYNC])
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="ctask-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    try:
+        outcome = run_all(config, tools, workdir)
+    except BenchError as exc:
+        print(f"error: {exc}\n(repos and emulator logs kept in {workdir})", file=sys.stderr)
+        return 2
+    if args.workdir is None:
+        shutil.rmtree(workdir, ignore_errors=True)
+    figures = Figures(
+        n=config.tasks,
+        build_seconds=config.build_seconds,
+        builds=outcome.builds,
+        default_page_limit=outcome.default_page_limit,
+        results=outcome.results,
+        big_file_bytes=config.big_file_bytes,
+        big_upload_rss=next(
+            (b.peak_rss_bytes for b in outcome.big if b.tool == CTASK_SYNC.name), None
+        ),
+        plan_tasks=config.plan_tasks,
+        plan_seconds=None if outcome.plan is None else outcome.plan.median,
+    )
+    targets = check(figures, check_timing=config.check_timing, baseline_name=BASELINE.name)
+    print_report(config, outcome, targets)
+    if args.json_file:
+        args.json_file.write_text(json.dumps(to_json(config, outcome, targets), indent=2) + "\n")
+    missed = [t for t in targets if t.ok is False]
+    print(
+        f"\n{len(targets) - len(missed)} of {len(targets)} targets met or shown, "
+        f"{len(missed)} missed; {time.perf_counter() - started:.0f} s in all"
+        + ("" if config.check_timing else " (--quick: wall-clock targets not checked)")
+    )
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
