@@ -1,0 +1,137 @@
+"""Load a YAML document into plain values plus the line/column of every key and value.
+
+PyYAML's `compose` keeps positions (start_mark) that `safe_load` throws away; walking the node
+tree ourselves also lets us reject what safe_load accepts silently: duplicate keys in one
+mapping, and aliases (which no manifest needs and which can blow up in size).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Pos:
+    """1-based line and column."""
+
+    line: int
+    column: int
+
+
+class YamlProblem(Exception):
+    """A document that cannot be turned into values; `pos` is where, when known."""
+
+    def __init__(self, message: str, pos: Pos | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.pos = pos
+
+
+@dataclass
+class Document:
+    """The loaded value and where each part of it is in the file."""
+
+    value: Any
+    values: dict[Path_, Pos] = field(default_factory=dict)  # path -> position of the value
+    keys: dict[Path_, Pos] = field(default_factory=dict)  # path -> position of its mapping key
+    problems: list[YamlProblem] = field(default_factory=list)  # e.g. duplicate keys
+
+    def pos(self, path: Path_) -> Pos | None:
+        """Position of the value at `path`, or of its nearest parent that has one."""
+        while True:
+            if path in self.values:
+                return self.values[path]
+            if not path:
+                return None
+            path = path[:-1]
+
+    def key_pos(self, path: Path_) -> Pos | None:
+        """Position of the key naming `path` (falls back to the value's position)."""
+        return self.keys.get(path) or self.pos(path)
+
+
+def _pos(mark: yaml.Mark | None) -> Pos | None:
+    return Pos(mark.line + 1, mark.column + 1) if mark is not None else None
+
+
+class _Loader(yaml.SafeLoader):
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            event = self.get_event()  # type: ignore[no-untyped-call]
+            raise YamlProblem(
+                "YAML aliases (*name) are not supported in ctask.yaml: write the value out",
+                _pos(event.start_mark),
+            )
+        return super().compose_node(parent, index)
+
+
+def _syntax_message(exc: yaml.MarkedYAMLError) -> str:
+    problem = exc.problem or "invalid YAML"
+    if "'\\t'" in problem:
+        return "tab character: YAML indents with spaces, not tabs"
+    text = f"YAML syntax error: {problem}"
+    if exc.context and exc.context_mark is not None and exc.context_mark != exc.problem_mark:
+        line = exc.context_mark.line + 1
+        text += f" ({exc.context} at line {line})"
+    return text
+
+
+def load(text: str) -> Document:
+    """Compose `text` (one YAML document) and convert it; raise YamlProblem on bad syntax."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise YamlProblem(_syntax_message(exc), _pos(mark)) from None
+    except yaml.YAMLError as exc:
+        raise YamlProblem(f"YAML error: {exc}", None) from None
+    finally:
+        loader.dispose()
+    doc = Document(value=None)
+    if node is not None:
+        doc.value = _convert(node, (), doc, loader)
+    return doc
+
+
+def _convert(node: yaml.Node, path: Path_, doc: Document, loader: _Loader) -> Any:
+    pos = _pos(node.start_mark)
+    if pos is not None:
+        doc.values[path] = pos
+    if isinstance(node, yaml.MappingNode):
+        out: dict[str, Any] = {}
+        first_seen: dict[str, Pos | None] = {}
+        for key_node, value_node in node.value:
+            key_pos = _pos(key_node.start_mark)
+            if (
+                not isinstance(key_node, yaml.ScalarNode)
+                or key_node.tag == "tag:yaml.org,2002:merge"
+            ):
+                doc.problems.append(YamlProblem("mapping keys must be plain text", key_pos))
+                continue
+            # The key's own text, so `on:`, `yes:` or `1:` stay the strings the user wrote.
+            key = str(key_node.value)
+            if key in first_seen:
+                earlier = first_seen[key]
+                where = f" (first at line {earlier.line})" if earlier else ""
+                doc.problems.append(YamlProblem(f"duplicate key '{key}'{where}", key_pos))
+                continue
+            first_seen[key] = key_pos
+            child = (*path, key)
+            if key_pos is not None:
+                doc.keys[child] = key_pos
+            out[key] = _convert(value_node, child, doc, loader)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_convert(item, (*path, i), doc, loader) for i, item in enumerate(node.value)]
+    try:
+        return loader.construct_object(node, deep=True)
+    except yaml.YAMLError as exc:
+        problem = getattr(exc, "problem", None) or str(exc)
+        doc.problems.append(YamlProblem(f"cannot read this value: {problem}", pos))
+        return None
