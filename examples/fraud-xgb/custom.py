@@ -7,9 +7,8 @@ import pickle
 from typing import Any
 
 import pandas as pd
-from xgboost import XGBClassifier
-
 from fraud_features import add_features
+from xgboost import XGBClassifier
 
 ARTIFACT = "xgb_fraud.pkl"
 

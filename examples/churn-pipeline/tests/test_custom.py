@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import tempfile
 
-import pandas as pd
-
 import custom
+import pandas as pd
 
 
 def test_fit_then_score_recovers_a_linear_target() -> None:
