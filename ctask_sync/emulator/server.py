@@ -1,0 +1,84 @@
+"""Serve the emulator over HTTP: in a background thread (tests) or in the foreground (CLI)."""
+
+from __future__ import annotations
+
+import threading
+from types import TracebackType
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from ctask_sync.emulator.app import EmulatorApp
+from ctask_sync.emulator.settings import EmulatorSettings
+from ctask_sync.errors import ConfigError
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """No per-request access log on stderr (tests read stderr; the request log has it all)."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+
+class RunningEmulator:
+    """An emulator serving in a background thread; `stop()` or use it as a context manager."""
+
+    def __init__(self, server: BaseWSGIServer, app: EmulatorApp) -> None:
+        self.app = app
+        self._server = server
+        self.host = server.host
+        self.port = server.port
+        base = f"http://{self.host}:{self.port}"
+        self.endpoint = f"{base}/api/v2"
+        self.admin_url = f"{base}/_emulator"
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+
+    @property
+    def settings(self) -> EmulatorSettings:
+        """The live settings (PATCH /_emulator/settings replaces them)."""
+        return self.app.ctx.settings
+
+    def stop(self) -> None:
+        """Stop serving and release the port; idempotent."""
+        if self._thread.is_alive():
+            self._server.shutdown()
+            self._thread.join(timeout=10)
+        self._server.server_close()
+
+    def __enter__(self) -> RunningEmulator:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def make_emulator_server(
+    settings: EmulatorSettings, host: str, port: int, *, quiet: bool = True
+) -> tuple[BaseWSGIServer, EmulatorApp]:
+    """Bind a threaded server; ConfigError when the address cannot be used."""
+    app = EmulatorApp(settings)
+    handler: Any = QuietRequestHandler if quiet else WSGIRequestHandler
+    try:
+        server = make_server(host, port, app, threaded=True, request_handler=handler)
+    except SystemExit as exc:  # werkzeug prints the OS error and exits on bind failures
+        raise ConfigError(
+            f"cannot listen on {host}:{port}",
+            hint="choose another --port (0 picks a free one) or stop what uses it",
+        ) from exc
+    return server, app
+
+
+def start_emulator(
+    settings: EmulatorSettings | None = None, host: str = "127.0.0.1", port: int = 0
+) -> RunningEmulator:
+    """Start an emulator on host:port (0: a free port) in a background thread."""
+    server, app = make_emulator_server(settings or EmulatorSettings(), host, port)
+    return RunningEmulator(server, app)
