@@ -202,5 +202,5 @@ def append_summary(env: Mapping[str, str], markdown: str) -> bool:
     if not path:
         return False
     with open(path, "a", encoding="utf-8") as handle:
-        handle.write(redact(markdown).rstrip("\n") + "\n")
+        handle.write(redact(markdown).rstrip("\n") + "\n\n")
     return True
