@@ -1,12 +1,10 @@
-"""Fixtures for the action's tests: real git repositories, the runner harness, the fake GitHub
-REST API, and events shaped like GitHub's webhook payloads."""
+"""Fixtures for the action's tests: a git repository, the runner harness and the fake GitHub
+REST API on loopback. Helpers live in action_support (this folder is put on sys.path)."""
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,57 +14,9 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
+from action_support import PAT, REPOSITORY, Harness, commit_all, git, write_task  # noqa: E402
 from fake_github import FakeGitHub, serve  # noqa: E402
-from runner import ActionResult, ActionRunner  # noqa: E402
-
-from ctask_sync.emulator.testing import SENTINEL_TOKEN  # noqa: E402
-
-SKLEARN_ENV = "5e8c889607389fe0f466c72d"
-REPOSITORY = "octo/tasks"
-PAT = "ghp_personalTokenOfCiBot000"  # a personal token: GET /user answers ci-bot
-
-
-def git(repo: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", *args], cwd=repo, check=True, capture_output=True, text=True, timeout=60
-    )
-    return done.stdout.strip()
-
-
-def write_task(
-    repo: Path,
-    folder: str,
-    *,
-    name: str | None = None,
-    files: dict[str, str] | None = None,
-    extra: str = "",
-) -> Path:
-    """A task folder with a manifest and its files (default: custom.py and a helper)."""
-    path = repo / folder
-    path.mkdir(parents=True, exist_ok=True)
-    manifest = [
-        f"key: {folder}",
-        f"name: {name or 'Task ' + folder}",
-        "target_type: binary",
-        "language: python",
-        f"description: The {folder} task.",
-        "environment:",
-        f"  id: {SKLEARN_ENV}",
-    ]
-    (path / "ctask.yaml").write_text("\n".join(manifest) + "\n" + extra, encoding="utf-8")
-    for rel, content in (
-        files or {"custom.py": "def fit(X, y, output_dir, **kw):\n    pass\n"}
-    ).items():
-        target = path / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(content, encoding="utf-8")
-    return path
-
-
-def commit_all(repo: Path, message: str = "change") -> str:
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "--allow-empty", "-m", message)
-    return git(repo, "rev-parse", "HEAD")
+from runner import ActionRunner  # noqa: E402
 
 
 @pytest.fixture
@@ -85,75 +35,6 @@ def repo(tmp_path: Path) -> Path:
 def github_api() -> Iterator[FakeGitHub]:
     with serve(FakeGitHub(repository=REPOSITORY, users={PAT: "ci-bot"})) as fake:
         yield fake
-
-
-def push_event(repo: Path, ref: str) -> dict[str, Any]:
-    return {
-        "ref": ref,
-        "before": "0" * 40,  # the first push of a branch: never relied upon
-        "after": git(repo, "rev-parse", "HEAD"),
-        "repository": {"full_name": REPOSITORY},
-    }
-
-
-def pr_event(
-    repo: Path, number: int, action: str = "synchronize", head_repo: str = REPOSITORY
-) -> dict[str, Any]:
-    return {
-        "action": action,
-        "number": number,
-        "pull_request": {
-            "number": number,
-            "head": {
-                "sha": git(repo, "rev-parse", "HEAD"),
-                "ref": "feature",
-                "repo": {"full_name": head_repo},
-            },
-            "base": {"ref": "main", "repo": {"full_name": REPOSITORY}},
-        },
-        "repository": {"full_name": REPOSITORY},
-    }
-
-
-@dataclass
-class Harness:
-    """Runs action.yml in `repo` against the emulator and the fake GitHub API."""
-
-    runner: ActionRunner
-    repo: Path
-    endpoint: str
-    github_api: FakeGitHub
-
-    def run(
-        self,
-        event_name: str,
-        event: dict[str, Any],
-        ref: str,
-        *,
-        inputs: dict[str, str] | None = None,
-        github_token: str = "ghs_installationToken0000",
-    ) -> ActionResult:
-        values = {"endpoint": self.endpoint, "api-token": SENTINEL_TOKEN}
-        values.update(inputs or {})
-        return self.runner.run(
-            values,
-            event_name=event_name,
-            event=event,
-            ref=ref,
-            sha=git(self.repo, "rev-parse", "HEAD"),
-            repository=REPOSITORY,
-            api_url=self.github_api.base_url,
-            github_token=github_token,
-        )
-
-    def push(self, ref: str = "refs/heads/main", **kw: Any) -> ActionResult:
-        return self.run("push", push_event(self.repo, ref), ref, **kw)
-
-    def pull_request(
-        self, number: int, action: str = "synchronize", head_repo: str = REPOSITORY, **kw: Any
-    ) -> ActionResult:
-        event = pr_event(self.repo, number, action, head_repo)
-        return self.run("pull_request", event, f"refs/pull/{number}/merge", **kw)
 
 
 @pytest.fixture

@@ -1,0 +1,202 @@
+"""Event routing and input parsing as pure functions: event + payload + inputs → what runs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from ctask_sync.action_route import Event, Route, read_config, route
+from ctask_sync.errors import ConfigError
+
+BASE = {"GITHUB_REPOSITORY": "octo/tasks", "INPUT_API_TOKEN": "t0ken-value"}
+
+
+def pr_payload(action: str = "opened", head: str | None = "octo/tasks") -> dict[str, Any]:
+    return {
+        "action": action,
+        "number": 7,
+        "pull_request": {
+            "number": 7,
+            "head": {"sha": "a" * 40, "repo": {"full_name": head} if head else None},
+            "base": {"repo": {"full_name": "octo/tasks"}},
+        },
+    }
+
+
+def decide(name: str, ref: str = "", payload: dict[str, Any] | None = None, **inputs: str) -> Route:
+    env = dict(BASE)
+    env.update({"INPUT_" + k.upper(): v for k, v in inputs.items()})
+    return route(Event(name, ref, payload or {}), read_config(env))
+
+
+def test_push_to_main_applies_without_deleting_unless_asked() -> None:
+    r = decide("push", "refs/heads/main")
+    assert (r.mode, r.namespace, r.major, r.tag, r.allow_delete) == (
+        "apply",
+        "octo/tasks",
+        False,
+        None,
+        False,
+    )
+    assert decide("push", "refs/heads/main", allow_delete="true").allow_delete is True
+
+
+def test_main_branch_input_decides_which_push_applies() -> None:
+    assert decide("push", "refs/heads/main", main_branch="trunk").mode == "plan"
+    assert decide("push", "refs/heads/trunk", main_branch="trunk").mode == "apply"
+
+
+def test_push_to_another_branch_only_plans() -> None:
+    r = decide("push", "refs/heads/feature/x")
+    assert r.mode == "plan"
+    assert r.reason == "Push to `feature/x`, not the main branch `main`: planning."
+
+
+def test_tag_push_applies_major_versions_with_the_tag() -> None:
+    r = decide("push", "refs/tags/v1.4.0")
+    assert (r.mode, r.major, r.tag) == ("apply", True, "v1.4.0")
+
+
+@pytest.mark.parametrize("action", ["opened", "synchronize", "reopened"])
+def test_pull_request_plans_with_a_comment(action: str) -> None:
+    r = decide("pull_request", "refs/pull/7/merge", pr_payload(action))
+    assert (r.mode, r.namespace, r.pr_number, r.comment, r.allow_delete) == (
+        "plan",
+        "octo/tasks",
+        7,
+        True,
+        False,
+    )
+    assert decide("pull_request", "", pr_payload(action), comment="false").comment is False
+
+
+def test_pull_request_with_preview_applies_into_the_pr_namespace_never_deleting() -> None:
+    r = decide("pull_request", "", pr_payload(), preview="true", allow_delete="true")
+    assert (r.mode, r.namespace, r.preview, r.comment, r.allow_delete) == (
+        "apply",
+        "octo/tasks/pr-7",
+        True,
+        True,
+        False,
+    )
+
+
+def test_closed_pull_request_cleans_up_its_preview_namespace_only() -> None:
+    r = decide("pull_request", "", pr_payload("closed"))
+    assert (r.mode, r.namespace, r.pr_number) == ("cleanup", "octo/tasks/pr-7", 7)
+
+
+@pytest.mark.parametrize("head", ["someone/fork", None])
+def test_fork_pull_request_only_validates_and_says_why(head: str | None) -> None:
+    r = decide("pull_request", "", pr_payload(head=head), preview="true")
+    assert r.mode == "validate"
+    assert r.reason.startswith("This pull request comes from a fork, so secrets are unavailable")
+
+
+def test_pull_request_without_token_only_validates() -> None:
+    env = {"GITHUB_REPOSITORY": "octo/tasks"}
+    r = route(Event("pull_request", "", pr_payload()), read_config(env))
+    assert r.mode == "validate"
+    assert "has no DataRobot token" in r.reason
+
+
+def test_token_falls_back_to_datarobot_api_token() -> None:
+    env = {"GITHUB_REPOSITORY": "octo/tasks", "DATAROBOT_API_TOKEN": "from-env"}
+    assert read_config(env).api_token == "from-env"
+
+
+def test_schedule_plans_and_fails_on_drift() -> None:
+    r = decide("schedule")
+    assert (r.mode, r.fail_on_drift, r.comment) == ("plan", True, False)
+
+
+def test_workflow_dispatch_runs_the_given_mode_and_auto_means_plan() -> None:
+    assert decide("workflow_dispatch", "refs/heads/main").mode == "plan"
+    assert decide("workflow_dispatch", "refs/heads/main", mode="apply").mode == "apply"
+    assert decide("workflow_dispatch", "refs/heads/main", mode="validate").mode == "validate"
+
+
+def test_explicit_apply_on_a_tag_ref_is_major() -> None:
+    r = decide("workflow_dispatch", "refs/tags/v2.0.0", mode="apply")
+    assert (r.major, r.tag) == (True, "v2.0.0")
+
+
+def test_explicit_apply_on_a_pull_request_never_deletes() -> None:
+    r = decide("pull_request", "", pr_payload(), mode="apply", allow_delete="true")
+    assert (r.mode, r.allow_delete) == ("apply", False)
+
+
+def test_unknown_event_plans() -> None:
+    r = decide("merge_group")
+    assert (r.mode, r.reason) == ("plan", "Event `merge_group`: planning only.")
+
+
+def test_namespace_input_overrides_the_repository() -> None:
+    assert decide("push", "refs/heads/main", namespace="team/ml").namespace == "team/ml"
+    assert decide("pull_request", "", pr_payload("closed"), namespace="team/ml").namespace == (
+        "team/ml/pr-7"
+    )
+
+
+def test_cleanup_outside_a_pull_request_needs_allow_delete() -> None:
+    with pytest.raises(ConfigError) as info:
+        decide("workflow_dispatch", "refs/heads/main", mode="cleanup")
+    assert info.value.message == (
+        "mode cleanup outside a pull request would delete every task of `octo/tasks`"
+    )
+    r = decide("workflow_dispatch", "refs/heads/main", mode="cleanup", allow_delete="true")
+    assert (r.mode, r.namespace) == ("cleanup", "octo/tasks")
+
+
+def test_explicit_cleanup_on_a_pull_request_targets_its_preview() -> None:
+    r = decide("pull_request", "", pr_payload(), mode="cleanup")
+    assert (r.mode, r.namespace) == ("cleanup", "octo/tasks/pr-7")
+
+
+def test_preview_mode_needs_a_pull_request() -> None:
+    with pytest.raises(ConfigError) as info:
+        decide("push", "refs/heads/main", mode="preview")
+    assert info.value.message == "mode preview needs a pull_request event, not push"
+
+
+@pytest.mark.parametrize(
+    ("inputs", "message"),
+    [
+        (
+            {"mode": "deploy"},
+            "input mode: expected one of auto, validate, plan, apply, preview, "
+            "cleanup, got 'deploy'",
+        ),
+        ({"allow_delete": "yes"}, "input allow-delete: expected true or false, got 'yes'"),
+        ({"concurrency": "0"}, "input concurrency: expected a whole number >= 1, got '0'"),
+        ({"concurrency": "eight"}, "input concurrency: expected a whole number >= 1, got 'eight'"),
+        ({"build_timeout": "nan"}, "input build-timeout: expected a number >= 1, got 'nan'"),
+        ({"shard": "3/2"}, "invalid shard '3/2': I must be between 1 and N"),
+    ],
+)
+def test_bad_inputs_name_the_input(inputs: dict[str, str], message: str) -> None:
+    env = dict(BASE)
+    env.update({"INPUT_" + k.upper(): v for k, v in inputs.items()})
+    with pytest.raises(ConfigError) as info:
+        read_config(env)
+    assert info.value.message == message
+
+
+def test_inputs_parse_with_defaults() -> None:
+    config = read_config(
+        {
+            "GITHUB_REPOSITORY": "octo/tasks",
+            "INPUT_SHARD": "2/3",
+            "INPUT_WAIT_FOR_BUILDS": "False",
+            "INPUT_BUILD_TIMEOUT": "90.5",
+        }
+    )
+    assert (config.path, config.mode, config.main_branch, config.concurrency) == (
+        ".",
+        "auto",
+        "main",
+        8,
+    )
+    assert (config.shard, config.wait_for_builds, config.build_timeout) == ((2, 3), False, 90.5)
+    assert (config.comment, config.preview, config.allow_delete) == (True, False, False)
