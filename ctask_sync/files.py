@@ -91,6 +91,16 @@ def human_size(size: int) -> str:
     raise AssertionError("unreachable")
 
 
+def binary_size(size: int) -> str:
+    """10737418240 -> '10 GiB' (limits read best in the units they were set in)."""
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.1f}".removesuffix(".0") + f" {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")
+
+
 def is_default_ignored(rel: str, *, is_dir: bool) -> bool:
     """True when DESIGN.md's default ignores drop `rel` (relative to a task folder)."""
     return any(g.matches(rel, is_dir=is_dir) for g in DEFAULT_IGNORE_GLOBS)
@@ -219,7 +229,7 @@ def _add_file(
         problems.append(
             FileProblem(
                 rel,
-                f"is {human_size(st.st_size)}, over the {human_size(MAX_FILE_SIZE)} limit "
+                f"is {st.st_size:,} bytes, over the {binary_size(MAX_FILE_SIZE)} limit "
                 "DataRobot has for one file: exclude it or make it smaller",
             )
         )

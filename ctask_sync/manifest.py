@@ -210,6 +210,10 @@ def _read_text(b: _Builder) -> str | None:
     if path.is_dir():
         b.error(f"is a directory, not a file: a manifest must be a file named {MANIFEST_NAME}")
         return None
+    if path.exists() and not path.is_file():
+        # Opening a FIFO would block forever; a device could be endless.
+        b.error("is not a regular file (a FIFO, socket or device)")
+        return None
     try:
         with open(path, "rb") as handle:
             data = handle.read(MAX_MANIFEST_BYTES + 1)
@@ -284,7 +288,8 @@ def _check_one(manifest: Path, repo_root: Path, ignored: frozenset[str]) -> _Che
     explicit_key = data.get("key")
     key = explicit_key if isinstance(explicit_key, str) else _default_key(folder, repo_root)
     b.key = key
-    problems = schemacheck.check(doc)
+    # A value YAML could not read was reported already; its schema error would only echo it.
+    problems = [p for p in schemacheck.check(doc) if p.path not in doc.bad_values]
     for schema_problem in problems:
         b.error(schema_problem.message, schema_problem.pos)
     if explicit_key is None and not _KEY_RE.match(key):
@@ -467,8 +472,9 @@ def _fail(result: _Checked, message: str, pos: Pos | None) -> None:
     result.spec = None
 
 
-def _finding_order(finding: Finding) -> tuple[bool, int, int]:
-    return (not finding.path.endswith(MANIFEST_NAME), finding.line or 0, finding.column or 0)
+def _finding_order(finding: Finding) -> tuple[bool, bool, int, int]:
+    about_manifest = finding.path.endswith(MANIFEST_NAME)
+    return (not about_manifest, finding.line is None, finding.line or 0, finding.column or 0)
 
 
 def discover(root: Path, *, repo_root: Path | None = None) -> Discovery:

@@ -165,7 +165,7 @@ def _word(error: ValidationError, doc: Document) -> list[SchemaProblem]:
         text = f"{_at(path)}expected {wanted}, got {type_name(value)}"
         if isinstance(value, (bool, int, float)) and not isinstance(value, bool):
             text += f" ({show(value)})"
-        if "string" in names and isinstance(value, (bool, int, float)):
+        if names == ["string"] and isinstance(value, (bool, int, float)):
             text += "; quote it to make it a string"
         return [SchemaProblem(path, pos, text)]
     if kind == "enum":
@@ -182,6 +182,8 @@ def _word(error: ValidationError, doc: Document) -> list[SchemaProblem]:
         last = next((p for p in reversed(path) if isinstance(p, str)), "")
         hint = _PATTERN_HINTS.get(str(last), f"does not match {error.validator_value}")
         return [SchemaProblem(path, pos, f"{_at(path)}{show(value)} {hint}")]
+    if kind == "minLength" and "propertyNames" in error.schema_path:
+        return [SchemaProblem(path, pos, f"{_at(path)}field names must not be empty")]
     if kind == "minLength":
         return [SchemaProblem(path, pos, f"{_at(path)}must not be empty")]
     if kind == "maxLength":
@@ -197,8 +199,13 @@ def _word(error: ValidationError, doc: Document) -> list[SchemaProblem]:
 
 def check(doc: Document) -> list[SchemaProblem]:
     """Every schema problem of a loaded manifest, in file order."""
+    errors = list(_validator().iter_errors(doc.value))
+    # A value of the wrong type also fails its range and length checks: say only the first.
+    mistyped = {tuple(e.absolute_path) for e in errors if e.validator == "type"}
     problems: list[SchemaProblem] = []
-    for error in _validator().iter_errors(doc.value):
+    for error in errors:
+        if error.validator != "type" and tuple(error.absolute_path) in mistyped:
+            continue
         problems.extend(_word(error, doc))
     unique = {(p.path, p.message): p for p in problems}
     return sorted(

@@ -40,6 +40,7 @@ class Document:
     values: dict[Path_, Pos] = field(default_factory=dict)  # path -> position of the value
     keys: dict[Path_, Pos] = field(default_factory=dict)  # path -> position of its mapping key
     problems: list[YamlProblem] = field(default_factory=list)  # e.g. duplicate keys
+    bad_values: set[Path_] = field(default_factory=set)  # values that could not be read
 
     def pos(self, path: Path_) -> Pos | None:
         """Position of the value at `path`, or of its nearest parent that has one."""
@@ -99,10 +100,18 @@ def load(text: str) -> Document:
     return doc
 
 
+_PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+
+
 def _convert(node: yaml.Node, path: Path_, doc: Document, loader: _Loader) -> Any:
     pos = _pos(node.start_mark)
     if pos is not None:
         doc.values[path] = pos
+    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in _PLAIN_TAGS:
+        # Explicit tags (!!python/object/apply:...) are code or custom types, never data.
+        doc.problems.append(YamlProblem(f"unsupported YAML tag '{node.tag}'", pos))
+        doc.bad_values.add(path)
+        return None
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
         first_seen: dict[str, Pos | None] = {}
@@ -134,4 +143,5 @@ def _convert(node: yaml.Node, path: Path_, doc: Document, loader: _Loader) -> An
     except yaml.YAMLError as exc:
         problem = getattr(exc, "problem", None) or str(exc)
         doc.problems.append(YamlProblem(f"cannot read this value: {problem}", pos))
+        doc.bad_values.add(path)
         return None

@@ -1,0 +1,104 @@
+"""Fixtures for manifest, file selection and `validate` tests: real git repositories in tmp
+folders with an isolated git environment, and the CLI run in-process."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from ctask_sync.cli import main
+
+SKLEARN_ENV = "5e8c889607389fe0f466c72d"
+
+VALID = f"""\
+name: Fraud estimator
+target_type: binary
+language: python
+environment:
+  id: {SKLEARN_ENV}
+"""
+
+
+def git(repo: Path, *args: str) -> str:
+    """Run git in `repo` and return its stdout."""
+    done = subprocess.run(
+        ["git", *args], cwd=repo, check=True, capture_output=True, text=True, timeout=60
+    )
+    return done.stdout.strip()
+
+
+@pytest.fixture(autouse=True)
+def isolated_git(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No user or system git config, no inherited GIT_* variables (pre-commit's recipe)."""
+    for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_CEILING_DIRECTORIES"):
+        monkeypatch.delenv(name, raising=False)
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("GIT_AUTHOR_NAME", "Test Author")
+    monkeypatch.setenv("GIT_AUTHOR_EMAIL", "author@example.invalid")
+    monkeypatch.setenv("GIT_COMMITTER_NAME", "Test Author")
+    monkeypatch.setenv("GIT_COMMITTER_EMAIL", "author@example.invalid")
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An initialised git repository (with one commit), also the current directory."""
+    path = tmp_path / "repo"
+    path.mkdir()
+    git(path, "init", "--quiet", "--initial-branch=main", "--template=")
+    (path / "README.md").write_text("tasks\n", "utf-8")
+    git(path, "add", "README.md")
+    git(path, "commit", "--quiet", "-m", "init")
+    monkeypatch.chdir(path)
+    return path
+
+
+def write_task(
+    root: Path,
+    folder: str,
+    manifest: str | bytes = VALID,
+    files: dict[str, str | bytes] | None = None,
+) -> Path:
+    """A task folder with a manifest and files (default: a custom.py)."""
+    path = root / folder
+    path.mkdir(parents=True, exist_ok=True)
+    target = path / "ctask.yaml"
+    if isinstance(manifest, bytes):
+        target.write_bytes(manifest)
+    else:
+        target.write_text(manifest, "utf-8")
+    for rel, content in (files if files is not None else {"custom.py": "def fit(): ...\n"}).items():
+        file = path / rel
+        file.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            file.write_bytes(content)
+        else:
+            file.write_text(content, "utf-8")
+    return path
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
+    """Run `ctask-sync ARGS...` in-process and capture its exit code and output."""
+
+    def run(*args: str) -> Run:
+        capsys.readouterr()
+        code = main(list(args))
+        captured = capsys.readouterr()
+        return Run(code, captured.out, captured.err)
+
+    return run

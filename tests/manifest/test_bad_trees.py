@@ -1,0 +1,247 @@
+"""Bad folder trees: cross-manifest problems, symlinks, special files, limits, bad paths.
+Each asserts the exact text and exit code 1 (never a traceback, never exit 3)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from ctask_sync import files
+
+from .conftest import VALID, Run, write_task
+
+
+def _rejected(result: Run, findings: list[str], summary: str) -> None:
+    assert result.out == "\n".join(findings) + "\n\n" + summary + "\n"
+    assert result.code == 1
+    assert result.err == ""
+    assert "Traceback" not in result.out
+
+
+def test_duplicate_key_names_both_files(repo: Path, cli: Callable[..., Run]) -> None:
+    write_task(repo, "a", "key: fraud/xgb\n" + VALID)
+    write_task(repo, "b", "key: fraud/xgb\n" + VALID)
+    _rejected(
+        cli("validate"),
+        [
+            "b/ctask.yaml:1:6: error: duplicate key 'fraud/xgb': a/ctask.yaml uses it too; "
+            "keys must be unique in the repository (set a different 'key')"
+        ],
+        "0 tasks valid, 2 invalid, 1 error, 0 warnings",
+    )
+
+
+def test_explicit_key_clashing_with_a_default_key(repo: Path, cli: Callable[..., Run]) -> None:
+    write_task(repo, "models/a", VALID)
+    write_task(repo, "z", "key: models/a\n" + VALID)
+    _rejected(
+        cli("validate"),
+        [
+            "z/ctask.yaml:1:6: error: duplicate key 'models/a': models/a/ctask.yaml uses it "
+            "too; keys must be unique in the repository (set a different 'key')"
+        ],
+        "0 tasks valid, 2 invalid, 1 error, 0 warnings",
+    )
+
+
+def test_nested_task_folder_names_both(repo: Path, cli: Callable[..., Run]) -> None:
+    write_task(repo, "outer", VALID)
+    write_task(repo, "outer/inner", VALID)
+    _rejected(
+        cli("validate"),
+        [
+            "outer/inner/ctask.yaml: error: task folder outer/inner is nested inside task "
+            "folder outer (outer/ctask.yaml): task folders cannot nest, because DRUM searches "
+            "for custom.py recursively; move one of them"
+        ],
+        "0 tasks valid, 2 invalid, 1 error, 0 warnings",
+    )
+
+
+def test_symlink_leaving_the_task_folder(repo: Path, cli: Callable[..., Run]) -> None:
+    secret = repo / "secret.txt"
+    secret.write_text("password\n", "utf-8")
+    task = write_task(repo, "t", VALID)
+    (task / "creds.txt").symlink_to(secret)
+    _rejected(
+        cli("validate"),
+        [
+            f"t/creds.txt: error: is a symlink to {secret}, outside the task folder: "
+            "ctask-sync never uploads files from outside it (copy the file into the folder "
+            "instead)"
+        ],
+        "0 tasks valid, 1 invalid, 1 error, 0 warnings",
+    )
+
+
+def test_symlink_escaping_through_dotdot(repo: Path, cli: Callable[..., Run]) -> None:
+    (repo / "shared.py").write_text("X = 1\n", "utf-8")
+    task = write_task(repo, "t", VALID)
+    (task / "sub").mkdir()
+    (task / "sub" / "shared.py").symlink_to("../../shared.py")
+    _rejected(
+        cli("validate"),
+        [
+            f"t/sub/shared.py: error: is a symlink to {repo / 'shared.py'}, outside the task "
+            "folder: ctask-sync never uploads files from outside it (copy the file into the "
+            "folder instead)"
+        ],
+        "0 tasks valid, 1 invalid, 1 error, 0 warnings",
+    )
+
+
+def test_broken_symlink(repo: Path, cli: Callable[..., Run]) -> None:
+    task = write_task(repo, "t", VALID)
+    (task / "gone.py").symlink_to(task / "missing.py")
+    _rejected(
+        cli("validate"),
+        ["t/gone.py: error: is a broken symlink: its target does not exist"],
+        "0 tasks valid, 1 invalid, 1 error, 0 warnings",
+    )
+
+
+def test_symlink_to_a_folder(repo: Path, cli: Callable[..., Run]) -> None:
+    task = write_task(repo, "t", VALID, {"custom.py": "x\n", "lib/a.py": "y\n"})
+    (task / "lib2").symlink_to(task / "lib")
+    _rejected(
+        cli("validate"),
+        [
+            "t/lib2: error: is a symlink to a folder: only symlinks to files are followed "
+            "(replace it with the folder itself, or exclude it)"
+        ],
+        "0 tasks valid, 1 invalid, 1 error, 0 warnings",
+    )
+
+
+def test_fifo_in_task_folder(repo: Path, cli: Callable[..., Run]) -> None:
+    task = write_task(repo, "t", VALID)
+    os.mkfifo(task / "pipe")
+    _rejected(
+        cli("validate"),
+        ["t/pipe: error: is not a regular file (a FIFO, socket or device): exclude it"],
+        "0 tasks valid, 1 invalid, 1 error, 0 warnings",
+    )
+
+
+def test_non_utf8_file_name(repo: Path, cli: Callable[..., Run]) -> None:
+    task = write_task(repo, "t", VALID)
+    with open(os.path.join(os.fsencode(task), b"caf\xe9.py"), "wb") as handle:
+        handle.write(b"x = 1\n")
+    _rejected(
+        cli("validate"),
+        ["t/caf\\xe9.py: error: file name is not valid UTF-8: rename the file"],
+        "0 tasks valid, 1 invalid, 1 error, 0 warnings",
+    )
+
+
+def test_file_over_the_size_limit(
+    repo: Path, cli: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A sparse file just over a lowered limit: the size is checked before any byte is read.
+    monkeypatch.setattr(files, "MAX_FILE_SIZE", 1024 * 1024)
+    task = write_task(repo, "t", VALID)
+    with open(task / "model.pkl", "wb") as handle:
+        handle.truncate(1024 * 1024 + 1)
+    _rejected(
+        cli("validate"),
+        [
+            "t/model.pkl: error: is 1,048,577 bytes, over the 1 MiB limit DataRobot has for "
+            "one file: exclude it or make it smaller"
+        ],
+        "0 tasks valid, 1 invalid, 1 error, 0 warnings",
+    )
+
+
+def test_file_over_the_real_10_gib_limit_is_never_read(repo: Path, cli: Callable[..., Run]) -> None:
+    task = write_task(repo, "t", VALID)
+    with open(task / "huge.bin", "wb") as handle:
+        handle.truncate(files.MAX_FILE_SIZE + 1)  # sparse: no disk used, and never read
+    _rejected(
+        cli("validate"),
+        [
+            "t/huge.bin: error: is 10,737,418,241 bytes, over the 10 GiB limit DataRobot has "
+            "for one file: exclude it or make it smaller"
+        ],
+        "0 tasks valid, 1 invalid, 1 error, 0 warnings",
+    )
+
+
+def test_manifest_is_a_directory(repo: Path, cli: Callable[..., Run]) -> None:
+    (repo / "t" / "ctask.yaml").mkdir(parents=True)
+    _rejected(
+        cli("validate"),
+        [
+            "t/ctask.yaml: error: is a directory, not a file: a manifest must be a file named "
+            "ctask.yaml"
+        ],
+        "0 tasks valid, 1 invalid, 1 error, 0 warnings",
+    )
+
+
+def test_manifest_is_a_fifo(repo: Path, cli: Callable[..., Run]) -> None:
+    (repo / "t").mkdir()
+    os.mkfifo(repo / "t" / "ctask.yaml")
+    _rejected(
+        cli("validate"),
+        ["t/ctask.yaml: error: is not a regular file (a FIFO, socket or device)"],
+        "0 tasks valid, 1 invalid, 1 error, 0 warnings",
+    )
+
+
+def test_manifest_symlink_loop_is_unreadable(repo: Path, cli: Callable[..., Run]) -> None:
+    (repo / "t").mkdir()
+    (repo / "t" / "ctask.yaml").symlink_to("ctask.yaml")
+    _rejected(
+        cli("validate"),
+        ["t/ctask.yaml: error: cannot read the manifest: Too many levels of symbolic links"],
+        "0 tasks valid, 1 invalid, 1 error, 0 warnings",
+    )
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
+def test_manifest_without_read_permission(repo: Path, cli: Callable[..., Run]) -> None:
+    task = write_task(repo, "t", VALID)
+    (task / "ctask.yaml").chmod(0)
+    _rejected(
+        cli("validate"),
+        ["t/ctask.yaml: error: cannot read the manifest: Permission denied"],
+        "0 tasks valid, 1 invalid, 1 error, 0 warnings",
+    )
+
+
+def test_manifest_too_large(repo: Path, cli: Callable[..., Run]) -> None:
+    write_task(repo, "t", VALID + "# " + "x" * (1024 * 1024) + "\n")
+    _rejected(
+        cli("validate"),
+        ["t/ctask.yaml: error: the manifest is larger than 1 MiB: is this really a ctask.yaml?"],
+        "0 tasks valid, 1 invalid, 1 error, 0 warnings",
+    )
+
+
+def test_path_that_does_not_exist(repo: Path, cli: Callable[..., Run]) -> None:
+    result = cli("validate", "no/such/dir")
+    assert (result.code, result.out) == (1, "")
+    assert (
+        result.err
+        == "error: no/such/dir: no such folder\n  hint: pass the folder that holds tasks\n"
+    )
+
+
+def test_path_that_is_a_file(repo: Path, cli: Callable[..., Run]) -> None:
+    result = cli("validate", "README.md")
+    assert (result.code, result.out) == (1, "")
+    assert result.err == (
+        "error: README.md: not a folder\n  hint: pass the folder that holds the ctask.yaml files\n"
+    )
+
+
+def test_no_manifest_found(repo: Path, cli: Callable[..., Run]) -> None:
+    result = cli("validate", ".")
+    assert (result.code, result.out) == (1, "")
+    assert result.err == (
+        "error: no ctask.yaml found under .\n"
+        "  hint: each task folder needs a ctask.yaml manifest (see docs/manifest.md)\n"
+    )
