@@ -22,6 +22,16 @@ from typing import Any
 import requests
 
 HERE = Path(__file__).resolve().parent
+PROJECT = HERE.parent
+
+
+def project_env(base: dict[str, str] | None = None) -> dict[str, str]:
+    """An environment whose `python -m ctask_sync` is this checkout's, installed or not."""
+    env = dict(os.environ if base is None else base)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PROJECT), env.get("PYTHONPATH")) if p)
+    return env
+
+
 WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
 
 
@@ -71,7 +81,9 @@ class EmulatorProcess:
         # The emulator's own output, for a post-mortem when a run fails; closed in stop().
         self.log_path = log_path
         self._log = log_path.open("wb")
-        self.process = subprocess.Popen(argv, stdout=self._log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            argv, stdout=self._log, stderr=subprocess.STDOUT, env=project_env()
+        )
         self._session = requests.Session()
         self._wait_ready()
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness import HERE, BenchError, EmulatorProcess, ToolRun, Traffic, run_measured
+from harness import HERE, BenchError, EmulatorProcess, ToolRun, Traffic, project_env, run_measured
 from synthetic_repo import SyntheticRepo, bump_requirements, change_tasks, commit_all, touch_file
 
 BENCH_TOKEN = "bench-token-5d1e"  # the emulator accepts any token; this one is no secret
@@ -150,7 +150,7 @@ def tool_env() -> dict[str, str]:
         if not k.startswith(("DATAROBOT_", "CTASK_SYNC_", "GITHUB_"))
     }
     env["DATAROBOT_API_TOKEN"] = BENCH_TOKEN
-    return env
+    return project_env(env)
 
 
 def run_scenarios(

@@ -26,7 +26,15 @@ from harness import BenchError, EmulatorProcess
 from measures import BigUpload, PlanScale, big_upload, plan_scale
 from scenarios import BASELINE, CTASK_SYNC, ScenarioResult, Tool, run_scenarios, scenarios
 from synthetic_repo import generate
-from table import HEADERS, TARGET_HEADERS, human_bytes, render, scenario_rows, target_rows
+from table import (
+    HEADERS,
+    TARGET_HEADERS,
+    TARGET_RIGHT_FROM,
+    human_bytes,
+    render,
+    scenario_rows,
+    target_rows,
+)
 from targets import Figures, Target, check
 
 
@@ -153,7 +161,7 @@ def print_report(config: Config, outcome: Outcome, targets: list[Target]) -> Non
     for warning in cross_check(outcome.results):
         print(f"note: {warning}")
     print()
-    print(render(TARGET_HEADERS, target_rows(targets)))
+    print(render(TARGET_HEADERS, target_rows(targets), right_from=TARGET_RIGHT_FROM))
 
 
 def cross_check(results: list[ScenarioResult]) -> list[str]:

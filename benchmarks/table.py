@@ -61,13 +61,13 @@ def scenario_rows(
     return rows
 
 
-def render(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """Columns padded to width; text left-aligned, figures right-aligned."""
+def render(headers: Sequence[str], rows: Sequence[Sequence[str]], *, right_from: int = 2) -> str:
+    """Columns padded to width; the first `right_from` left-aligned, the rest right-aligned."""
     widths = [max(len(str(c)) for c in col) for col in zip(headers, *rows, strict=False)]
     lines = []
     for index, row in enumerate([headers, *rows]):
         cells = [
-            cell.ljust(w) if i < 2 else cell.rjust(w)
+            cell.ljust(w) if i < right_from else cell.rjust(w)
             for i, (cell, w) in enumerate(zip(row, widths, strict=True))
         ]
         lines.append("  ".join(cells).rstrip())
@@ -90,3 +90,4 @@ def target_rows(targets: Sequence[Target]) -> list[tuple[str, ...]]:
 
 
 TARGET_HEADERS = ("status", "target", "measured", "limit")
+TARGET_RIGHT_FROM = 4  # targets table: all text, left-aligned
