@@ -8,10 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import requests
 from fake_github import FakeGitHub
 from runner import ActionResult, ActionRunner
 
 from ctask_sync.emulator.testing import SENTINEL_TOKEN
+from ctask_sync.remote import read_marker
 
 SKLEARN_ENV = "5e8c889607389fe0f466c72d"
 REPOSITORY = "octo/tasks"
@@ -128,3 +130,32 @@ class Harness:
     ) -> ActionResult:
         event = pr_event(self.repo, number, action, head_repo)
         return self.run("pull_request", event, f"refs/pull/{number}/merge", **kw)
+
+
+def remote_tasks(endpoint: str) -> list[dict[str, Any]]:
+    """Every custom task in the emulator, read over its REST API like any client would."""
+    tasks: list[dict[str, Any]] = []
+    url: str | None = f"{endpoint}/customTasks/?limit=100"
+    while url:
+        page = requests.get(
+            url, headers={"Authorization": f"Bearer {SENTINEL_TOKEN}"}, timeout=30
+        ).json()
+        tasks.extend(page["data"])
+        url = page.get("next")
+    return tasks
+
+
+def owned(endpoint: str, namespace: str) -> dict[str, dict[str, Any]]:
+    """key → task for the tasks whose ownership marker names `namespace`."""
+    found = {}
+    for task in remote_tasks(endpoint):
+        owner = read_marker(task.get("description") or "")
+        if owner is not None and owner.namespace == namespace:
+            found[owner.key] = task
+    return found
+
+
+def api_writes(admin_url: str) -> list[dict[str, Any]]:
+    """The write requests the emulator served (its admin request log)."""
+    log = requests.get(f"{admin_url}/requests", timeout=10).json()["requests"]
+    return [r for r in log if r["method"] in ("POST", "PATCH", "PUT", "DELETE")]
