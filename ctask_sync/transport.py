@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -260,14 +261,21 @@ class Transport:
             f"DataRobot installation than {self.endpoint}",
             403: "the token's user lacks permission for this; ask a DataRobot admin to enable "
             "custom tasks for the account",
-            404: f"check the endpoint ({self.endpoint}, normally ending in /api/v2) and that the "
-            "object exists and the token's user can see it",
+            404: self._not_found_hint(),
             413: "the upload is larger than DataRobot accepts; leave large files out of the task",
             429: "DataRobot is rate-limiting this client; try again later or lower --concurrency",
         }
         if status >= 500:
             return "DataRobot had a server error; try again later"
         return hints.get(status)
+
+    def _not_found_hint(self) -> str:
+        if self.endpoint.endswith("/api/v2"):
+            return "it does not exist, or the token's user cannot see it"
+        return (
+            f"the endpoint {self.endpoint} does not end in /api/v2; DataRobot's API is normally "
+            "at https://<your DataRobot host>/api/v2"
+        )
 
     def _failure(self, method: str, shown: str, exc: requests.RequestException) -> _Failure:
         reason = self.redact(describe_exception(exc))
@@ -369,6 +377,9 @@ def is_connect_error(exc: BaseException) -> bool:
 
 def describe_exception(exc: BaseException) -> str:
     """A short human reason (`Connection refused`) instead of urllib3's nested repr."""
+    for inner in _exception_chain(exc):
+        if isinstance(inner, ssl.SSLCertVerificationError) and inner.verify_message:
+            return f"certificate verify failed: {inner.verify_message}"
     for inner in _exception_chain(exc):
         if isinstance(inner, OSError) and inner.strerror:
             return str(inner.strerror)

@@ -65,8 +65,11 @@ def test_task_crud_round_trip(client: DataRobotClient) -> None:
     client.delete_custom_task(created.id)
     with pytest.raises(ApiError) as caught:
         client.get_custom_task(created.id)
-    assert caught.value.status == 404
-    assert caught.value.hint is not None and "ending in /api/v2" in caught.value.hint
+    assert str(caught.value) == (
+        f"DataRobot GET customTasks/{created.id}/ failed (HTTP 404): "
+        f"Custom task {created.id} was not found\n"
+        "  hint: it does not exist, or the token's user cannot see it"
+    )
     assert client.list_custom_tasks() == []
 
 
