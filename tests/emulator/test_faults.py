@@ -40,9 +40,7 @@ def test_500_after_commit_keeps_the_write(api: Any, admin: Any) -> None:
     assert [t["name"] for t in _tasks(api)] == ["t"]
 
 
-def test_dropped_connection_after_commit_leaves_the_version_created(
-    api: Any, admin: Any
-) -> None:
+def test_dropped_connection_after_commit_leaves_the_version_created(api: Any, admin: Any) -> None:
     task = api("POST", "customTasks/", json=TASK_BODY).json()
     admin.fault(method="POST", path=r"/versions/$", drop=True, when="after")
     with pytest.raises(requests.ConnectionError):

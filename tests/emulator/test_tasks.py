@@ -87,7 +87,9 @@ def test_list_embeds_the_full_latest_version_with_items(
     assert [d.package_name for d in listed.latest_version.dependencies] == ["numpy"]
 
 
-def test_missing_or_wrong_token_is_401_json(emulator_factory: Callable[..., RunningEmulator]) -> None:
+def test_missing_or_wrong_token_is_401_json(
+    emulator_factory: Callable[..., RunningEmulator],
+) -> None:
     emu = emulator_factory(token="the-only-token")
     url = f"{emu.endpoint}/customTasks/"
     missing = requests.get(url, timeout=10)

@@ -106,7 +106,12 @@ def test_create_from_previous_keeps_replaces_and_deletes(
         "sub/helper.py",
     ]
     assert {i.id for i in second.items}.isdisjoint({i.id for i in first.items})
-    assert {i.file_name for i in second.items} == {"added.py", "custom.py", "keep me.py", "helper.py"}
+    assert {i.file_name for i in second.items} == {
+        "added.py",
+        "custom.py",
+        "keep me.py",
+        "helper.py",
+    }
     assert _zip(second, tmp_path) == {
         "added.py": b"new",
         "custom.py": b"v1",

@@ -1,0 +1,84 @@
+"""State: persisted with state_dir across restarts, and consistent under concurrent requests."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+
+from ctask_sync.emulator import PYTHON_SKLEARN_ENV_ID, RunningEmulator
+from ctask_sync.emulator.testing import SENTINEL_TOKEN
+
+HEADERS = {"Authorization": f"Token {SENTINEL_TOKEN}"}
+
+
+def _post_version(emu: RunningEmulator, task_id: str, content: bytes) -> requests.Response:
+    return requests.post(
+        f"{emu.endpoint}/customTasks/{task_id}/versions/",
+        data={
+            "isMajorUpdate": "false",
+            "baseEnvironmentId": PYTHON_SKLEARN_ENV_ID,
+            "filePath": "requirements.txt",
+        },
+        files={"file": ("requirements.txt", content)},
+        headers=HEADERS,
+        timeout=30,
+    )
+
+
+def test_state_dir_survives_restart_including_builds_and_blobs(
+    emulator_factory: Callable[..., RunningEmulator], tmp_path: Path
+) -> None:
+    state = tmp_path / "state"
+    first = emulator_factory(state_dir=state, build_seconds=0.0)
+    task = requests.post(
+        f"{first.endpoint}/customTasks/",
+        json={"name": "kept", "targetType": "Regression"},
+        headers=HEADERS,
+        timeout=10,
+    ).json()
+    version = _post_version(first, task["id"], b"numpy\n").json()
+    build_url = f"customTasks/{task['id']}/versions/{version['id']}/dependencyBuild/"
+    started = requests.post(f"{first.endpoint}/{build_url}", headers=HEADERS, timeout=10)
+    assert started.status_code == 202
+    first.stop()
+    assert json.loads((state / "state.json").read_text())["tasks"][0]["name"] == "kept"
+
+    second = emulator_factory(state_dir=state)
+    got = requests.get(f"{second.endpoint}/customTasks/{task['id']}/", headers=HEADERS, timeout=10)
+    assert got.json()["latestVersion"]["dependencies"][0]["packageName"] == "numpy"
+    build = requests.get(f"{second.endpoint}/{build_url}", headers=HEADERS, timeout=10).json()
+    assert build["buildStatus"] == "success"
+
+    requests.post(f"{second.admin_url}/reset", timeout=10).raise_for_status()
+    assert json.loads((state / "state.json").read_text())["tasks"] == []
+    assert not [p for p in (state / "blobs").rglob("*") if p.is_file()]
+
+
+def test_concurrent_versions_get_distinct_consecutive_labels(
+    emulator: RunningEmulator,
+) -> None:
+    task = requests.post(
+        f"{emulator.endpoint}/customTasks/",
+        json={"name": "busy", "targetType": "Binary"},
+        headers=HEADERS,
+        timeout=10,
+    ).json()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        responses = list(
+            pool.map(lambda i: _post_version(emulator, task["id"], f"pkg{i}\n".encode()), range(24))
+        )
+    assert {r.status_code for r in responses} == {201}
+    labels = sorted(r.json()["versionMinor"] for r in responses)
+    assert labels == list(range(24))  # 1.0 .. 1.23, no duplicate numbers
+    listed = requests.get(
+        f"{emulator.endpoint}/customTasks/{task['id']}/versions/",
+        params={"limit": 100},
+        headers=HEADERS,
+        timeout=10,
+    ).json()
+    assert listed["totalCount"] == 24
+    assert [v["isFrozen"] for v in listed["data"]] == [False] + [True] * 23
