@@ -8,24 +8,22 @@ if it may have been acted on (timeout or connection lost after sending, or a 5xx
 
 from __future__ import annotations
 
-import json
 import logging
 import random
-import ssl
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 import requests
-import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase
 
 from ctask_sync import __version__, redact, retry
 from ctask_sync.errors import ApiError, OutcomeUnknownError
+from ctask_sync.http_errors import describe_exception, error_message, is_connect_error
 from ctask_sync.retry import RetryPolicy
 from ctask_sync.upload import VersionForm
 
@@ -343,77 +341,3 @@ class _Failure:
         if attempts > 1:
             message += f" (gave up after {attempts} attempts)"
         return self.kind(self.method, self.shown, None, message, hint=self.hint)
-
-
-def _exception_chain(exc: BaseException) -> Iterator[BaseException]:
-    """The exception and everything it wraps (args, urllib3 `reason`, causes), each once."""
-    seen: set[int] = set()
-    pending: list[BaseException] = [exc]
-    while pending:
-        current = pending.pop(0)
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        nested = [arg for arg in current.args if isinstance(arg, BaseException)]
-        reason = getattr(current, "reason", None)
-        if isinstance(reason, BaseException):
-            nested.append(reason)
-        for linked in (current.__cause__, current.__context__):
-            if linked is not None:
-                nested.append(linked)
-        pending.extend(nested)
-
-
-def is_connect_error(exc: BaseException) -> bool:
-    """Whether the connection failed before any byte of the request was sent."""
-    connect_kinds = (
-        requests.exceptions.ConnectTimeout,
-        urllib3.exceptions.NewConnectionError,  # includes NameResolutionError
-        urllib3.exceptions.ConnectTimeoutError,
-    )
-    return any(isinstance(e, connect_kinds) for e in _exception_chain(exc))
-
-
-def describe_exception(exc: BaseException) -> str:
-    """A short human reason (`Connection refused`) instead of urllib3's nested repr."""
-    for inner in _exception_chain(exc):
-        if isinstance(inner, ssl.SSLCertVerificationError) and inner.verify_message:
-            return f"certificate verify failed: {inner.verify_message}"
-    for inner in _exception_chain(exc):
-        if isinstance(inner, OSError) and inner.strerror:
-            return str(inner.strerror)
-    for inner in _exception_chain(exc):
-        if isinstance(inner, urllib3.exceptions.ProtocolError) and len(inner.args) > 1:
-            return str(inner.args[1])
-    text = str(exc)
-    return text[:300] if text else type(exc).__name__
-
-
-def error_message(response: requests.Response) -> str:
-    """DataRobot's own error message: JSON `message` (plus `errors`), else the start of the text."""
-    message = ""
-    try:
-        payload = response.json()
-    except ValueError:
-        payload = None
-    if isinstance(payload, dict):
-        raw = payload.get("message")
-        if isinstance(raw, str):
-            message = raw
-        elif raw is not None:
-            message = json.dumps(raw)
-        details = payload.get("errors")
-        if details:
-            detail_text = json.dumps(details, sort_keys=True)
-            message = f"{message} (errors: {detail_text[:500]})" if message else detail_text[:500]
-    if not message:
-        message = response.text[:300].strip() if response.text else ""
-    if not message:
-        message = response.reason or "no message"
-    request_id = response.headers.get("X-DataRobot-Request-ID") or response.headers.get(
-        "x-request-id"
-    )
-    if response.status_code >= 500 and request_id:
-        message += f" (request id {request_id})"
-    return message
