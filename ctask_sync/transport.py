@@ -22,7 +22,7 @@ from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase
 
 from ctask_sync import __version__, redact, retry
-from ctask_sync.errors import ApiError, OutcomeUnknownError
+from ctask_sync.errors import ApiError, ConfigError, OutcomeUnknownError
 from ctask_sync.http_errors import describe_exception, error_message, is_connect_error
 from ctask_sync.retry import RetryPolicy
 from ctask_sync.upload import VersionForm
@@ -68,6 +68,35 @@ def normalise_endpoint(endpoint: str) -> str:
     return endpoint.strip().rstrip("/")
 
 
+def check_endpoint(endpoint: str) -> str:
+    """The normalised endpoint; ConfigError unless it is an http(s) URL with a host."""
+    normalised = normalise_endpoint(endpoint)
+    parts = urlsplit(normalised)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(
+            f"the DataRobot endpoint {normalised!r} is not an http(s) URL",
+            hint="set --endpoint / DATAROBOT_ENDPOINT to e.g. https://app.datarobot.com/api/v2",
+        )
+    return normalised
+
+
+def check_token(token: str) -> str:
+    """The token without surrounding whitespace (a secret pasted with its newline still works).
+
+    ConfigError if it is empty or has inner whitespace or control characters, which HTTP
+    headers cannot carry; the message never shows the token."""
+    stripped = token.strip()
+    if not stripped:
+        raise ConfigError("the DataRobot API token is empty", hint="set DATAROBOT_API_TOKEN")
+    if any(char.isspace() or ord(char) < 32 or ord(char) == 127 for char in stripped):
+        raise ConfigError(
+            "the DataRobot API token contains spaces or control characters",
+            hint="copy the API key again from DataRobot's Developer Tools page into "
+            "DATAROBOT_API_TOKEN",
+        )
+    return stripped
+
+
 def join_url(endpoint: str, path: str) -> str:
     """Join a relative API path to the endpoint; absolute http(s) URLs (paging) pass through."""
     if path.startswith(("http://", "https://")):
@@ -90,7 +119,8 @@ class Transport:
         retry_policy: RetryPolicy,
         pool_size: int = 16,
     ) -> None:
-        self.endpoint = normalise_endpoint(endpoint)
+        self.endpoint = check_endpoint(endpoint)
+        token = check_token(token)
         self._token = token
         self.timeout = timeout
         self.retry_policy = retry_policy
@@ -299,10 +329,20 @@ class Transport:
             )
         if isinstance(exc, requests.exceptions.ReadTimeout):
             message = f"no response within {self.timeout:g} s"
-        elif isinstance(exc, requests.ConnectionError):
+        elif isinstance(exc, (requests.ConnectionError, requests.exceptions.ChunkedEncodingError)):
             message = f"connection lost after the request was sent: {reason}"
         else:
-            message = f"request failed: {reason}"
+            # A request that could not even be built (bad URL, bad header) fails the same way
+            # every time: no retry.
+            return _Failure(
+                ApiError,
+                method,
+                shown,
+                f"request could not be sent: {reason}",
+                "check --endpoint / DATAROBOT_ENDPOINT and DATAROBOT_API_TOKEN",
+                retryable=False,
+                before_sending=True,
+            )
         if method in IDEMPOTENT_METHODS:
             return _Failure(
                 ApiError,

@@ -9,7 +9,7 @@ import requests
 from pytest_mock import MockerFixture
 
 from ctask_sync.client import DataRobotClient, RetryPolicy
-from ctask_sync.errors import ApiError
+from ctask_sync.errors import ApiError, ConfigError
 from ctask_sync.transport import USER_AGENT, join_url, normalise_endpoint
 
 TOKEN = "offline-secret-token-42"
@@ -105,3 +105,46 @@ def test_post_is_retried_when_the_connection_was_refused(mocker: MockerFixture) 
     assert type(caught.value) is ApiError  # not OutcomeUnknownError: it never reached DataRobot
     assert client.stats.writes == 2
     client.close()
+
+
+@pytest.mark.parametrize(
+    "endpoint", ["app.datarobot.com/api/v2", "ftp://x/api/v2", "https:///api/v2", ""]
+)
+def test_endpoint_must_be_an_http_url(endpoint: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        DataRobotClient(endpoint, TOKEN)
+    assert str(caught.value) == (
+        f"the DataRobot endpoint {endpoint.rstrip('/')!r} is not an http(s) URL\n"
+        "  hint: set --endpoint / DATAROBOT_ENDPOINT to e.g. https://app.datarobot.com/api/v2"
+    )
+
+
+def test_token_is_stripped_of_a_pasted_newline() -> None:
+    client = DataRobotClient("https://x/api/v2", f"  {TOKEN}\n")
+    prepared = client._transport.session.prepare_request(
+        requests.Request("GET", client._transport.url("customTasks/"))
+    )
+    assert prepared.headers["Authorization"] == f"Token {TOKEN}"
+    client.close()
+
+
+@pytest.mark.parametrize(
+    ("token", "message"),
+    [
+        ("", "the DataRobot API token is empty\n  hint: set DATAROBOT_API_TOKEN"),
+        (
+            "abc def-secret",
+            "the DataRobot API token contains spaces or control characters\n  hint: copy the "
+            "API key again from DataRobot's Developer Tools page into DATAROBOT_API_TOKEN",
+        ),
+        (
+            "abc\x00def-secret",
+            "the DataRobot API token contains spaces or control characters\n  hint: copy the "
+            "API key again from DataRobot's Developer Tools page into DATAROBOT_API_TOKEN",
+        ),
+    ],
+)
+def test_unusable_tokens_are_refused_without_showing_them(token: str, message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        DataRobotClient("https://x/api/v2", token)
+    assert str(caught.value) == message
