@@ -69,11 +69,11 @@ def dispatch(app: EmulatorApp, request: Request) -> Response:
         in_use = _json(request).get("in_use", True)
         if not isinstance(in_use, bool):
             raise ApiFailure(400, "in_use must be true or false")
-        with app.ctx.store.write() as state:
+        with app.ctx.store.write(task=match.group(1)) as state:
             find_task(state, match.group(1)).in_use = in_use
         return json_response({"id": match.group(1), "in_use": in_use})
     elif (match := _FREEZE.match(request.path)) and method == "POST":
-        with app.ctx.store.write() as state:
+        with app.ctx.store.write(task=match.group(1)) as state:
             find_version(state, match.group(1), match.group(2))[1].is_frozen = True
         return json_response({"id": match.group(2), "isFrozen": True})
     raise ApiFailure(404, f"No admin endpoint {method} {request.path}")

@@ -66,7 +66,7 @@ def _plan_build(
 def start_build(ctx: Context, request: Request, task_id: str, version_id: str) -> Response:
     """POST …/dependencyBuild/ -> 202 with the build object."""
     now = ctx.clock()
-    with ctx.store.write() as state:
+    with ctx.store.write(task=task_id) as state:
         _, version = find_version(state, task_id, version_id)
         if not version.dependencies:
             raise ApiFailure(
@@ -100,7 +100,7 @@ def get_build(ctx: Context, request: Request, task_id: str, version_id: str) -> 
 def cancel_build(ctx: Context, request: Request, task_id: str, version_id: str) -> Response:
     """DELETE …/dependencyBuild/ -> 204; 409 when terminal, 422 when not started."""
     now = ctx.clock()
-    with ctx.store.write() as state:
+    with ctx.store.write(task=task_id) as state:
         _, version = find_version(state, task_id, version_id)
         build = version.build
         if build is None:

@@ -88,7 +88,7 @@ def create_environment(ctx: Context, request: Request) -> Response:
             {"fieldName": k["fieldName"], "displayName": k["displayName"]} for k in keys
         ],
     )
-    with ctx.store.write() as state:
+    with ctx.store.write(environments=True) as state:
         state.environments[env.id] = env
         return json_response(environment_json(env), 201)
 

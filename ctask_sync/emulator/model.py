@@ -5,7 +5,7 @@ Every record converts to and from a JSON-safe dict so the state can be persisted
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 TERMINAL_BUILD_STATUSES = ("success", "failed")
@@ -181,21 +181,3 @@ class State:
     # (environment version, requirements) pairs whose build succeeded, with the time it did:
     # the reuse-builds fast path.
     built_images: dict[str, float] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "format": 1,
-            "environments": [asdict(e) for e in self.environments.values()],
-            "tasks": [asdict(t) for t in self.tasks.values()],
-            "built_images": dict(self.built_images),
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> State:
-        envs = [EnvironmentRecord.from_dict(e) for e in data["environments"]]
-        tasks = [TaskRecord.from_dict(t) for t in data["tasks"]]
-        return cls(
-            environments={e.id: e for e in envs},
-            tasks={t.id: t for t in tasks},
-            built_images=dict(data.get("built_images", {})),
-        )

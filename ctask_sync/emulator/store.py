@@ -1,23 +1,30 @@
 """The emulator's state behind one lock, optionally persisted to a directory.
 
-Persistence writes `state.json` atomically (temp file + rename) after every committed change,
-so a killed emulator restarts with every write that was acknowledged."""
+Persisted layout: `environments.json`, `images.json` (the reuse-builds record) and one
+`tasks/<id>.json` per task, each rewritten atomically (temp file + rename) when a write that
+touched it commits. A killed emulator therefore restarts with every acknowledged write, and a
+write costs the size of one task, not of the whole state."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 from ctask_sync.emulator.blobs import BlobStore, DirBlobStore
-from ctask_sync.emulator.model import State
+from ctask_sync.emulator.model import EnvironmentRecord, State, TaskRecord
 from ctask_sync.emulator.seed import seed_state
 
-STATE_FILE = "state.json"
+ENVIRONMENTS_FILE = "environments.json"
+IMAGES_FILE = "images.json"
+TASKS_DIR = "tasks"
 
 
 class Store:
@@ -32,12 +39,11 @@ class Store:
             return
         state_dir.mkdir(parents=True, exist_ok=True)
         self.blobs = DirBlobStore(state_dir / "blobs")
-        path = state_dir / STATE_FILE
-        if path.exists():
-            self._state = State.from_dict(json.loads(path.read_text(encoding="utf-8")))
+        if (state_dir / ENVIRONMENTS_FILE).exists():
+            self._state = self._load(state_dir)
         else:
             self._state = seed_state()
-            self._save()
+            self._save_all()
 
     @contextmanager
     def read(self) -> Iterator[State]:
@@ -46,32 +52,81 @@ class Store:
             yield self._state
 
     @contextmanager
-    def write(self) -> Iterator[State]:
-        """Hold the lock to change the state; persisted when the block ends without error.
+    def write(self, *, task: str | None = None, environments: bool = False) -> Iterator[State]:
+        """Hold the lock to change the state; what the block changed (the task with id `task`,
+        the environments) is persisted when it ends without error.
 
         Handlers validate before they mutate, so an error leaves the state untouched."""
         with self._lock:
+            images = len(self._state.built_images)
             yield self._state
-            self._save()
+            if self._dir is None:
+                return
+            if task is not None:
+                self._save_task(task)
+            if environments:
+                self._write_json(ENVIRONMENTS_FILE, self._environments_data())
+            if len(self._state.built_images) != images:
+                self._write_json(IMAGES_FILE, self._state.built_images)
 
     def reset(self) -> None:
         """Back to the seed: environments only, no tasks, no blobs."""
         with self._lock:
             self._state = seed_state()
             self.blobs.clear()
-            self._save()
+            if self._dir is not None:
+                shutil.rmtree(self._dir / TASKS_DIR, ignore_errors=True)
+                self._save_all()
 
-    def _save(self) -> None:
-        if self._dir is None:
-            return
-        text = json.dumps(self._state.to_dict(), separators=(",", ":"))
-        fd, tmp = tempfile.mkstemp(dir=self._dir, prefix=".state-", suffix=".json")
+    def _environments_data(self) -> list[dict[str, Any]]:
+        return [_as_dict(e) for e in self._state.environments.values()]
+
+    def _save_all(self) -> None:
+        assert self._dir is not None
+        (self._dir / TASKS_DIR).mkdir(exist_ok=True)
+        self._write_json(ENVIRONMENTS_FILE, self._environments_data())
+        self._write_json(IMAGES_FILE, self._state.built_images)
+        for task_id in self._state.tasks:
+            self._save_task(task_id)
+
+    def _save_task(self, task_id: str) -> None:
+        assert self._dir is not None
+        record = self._state.tasks.get(task_id)
+        name = f"{TASKS_DIR}/{task_id}.json"
+        if record is None:
+            (self._dir / name).unlink(missing_ok=True)
+        else:
+            self._write_json(name, _as_dict(record))
+
+    def _write_json(self, name: str, data: object) -> None:
+        assert self._dir is not None
+        target = self._dir / name
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".json")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as out:
-                out.write(text)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp, self._dir / STATE_FILE)
+                json.dump(data, out, separators=(",", ":"))
+            os.replace(tmp, target)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+    @staticmethod
+    def _load(state_dir: Path) -> State:
+        envs = json.loads((state_dir / ENVIRONMENTS_FILE).read_text(encoding="utf-8"))
+        images_path = state_dir / IMAGES_FILE
+        images = json.loads(images_path.read_text("utf-8")) if images_path.exists() else {}
+        tasks = [
+            TaskRecord.from_dict(json.loads(p.read_text(encoding="utf-8")))
+            for p in (state_dir / TASKS_DIR).glob("*.json")
+        ]
+        # Dicts keep creation order, which listing relies on to break timestamp ties.
+        tasks.sort(key=lambda t: (t.created, t.id))
+        return State(
+            environments={e.id: e for e in map(EnvironmentRecord.from_dict, envs)},
+            tasks={t.id: t for t in tasks},
+            built_images=dict(images),
+        )
+
+
+def _as_dict(record: EnvironmentRecord | TaskRecord) -> dict[str, Any]:
+    return asdict(record)

@@ -114,7 +114,7 @@ def create_task(ctx: Context, request: Request) -> Response:
         calibrate_predictions=calibrate,
         maximum_memory=_memory(data),
     )
-    with ctx.store.write() as state:
+    with ctx.store.write(task=task.id) as state:
         state.tasks[task.id] = task
         return json_response(task_json(task), 201)
 
@@ -134,7 +134,7 @@ def update_task(ctx: Context, request: Request, task_id: str) -> Response:
     language = _string(data, "language")
     description = _string(data, "description")
     memory = _memory(data)
-    with ctx.store.write() as state:
+    with ctx.store.write(task=task_id) as state:
         task = find_task(state, task_id)
         if name is not None:
             task.name = name
@@ -150,7 +150,7 @@ def update_task(ctx: Context, request: Request, task_id: str) -> Response:
 
 def delete_task(ctx: Context, request: Request, task_id: str) -> Response:
     """DELETE customTasks/{id}/ -> 204, or 409 while something uses the task."""
-    with ctx.store.write() as state:
+    with ctx.store.write(task=task_id) as state:
         task = find_task(state, task_id)
         if task.in_use:
             raise ApiFailure(
@@ -172,7 +172,8 @@ def copy_task(ctx: Context, request: Request) -> Response:
     data = json_body(request)
     source_id = _string(data, "customTaskId", required=True) or ""
     now = ctx.clock()
-    with ctx.store.write() as state:
+    copy_id = new_id()
+    with ctx.store.write(task=copy_id) as state:
         source = state.tasks.get(source_id)
         if source is None:
             raise ApiFailure(
@@ -181,7 +182,7 @@ def copy_task(ctx: Context, request: Request) -> Response:
                 errors={"customTaskId": "no such custom task"},
             )
         task = copy.deepcopy(source)
-        task.id = new_id()
+        task.id = copy_id
         task.created = task.updated = now
         task.in_use = False
         for version in task.versions:

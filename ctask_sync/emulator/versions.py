@@ -78,7 +78,7 @@ def _create(ctx: Context, request: Request, task_id: str, *, from_previous: bool
                 created=now,
             )
         )
-    with ctx.store.write() as state:
+    with ctx.store.write(task=task_id) as state:
         task = find_task(state, task_id)
         version = _new_version(ctx, state, task, form, uploaded, from_previous, now)
         for older in task.versions:
@@ -221,7 +221,7 @@ def update_version(ctx: Context, request: Request, task_id: str, version_id: str
         values = metadata_value_list(
             [{"fieldName": k, "value": v} for k, v in legacy.items()], "requiredMetadata"
         )
-    with ctx.store.write() as state:
+    with ctx.store.write(task=task_id) as state:
         _, version = find_version(state, task_id, version_id)
         if description is not None:
             version.description = description

@@ -45,7 +45,8 @@ def test_state_dir_survives_restart_including_builds_and_blobs(
     started = requests.post(f"{first.endpoint}/{build_url}", headers=HEADERS, timeout=10)
     assert started.status_code == 202
     first.stop()
-    assert json.loads((state / "state.json").read_text())["tasks"][0]["name"] == "kept"
+    saved = json.loads((state / "tasks" / f"{task['id']}.json").read_text())
+    assert (saved["name"], saved["versions"][0]["id"]) == ("kept", version["id"])
 
     second = emulator_factory(state_dir=state)
     got = requests.get(f"{second.endpoint}/customTasks/{task['id']}/", headers=HEADERS, timeout=10)
@@ -53,8 +54,13 @@ def test_state_dir_survives_restart_including_builds_and_blobs(
     build = requests.get(f"{second.endpoint}/{build_url}", headers=HEADERS, timeout=10).json()
     assert build["buildStatus"] == "success"
 
+    deleted = requests.delete(
+        f"{second.endpoint}/customTasks/{task['id']}/", headers=HEADERS, timeout=10
+    )
+    assert deleted.status_code == 204
+    assert not (state / "tasks" / f"{task['id']}.json").exists()
     requests.post(f"{second.admin_url}/reset", timeout=10).raise_for_status()
-    assert json.loads((state / "state.json").read_text())["tasks"] == []
+    assert list((state / "tasks").iterdir()) == []
     assert not [p for p in (state / "blobs").rglob("*") if p.is_file()]
 
 
