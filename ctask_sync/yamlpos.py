@@ -82,9 +82,24 @@ def _syntax_message(exc: yaml.MarkedYAMLError) -> str:
     return text
 
 
+def _offset_pos(text: str, offset: int) -> Pos:
+    line = text.count("\n", 0, offset) + 1
+    return Pos(line, offset - (text.rfind("\n", 0, offset) + 1) + 1)
+
+
+def _reader_message(exc: yaml.reader.ReaderError) -> str:
+    char = exc.character
+    code = ord(char) if isinstance(char, str) else int(char)
+    return f"control character U+{code:04X} is not allowed in YAML: remove it"
+
+
 def load(text: str) -> Document:
     """Compose `text` (one YAML document) and convert it; raise YamlProblem on bad syntax."""
-    loader = _Loader(text)
+    try:
+        # The reader rejects control characters as soon as it is built, hence inside the try.
+        loader = _Loader(text)
+    except yaml.reader.ReaderError as exc:
+        raise YamlProblem(_reader_message(exc), _offset_pos(text, exc.position)) from None
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:

@@ -284,6 +284,11 @@ CASES = [
         ["t/ctask.yaml:1:10: error: not valid UTF-8 (byte 0xe9): save the file as UTF-8"],
     ),
     Case(
+        "control-character",
+        "name: a\x00b\ntarget_type: binary\n",
+        ["t/ctask.yaml:1:8: error: control character U+0000 is not allowed in YAML: remove it"],
+    ),
+    Case(
         "include-matches-nothing",
         HEAD + ENV + "files:\n  include: [custom.py, 'src/**']\n",
         [

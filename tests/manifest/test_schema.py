@@ -1,0 +1,68 @@
+"""The JSON Schema: valid draft 2020-12, documented, shipped inside the package, and in step
+with what `validate` accepts."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from ctask_sync.schemacheck import load_schema
+
+REPO = Path(__file__).resolve().parents[2]
+CANONICAL = REPO / "schemas" / "ctask.schema.json"
+PACKAGED = REPO / "ctask_sync" / "schema" / "ctask.schema.json"
+
+
+def test_packaged_copy_is_byte_identical() -> None:
+    # The GitHub Action installs non-editable: the package must carry its own copy.
+    assert PACKAGED.read_bytes() == CANONICAL.read_bytes()
+
+
+def test_schema_is_valid_draft_2020_12() -> None:
+    schema = json.loads(CANONICAL.read_text("utf-8"))
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    Draft202012Validator.check_schema(schema)
+    assert load_schema() == schema
+
+
+def _properties(node: Any, where: str) -> list[tuple[str, Any]]:
+    found = []
+    if isinstance(node, dict):
+        for name, sub in node.get("properties", {}).items():
+            found.append((f"{where}.{name}", sub))
+            found.extend(_properties(sub, f"{where}.{name}"))
+    return found
+
+
+def test_every_property_has_a_description_for_editors() -> None:
+    schema = load_schema()
+    props = _properties(schema, "$")
+    assert len(props) >= 15
+    missing = [name for name, sub in props if not sub.get("description")]
+    assert missing == []
+
+
+def test_examples_pass_check_jsonschema() -> None:
+    # An independent validator (the one editors and pre-commit use) agrees with ours.
+    manifests = sorted(str(p) for p in (REPO / "examples").glob("*/ctask.yaml"))
+    assert len(manifests) == 3
+    done = subprocess.run(
+        [sys.executable, "-m", "check_jsonschema", "--schemafile", str(CANONICAL), *manifests],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_examples_point_editors_at_the_schema() -> None:
+    for manifest in (REPO / "examples").glob("*/ctask.yaml"):
+        first = manifest.read_text("utf-8").splitlines()[0]
+        assert first == "# yaml-language-server: $schema=../../schemas/ctask.schema.json"
+        target = (manifest.parent / "../../schemas/ctask.schema.json").resolve()
+        assert target == CANONICAL
