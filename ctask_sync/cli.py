@@ -110,12 +110,6 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("plan", help="show what apply would change (exit 2 when changes)")
     _add_engine_options(p)
     p.add_argument("--allow-delete", action="store_true", help="plan deletions of removed tasks")
-    p.add_argument(
-        "--detailed-exitcode",
-        action="store_true",
-        default=True,
-        help=argparse.SUPPRESS,
-    )
     p.add_argument("--markdown", metavar="FILE", help="also write the plan as Markdown")
 
     p = sub.add_parser("apply", help="sync DataRobot with the repository")
