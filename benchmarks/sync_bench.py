@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import platform
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -22,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness import BenchError, EmulatorProcess
+from harness import PROJECT, BenchError, EmulatorProcess
 from measures import BigUpload, PlanScale, big_upload, plan_scale
 from scenarios import BASELINE, CTASK_SYNC, ScenarioResult, Tool, run_scenarios, scenarios
 from synthetic_repo import generate
@@ -31,6 +34,7 @@ from table import (
     TARGET_HEADERS,
     TARGET_RIGHT_FROM,
     human_bytes,
+    markdown,
     render,
     scenario_rows,
     target_rows,
@@ -68,6 +72,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--workdir", type=Path, help="keep repos and logs here (default: a temp dir)")
     p.add_argument("--json", dest="json_file", type=Path, help="write every figure as JSON")
+    p.add_argument("--markdown", type=Path, help="write the tables as Markdown (for the docs)")
     return p.parse_args(argv)
 
 
@@ -131,37 +136,82 @@ def run_all(config: Config, tools: list[Tool], workdir: Path) -> Outcome:
     return Outcome(results, builds, page_limit, big, plan)
 
 
-def print_report(config: Config, outcome: Outcome, targets: list[Target]) -> None:
-    """The scenario table, the memory figures, the cross-check, the targets."""
-    plan = scenarios(outcome.builds)
-    print()
-    print(
+def machine() -> str:
+    """Where the figures come from: cores, memory, Python, the checkout's commit."""
+    mem = next(
+        (
+            int(line.split()[1]) * 1024
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal:")
+        ),
+        0,
+    )
+    commit = subprocess.run(
+        ["git", "-C", str(PROJECT), "rev-parse", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    return (
+        f"{os.cpu_count()} cores, {mem / 2**30:.0f} GiB RAM, Python {platform.python_version()} "
+        f"on {platform.system()}, ctask-sync at {commit or 'unknown commit'}"
+    )
+
+
+def headline(config: Config) -> str:
+    """What was run, in one line."""
+    return (
         f"N={config.tasks} tasks, latency {config.latency_ms:g} ms, dependency build "
         f"{config.build_seconds:g} s; requests and bytes as counted by the emulator"
     )
-    rows = scenario_rows(plan, outcome.results, BASELINE.name, CTASK_SYNC.name)
-    print(render(HEADERS, rows))
-    print()
+
+
+def extra_lines(outcome: Outcome) -> list[str]:
+    """The big-upload memory figures and the plan timing, one line each."""
+    lines = []
     for big in outcome.big:
         server = (
             f", emulator {human_bytes(big.emulator_peak_rss_bytes)}"
             if big.emulator_peak_rss_bytes
             else ""
         )
-        print(
+        lines.append(
             f"peak RSS, {big.tool} uploading {big.file_bytes / 2**20:,.0f} MiB: "
             f"{human_bytes(big.peak_rss_bytes)} ({big.wall_seconds:.1f} s{server})"
         )
     if outcome.plan is not None:
         p = outcome.plan
-        print(
+        lines.append(
             f"plan of {p.tasks:,} unchanged tasks: {p.median:.2f} s median of "
             f"{len(p.plan_seconds)} (discover alone {p.discover_seconds:.2f} s)"
         )
-    for warning in cross_check(outcome.results):
-        print(f"note: {warning}")
-    print()
+    lines += [f"note: {warning}" for warning in cross_check(outcome.results)]
+    return lines
+
+
+def print_report(config: Config, outcome: Outcome, targets: list[Target]) -> None:
+    """The scenario table, the memory figures, the cross-check, the targets."""
+    rows = scenario_rows(scenarios(outcome.builds), outcome.results, BASELINE.name, CTASK_SYNC.name)
+    print(f"\n{machine()}\n{headline(config)}")
+    print(render(HEADERS, rows))
+    print("\n" + "\n".join(extra_lines(outcome)) + "\n")
     print(render(TARGET_HEADERS, target_rows(targets), right_from=TARGET_RIGHT_FROM))
+
+
+def markdown_report(config: Config, outcome: Outcome, targets: list[Target]) -> str:
+    """The same report as Markdown, for docs/benchmarks.md."""
+    rows = scenario_rows(scenarios(outcome.builds), outcome.results, BASELINE.name, CTASK_SYNC.name)
+    return (
+        "\n\n".join(
+            [
+                f"{machine()}. {headline(config)}.",
+                markdown(HEADERS, rows),
+                "\n".join(f"- {line}" for line in extra_lines(outcome)),
+                markdown(TARGET_HEADERS, target_rows(targets)),
+            ]
+        )
+        + "\n"
+    )
 
 
 def cross_check(results: list[ScenarioResult]) -> list[str]:
@@ -183,6 +233,7 @@ def cross_check(results: list[ScenarioResult]) -> list[str]:
 def to_json(config: Config, outcome: Outcome, targets: list[Target]) -> dict[str, Any]:
     """Every figure, for docs and for comparing runs."""
     return {
+        "machine": machine(),
         "config": config.__dict__,
         "builds": outcome.builds,
         "scenarios": [r.to_dict() for r in outcome.results],
@@ -224,6 +275,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print_report(config, outcome, targets)
     if args.json_file:
         args.json_file.write_text(json.dumps(to_json(config, outcome, targets), indent=2) + "\n")
+    if args.markdown:
+        args.markdown.write_text(markdown_report(config, outcome, targets))
     missed = [t for t in targets if t.ok is False]
     print(
         f"\n{len(targets) - len(missed)} of {len(targets)} targets met or shown, "
