@@ -177,6 +177,10 @@ def _auto(event: Event, config: ActionConfig) -> Route:
             namespace=ns,
             reason=f"Push to `{branch}`, not the main branch `{config.main_branch}`: planning.",
         )
+    if not event.name:
+        return Route(
+            mode="plan", namespace=ns, reason="No GitHub event (outside a runner): planning."
+        )
     return Route(mode="plan", namespace=ns, reason=f"Event `{event.name}`: planning only.")
 
 

@@ -130,9 +130,14 @@ class Annotation:
 
 @dataclass
 class Workflow:
-    """Writes workflow commands to stdout; every line passes through redact()."""
+    """Writes workflow commands to stdout; every line passes through redact().
+
+    With `runner=False` (outside GitHub Actions) the same calls print plain text: no command
+    syntax for a terminal to show, and no secret echoed for a runner that is not there to hide it.
+    """
 
     out: TextIO = field(default_factory=lambda: sys.stdout)
+    runner: bool = True
     # The engine logs from worker threads; a line must never be split by another.
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -143,14 +148,21 @@ class Workflow:
 
     def add_mask(self, secret: str) -> None:
         """Tell the runner to hide `secret` in the log (the runner swallows this very line)."""
-        for part in secret.splitlines():
-            if part.strip():
-                # The one line that must carry the secret itself, so redact() is bypassed.
-                self.out.write(f"::add-mask::{escape_data(part)}\n")
-        self.out.flush()
+        if not self.runner:
+            return
+        with self._lock:
+            for part in secret.splitlines():
+                if part.strip():
+                    # The one line that must carry the secret itself, so redact() is bypassed.
+                    self.out.write(f"::add-mask::{escape_data(part)}\n")
+            self.out.flush()
 
     def annotate(self, annotation: Annotation) -> None:
-        self._write(annotation.command())
+        if self.runner:
+            self._write(annotation.command())
+            return
+        where = ":".join(str(p) for p in (annotation.file, annotation.line, annotation.col) if p)
+        self.log(f"{annotation.level}: {where + ': ' if where else ''}{annotation.message}")
 
     def log(self, text: str) -> None:
         """Plain log text: trusted, written by us."""
@@ -160,16 +172,20 @@ class Workflow:
     @contextmanager
     def group(self, title: str) -> Iterator[None]:
         """A folded section in the log."""
-        self._write(f"::group::{escape_data(title)}")
+        self._write(f"::group::{escape_data(title)}" if self.runner else f"== {title}")
         try:
             yield
         finally:
-            self._write("::endgroup::")
+            if self.runner:
+                self._write("::endgroup::")
 
     @contextmanager
     def untrusted(self) -> Iterator[Callable[[str], None]]:
         """A writer for text that may hold `::commands` (remote build logs, engine messages):
         the runner ignores workflow commands until the random token is echoed back."""
+        if not self.runner:
+            yield self.log
+            return
         token = secrets.token_hex(16)
         self._write(f"::stop-commands::{token}")
         try:

@@ -48,7 +48,7 @@ _SECRET_INPUTS = ("api-token", "github-token")
 def run(args: argparse.Namespace) -> int:
     """Run the action once; exit 0 on success, 1 on an expected failure (after reporting it)."""
     env = dict(os.environ)
-    workflow = Workflow()
+    workflow = Workflow(runner=env.get("GITHUB_ACTIONS") == "true")
     # Before anything can print: tokens that did not come from `secrets.*` are not masked yet.
     for name in _SECRET_INPUTS:
         workflow.add_mask(env.get(input_variable(name), ""))
@@ -59,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
         chosen = route(event, config)
         return ActionRun(env, workflow, config, event, chosen).run()
     except CtaskSyncError as exc:
+        # Outside a runner this prints `error: <message>`, as the other commands do.
         workflow.annotate(Annotation("error", str(exc), title="ctask-sync"))
         append_summary(env, f"## ctask-sync failed\n\n```\n{exc}\n```")
         return 1
@@ -78,7 +79,8 @@ class ActionRun:
         shard = (
             f" (shard {self.config.shard[0]}/{self.config.shard[1]})" if self.config.shard else ""
         )
-        append_summary(self.env, f"## ctask-sync {r.mode}: `{r.namespace}`{shard}\n\n{r.reason}\n")
+        where = f": `{r.namespace}`{shard}" if r.namespace else shard
+        self._summary(f"## ctask-sync {r.mode}{where}\n\n{r.reason}\n")
         root = self._root()
         if r.mode == "validate":
             return self._validate(root)
@@ -147,11 +149,12 @@ class ActionRun:
             self.workflow.annotate(annotation)
         ok = not discovery.errors
         lines = [
-            f"{len(discovery.tasks)} task manifest(s) checked: {'valid' if ok else 'invalid'}."
+            f"Manifests {'valid' if ok else 'invalid'}: {len(discovery.tasks)} valid task(s), "
+            f"{len(discovery.errors)} error(s), {len(discovery.warnings)} warning(s)."
         ]
         if findings:
             lines.append(findings_markdown(findings))
-        append_summary(self.env, "\n\n".join(lines))
+        self._summary("\n\n".join(lines))
         write_outputs(self.env, {"valid": "true" if ok else "false"})
         return 0 if ok else 1
 
@@ -161,7 +164,7 @@ class ActionRun:
         if not findings:
             self.workflow.annotate(Annotation("error", message, title="ctask-sync"))
         body = findings_markdown(findings) if findings else f"```\n{message}\n```"
-        append_summary(self.env, f"**Invalid manifests: nothing was synced.**\n\n{body}")
+        self._summary(f"**Invalid manifests: nothing was synced.**\n\n{body}")
         return 1
 
     def _plan(self, options: sync.SyncOptions) -> int:
@@ -172,7 +175,7 @@ class ActionRun:
         write_outputs(self.env, outputs)
         self._task_groups(plan.get("tasks", []))
         table = plan_table(plan) if plan.get("tasks") else "No tasks."
-        append_summary(self.env, f"{plan_counts(plan)}\n\n{table}")
+        self._summary(f"{plan_counts(plan)}\n\n{table}")
         if self.route.comment:
             post_comment(
                 self.env,
@@ -203,7 +206,7 @@ class ActionRun:
         for annotation in build_annotations(result):
             self.workflow.annotate(annotation)
         table = apply_table(result) if result.get("tasks") else "No tasks."
-        append_summary(self.env, f"{apply_counts(result)}\n\n{table}")
+        self._summary(f"{apply_counts(result)}\n\n{table}")
         if self.route.comment:
             post_comment(
                 self.env,
@@ -220,7 +223,7 @@ class ActionRun:
             deleted = sync.cleanup(options, log=self._log_line, yes=True)
         write_outputs(self.env, {"deleted": str(len(deleted)), "tasks": json.dumps(deleted)})
         listed = "\n".join(f"- `{key}`" for key in deleted) or "No preview tasks existed."
-        append_summary(self.env, f"Deleted {len(deleted)} task(s).\n\n{listed}")
+        self._summary(f"Deleted {len(deleted)} task(s).\n\n{listed}")
         if self.route.pr_number is not None:
             post_comment(
                 self.env,
@@ -231,6 +234,12 @@ class ActionRun:
                 deleted=deleted,
             )
         return 0
+
+    def _summary(self, markdown: str) -> None:
+        """The job summary; outside a runner (no GITHUB_STEP_SUMMARY) the same text on stdout."""
+        if not append_summary(self.env, markdown):
+            with self.workflow.untrusted() as write:
+                write(markdown + "\n")
 
     def _log_line(self, message: str) -> None:
         self.workflow.log(message)
