@@ -8,11 +8,18 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import sys
 import time
-from collections.abc import Iterable
+import traceback
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.exceptions import (
+    HTTPException,
+    MethodNotAllowed,
+    NotFound,
+    RequestEntityTooLarge,
+)
 from werkzeug.routing import RequestRedirect
 from werkzeug.wrappers import Request, Response
 
@@ -38,7 +45,10 @@ class EmulatorApp:
         self._map, self._handlers = build_map()
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        counter = _CountingInput(environ["wsgi.input"])
+        environ["wsgi.input"] = counter
         request = EmulatorRequest(environ)
+        request.environ["ctask_sync.emulator.input"] = counter
         if request.path.startswith(ADMIN_PREFIX) or request.path == ADMIN_PREFIX.rstrip("/"):
             response = self._admin(request)
         elif request.path.startswith(API_PREFIX):
@@ -62,26 +72,29 @@ class EmulatorApp:
         if rule is not None and rule.when == "before":
             _drain(request)
             response = _fault_response(rule)
-            if rule.drop:
-                _drop_connection(request)
+            # A dropped request that never ran is logged with status 0: nothing answered it.
+            logged_status = 0 if rule.drop else response.status_code
         else:
             response = self._execute(request)
+            logged_status = response.status_code
             if rule is not None:  # after: the write above is committed; the client never knows
-                real_status = response.status_code
                 response = _fault_response(rule)
-                if rule.drop:
-                    response.status_code = real_status
-                    _drop_connection(request)
+                if not rule.drop:
+                    logged_status = response.status_code
         self.log.add(
             method=request.method,
             path=request.path,
             query=request.query_string.decode("latin-1"),
-            status=response.status_code,
-            request_bytes=request.content_length or 0,
+            status=logged_status,
+            request_bytes=_request_bytes(request),
             response_bytes=0 if rule is not None and rule.drop else _body_size(response),
             ms=round((time.perf_counter() - started) * 1000.0, 3),
             fault=rule.describe() if rule is not None else None,
         )
+        if rule is not None and rule.drop:
+            _drop_connection(
+                request
+            )  # after logging, so the log is complete once the client sees it
         return response
 
     def _execute(self, request: Request) -> Response:
@@ -104,6 +117,15 @@ class EmulatorApp:
         except ApiFailure as failure:
             _drain(request)
             return failure.response()
+        except RequestEntityTooLarge:
+            _drain(request)
+            limit = self.ctx.settings.max_upload_bytes
+            return ApiFailure(
+                413, f"Request is too large in size; the limit is {limit} bytes"
+            ).response()
+        except Exception as exc:  # an emulator bug: still answer in DataRobot's error shape
+            traceback.print_exc(file=sys.stderr)
+            return ApiFailure(500, f"Emulator internal error: {type(exc).__name__}").response()
 
     def _authenticate(self, request: Request) -> None:
         header = request.headers.get("Authorization", "")
@@ -136,8 +158,13 @@ def _fault_response(rule: FaultRule) -> Response:
 def _drain(request: Request) -> None:
     """Read the rest of the request body so an unread upload does not reset the connection."""
     stream = request.stream
-    while stream.read(1024 * 1024):
-        pass
+    try:
+        while stream.read(1024 * 1024):
+            pass
+    except HTTPException:
+        # Over max_content_length, or the client went away: werkzeug's server discards the
+        # rest after the response.
+        return
 
 
 def _drop_connection(request: Request) -> None:
@@ -148,6 +175,34 @@ def _drop_connection(request: Request) -> None:
         raise RuntimeError("dropping a connection needs werkzeug's development server")
     with contextlib.suppress(OSError):  # already closed by the client: nothing to drop
         sock.shutdown(socket.SHUT_RDWR)
+
+
+class _CountingInput:
+    """Wraps wsgi.input to count body bytes, for chunked uploads that send no Content-Length."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self.count = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data: bytes = self._stream.read(size)
+        self.count += len(data)
+        return data
+
+    def readline(self, size: int = -1) -> bytes:
+        data: bytes = self._stream.readline(size)
+        self.count += len(data)
+        return data
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.readline, b"")
+
+
+def _request_bytes(request: Request) -> int:
+    if request.content_length is not None:
+        return request.content_length
+    counter = request.environ.get("ctask_sync.emulator.input")
+    return counter.count if isinstance(counter, _CountingInput) else 0
 
 
 def _body_size(response: Response) -> int:

@@ -55,6 +55,9 @@ def _check_size(ctx: Context, request: Request) -> None:
         raise ApiFailure(
             413, f"Request is too large in size ({size} bytes); the limit is {limit} bytes"
         )
+    # A chunked body has no Content-Length: werkzeug stops reading it at the limit instead
+    # (RequestEntityTooLarge, answered as 413 by the app).
+    request.max_content_length = limit
 
 
 def _create(ctx: Context, request: Request, task_id: str, *, from_previous: bool) -> Response:

@@ -210,3 +210,15 @@ def test_client_error_for_deleting_an_in_use_task_names_the_user(
         task.delete()
     assert caught.value.status_code == 409
     assert caught.value.json["conflicts"][0]["type"] == "userBlueprint"
+
+
+def test_dropped_request_that_never_ran_is_logged_with_status_0(api: Any, admin: Any) -> None:
+    admin.fault(method="GET", drop=True)
+    with pytest.raises(requests.ConnectionError):
+        api("GET", "customTasks/")
+    [entry] = admin.requests()
+    assert (entry["status"], entry["response_bytes"], entry["fault"]) == (
+        0,
+        0,
+        "fault-1: drop before",
+    )

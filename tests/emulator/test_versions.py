@@ -320,3 +320,57 @@ def test_zip_download_headers(api: Any, task: dr.CustomTask) -> None:
         assert response.headers["Content-Disposition"] == (
             f"attachment;filename=model-{task.id}-version-{version.id}.zip"
         )
+
+
+def _multipart(fields: list[tuple[str, str]], files: list[tuple[str, bytes]]) -> tuple[bytes, str]:
+    boundary = "emulatortestboundary"
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+        for k, v in fields
+    ]
+    for name, content in files:
+        head = f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"'
+        parts.append(f"{head}\r\n\r\n".encode() + content + b"\r\n")
+        path_head = f'--{boundary}\r\nContent-Disposition: form-data; name="filePath"'
+        parts.append(f"{path_head}\r\n\r\n{name}\r\n".encode())
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+def test_chunked_uploads_are_limited_and_measured_too(
+    emulator_factory: Callable[..., RunningEmulator],
+) -> None:
+    emu = emulator_factory(max_upload_bytes=2000)
+    headers = {"Authorization": f"Token {SENTINEL_TOKEN}"}
+    task = requests.post(
+        f"{emu.endpoint}/customTasks/",
+        json={"name": "t", "targetType": "Binary"},
+        headers=headers,
+        timeout=10,
+    ).json()
+    url = f"{emu.endpoint}/customTasks/{task['id']}/versions/"
+    fields = [("isMajorUpdate", "True"), ("baseEnvironmentId", PYTHON_SKLEARN_ENV_ID)]
+
+    def send(content: bytes) -> requests.Response:
+        body, content_type = _multipart(fields, [("a.bin", content)])
+        # A generator body makes requests use Transfer-Encoding: chunked (no Content-Length).
+        return requests.post(
+            url,
+            data=(body[i : i + 500] for i in range(0, len(body), 500)),
+            headers={**headers, "Content-Type": content_type},
+            timeout=10,
+        )
+
+    too_big = send(b"x" * 5000)
+    assert too_big.status_code == 413
+    assert too_big.json()["message"] == "Request is too large in size; the limit is 2000 bytes"
+    ok = send(b"y" * 100)
+    assert ok.status_code == 201, ok.text
+    body, _ = _multipart(fields, [("a.bin", b"y" * 100)])
+    log = requests.get(f"{emu.admin_url}/requests", timeout=10).json()["requests"]
+    assert log[-1]["request_bytes"] == len(body)
+    download = requests.get(
+        f"{emu.endpoint}/customTasks/{task['id']}/download/", headers=headers, timeout=10
+    )
+    with zipfile.ZipFile(io.BytesIO(download.content)) as archive:
+        assert archive.read("a.bin") == b"y" * 100
