@@ -289,6 +289,24 @@ CASES = [
         ["t/ctask.yaml:1:8: error: control character U+0000 is not allowed in YAML: remove it"],
     ),
     Case(
+        "unknown-files-key",
+        HEAD + ENV + "files:\n  exlude: [tests]\n",
+        ["t/ctask.yaml:7:3: error: files: unknown key 'exlude' (did you mean 'exclude'?)"],
+    ),
+    Case(
+        "environment-empty-name",
+        HEAD + "environment:\n  name: ''\n",
+        ["t/ctask.yaml:5:9: error: environment.name: must not be empty"],
+    ),
+    Case(
+        "environment-not-a-mapping",
+        HEAD + f"environment: {SKLEARN_ENV}\n",
+        [
+            "t/ctask.yaml:4:14: error: environment: expected a mapping (key: value lines), "
+            "got a string"
+        ],
+    ),
+    Case(
         "include-matches-nothing",
         HEAD + ENV + "files:\n  include: [custom.py, 'src/**']\n",
         [

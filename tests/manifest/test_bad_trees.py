@@ -245,3 +245,25 @@ def test_no_manifest_found(repo: Path, cli: Callable[..., Run]) -> None:
         "error: no ctask.yaml found under .\n"
         "  hint: each task folder needs a ctask.yaml manifest (see docs/manifest.md)\n"
     )
+
+
+def test_folder_path_that_cannot_be_a_key(repo: Path, cli: Callable[..., Run]) -> None:
+    write_task(repo, "models/churn ", VALID)
+    _rejected(
+        cli("validate"),
+        [
+            "models/churn /ctask.yaml: error: the folder path 'models/churn ' cannot serve as "
+            "the task key: set 'key' in the manifest (no leading or trailing '/' or spaces, "
+            "no control characters)"
+        ],
+        "0 tasks valid, 1 invalid, 1 error, 0 warnings",
+    )
+
+
+def test_folder_path_key_problem_is_solved_by_an_explicit_key(
+    repo: Path, cli: Callable[..., Run]
+) -> None:
+    write_task(repo, "models/churn ", "key: models/churn\n" + VALID)
+    result = cli("validate")
+    assert result.code == 0
+    assert result.out.splitlines()[0] == "✓ models/churn  models/churn   1 file, 15 B"
