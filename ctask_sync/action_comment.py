@@ -5,10 +5,16 @@ report is in the job summary."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ctask_sync.action_report import apply_counts, apply_table, plan_counts, plan_table
+from ctask_sync.action_report import (
+    apply_counts,
+    apply_table,
+    findings_markdown,
+    plan_counts,
+    plan_table,
+)
 from ctask_sync.action_route import ActionConfig, Route
 from ctask_sync.github import Annotation, Workflow
 from ctask_sync.github_api import (
@@ -18,6 +24,7 @@ from ctask_sync.github_api import (
     marker,
     upsert_sticky_comment,
 )
+from ctask_sync.manifest import Finding
 
 _FOOTER = "<sub>Updated in place by ctask-sync on every run for this pull request.</sub>"
 
@@ -84,6 +91,7 @@ def post_comment(
     plan: Mapping[str, Any] | None = None,
     applied: Mapping[str, Any] | None = None,
     deleted: list[str] | None = None,
+    findings: Sequence[Finding] | None = None,
 ) -> None:
     """Create or update this target's sticky comment on the pull request."""
     if route.pr_number is None:
@@ -108,6 +116,12 @@ def post_comment(
         body, create = plan_body(head, f"### ctask-sync plan for `{target}`", plan, run_url)
     elif applied is not None:
         body, create = preview_body(head, f"### ctask-sync preview `{target}`", applied, run_url)
+    elif findings is not None:
+        intro = (
+            f"**Invalid manifests: nothing was planned.** · commit `{head[:12]}` · [run]({run_url})"
+        )
+        body = _fit([f"### ctask-sync plan for `{target}`", intro], findings_markdown(findings))
+        create = True  # a broken manifest is always worth saying
     else:
         gone = len(deleted or [])
         body = "\n\n".join(

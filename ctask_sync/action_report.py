@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -14,6 +15,8 @@ from ctask_sync.manifest import Finding
 SUMMARY_KEYS = ("created", "updated", "deleted", "unchanged", "versions-created", "builds-failed")
 # GitHub shows only about 10 annotations of each level per step; the summary lists them all.
 MAX_ANNOTATIONS = 10
+# A job summary is capped at 1 MiB; past this many rows, unchanged tasks are only counted.
+MAX_TABLE_ROWS = 300
 _PLAN_COUNTS = {"created": "create", "updated": "update", "deleted": "delete"}
 
 
@@ -52,10 +55,21 @@ def _task_name(task: Mapping[str, Any]) -> str:
     return f"{code(key)} {cell(name)}" if name and name != key else code(key)
 
 
-def plan_table(plan: Mapping[str, Any]) -> str:
+def _shown(tasks: Sequence[Mapping[str, Any]], max_rows: int) -> tuple[list[Any], str]:
+    """The rows worth a line (all of them when few), and a note on what was left out."""
+    if len(tasks) <= max_rows:
+        return list(tasks), ""
+    changed = [t for t in tasks if t.get("action") != "unchanged" or t.get("error")]
+    shown = changed[:max_rows]
+    left = len(tasks) - len(shown)
+    return shown, f"\n\n… and {left} more task(s) (unchanged ones are not listed)."
+
+
+def plan_table(plan: Mapping[str, Any], max_rows: int = MAX_TABLE_ROWS) -> str:
     """The plan as a Markdown table: task, action, files, version, build, link."""
     rows = ["| Task | Action | Files | Version | Build | Link |", "|---|---|---|---|---|---|"]
-    for task in plan.get("tasks", []):
+    tasks, note = _shown(plan.get("tasks", []), max_rows)
+    for task in tasks:
         notes = [str(w) for w in task.get("warnings") or []]
         if task.get("reason"):
             notes.insert(0, str(task["reason"]))
@@ -79,13 +93,14 @@ def plan_table(plan: Mapping[str, Any]) -> str:
             )
             + " |"
         )
-    return "\n".join(rows)
+    return "\n".join(rows) + note
 
 
-def apply_table(report: Mapping[str, Any]) -> str:
+def apply_table(report: Mapping[str, Any], max_rows: int = MAX_TABLE_ROWS) -> str:
     """The apply results as a Markdown table: task, action, files, version, build, link."""
     rows = ["| Task | Action | Files | Version | Build | Link |", "|---|---|---|---|---|---|"]
-    for task in report.get("tasks", []):
+    tasks, note = _shown(report.get("tasks", []), max_rows)
+    for task in tasks:
         action = str(task.get("action", ""))
         if task.get("error"):
             action = f"{action} — error: {task['error']}"
@@ -112,7 +127,24 @@ def apply_table(report: Mapping[str, Any]) -> str:
             )
             + " |"
         )
-    return "\n".join(rows)
+    return "\n".join(rows) + note
+
+
+def build_logs_markdown(report: Mapping[str, Any]) -> str:
+    """The log tail of every failed or late dependency build, folded, for the job summary."""
+    blocks = []
+    for task in report.get("tasks", []):
+        tail = task.get("build_log_tail")
+        if not tail or task.get("build_status") not in ("failed", "timeout"):
+            continue
+        longest = max((len(run) for run in re.findall(r"`+", str(tail))), default=0)
+        fence = "`" * max(3, longest + 1)  # a fence the log itself cannot close
+        blocks.append(
+            f"<details><summary>Dependency build log of {cell(task.get('key'))} "
+            f"({cell(task.get('build_status'))})</summary>\n\n"
+            f"{fence}text\n{str(tail).rstrip()}\n{fence}\n\n</details>"
+        )
+    return "\n\n".join(blocks)
 
 
 def plan_counts(plan: Mapping[str, Any]) -> str:

@@ -23,6 +23,7 @@ from ctask_sync.action_report import (
     apply_outputs,
     apply_table,
     build_annotations,
+    build_logs_markdown,
     drift_found,
     finding_annotations,
     findings_markdown,
@@ -165,6 +166,15 @@ class ActionRun:
             self.workflow.annotate(Annotation("error", message, title="ctask-sync"))
         body = findings_markdown(findings) if findings else f"```\n{message}\n```"
         self._summary(f"**Invalid manifests: nothing was synced.**\n\n{body}")
+        if self.route.comment and findings:
+            post_comment(
+                self.env,
+                self.workflow,
+                self.config,
+                self.route,
+                payload=self.event.payload,
+                findings=findings,
+            )
         return 1
 
     def _plan(self, options: sync.SyncOptions) -> int:
@@ -206,7 +216,8 @@ class ActionRun:
         for annotation in build_annotations(result):
             self.workflow.annotate(annotation)
         table = apply_table(result) if result.get("tasks") else "No tasks."
-        self._summary(f"{apply_counts(result)}\n\n{table}")
+        logs = build_logs_markdown(result)
+        self._summary(f"{apply_counts(result)}\n\n{table}" + (f"\n\n{logs}" if logs else ""))
         if self.route.comment:
             post_comment(
                 self.env,

@@ -267,6 +267,9 @@ def test_failed_build_points_at_requirements_and_fences_its_log(
         if line.startswith("::stop-commands::")
     )
     assert f"::{token}::" in stdout[start:]  # the remote log is fenced off
+    assert "<details><summary>Dependency build log of tasks/beta (failed)</summary>" in (
+        result.summary
+    )
 
 
 @pytest.mark.parametrize("shard", ["1/2", "2/2"])
@@ -282,3 +285,17 @@ def test_shard_syncs_only_its_keys(harness: Harness, emulator: Any, shard: str) 
     keys = sorted(owned(emulator.endpoint, REPOSITORY))
     assert keys and all(in_shard(k, i, n) for k in keys)
     assert f"(shard {shard})" in result.summary
+
+
+def test_pull_request_with_a_bad_manifest_says_so_in_the_comment(
+    harness: Harness, emulator: Any, github_api: Any
+) -> None:
+    git(harness.repo, "checkout", "-q", "-b", "feature")
+    write_task(harness.repo, "tasks/alpha", extra="maximum_memory: lots\n")
+    commit_all(harness.repo, "typo")
+    result = harness.pull_request(50)
+    assert result.conclusion == "failure"
+    [comment] = github_api.on(50)
+    assert "**Invalid manifests: nothing was planned.**" in comment.body
+    assert "| `tasks/alpha/ctask.yaml` | 8:17 | error | maximum_memory:" in comment.body
+    assert api_writes(emulator.admin_url) == []
