@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urljoin
 
 import requests
 
@@ -351,33 +352,30 @@ class DataRobotClient:
             ) from None
 
     def _pages(self, path: str, params: Mapping[str, Any]) -> Iterator[Any]:
-        """Yield each item of a paged list, following DataRobot's absolute `next` URLs as given."""
-        target: str | None = path
+        """Yield each item of a paged list, following DataRobot's `next` URLs as given."""
+        target = self._transport.url(path)
         first_params: dict[str, Any] | None = {**params, "limit": self.page_limit}
-        seen: set[str] = set()
-        while target is not None:
+        seen = {target}
+        while True:
             page = self._json("GET", target, params=first_params)
-            shown = self._transport.shown_path(self._transport.url(target))
+            shown = self._transport.shown_path(target)
             if not isinstance(page, dict) or not isinstance(page.get("data"), list):
                 raise ApiError("GET", shown, 200, "expected a paged list with a `data` list")
             yield from page["data"]
             following = page.get("next")
             if not following:
                 return
-            if not isinstance(following, str) or not self._transport.same_origin(
-                self._transport.url(following)
-            ):
+            # DataRobot sends absolute links; a relative one is read as a browser would.
+            target = urljoin(target, str(following))
+            if not self._transport.same_origin(target):
                 # The token goes with every request: never follow a link to another host.
                 raise ApiError(
-                    "GET",
-                    shown,
-                    200,
-                    f"refusing to follow a paging link to another host: {following!r}",
+                    "GET", shown, 200, f"refusing to follow a paging link to another host: {target}"
                 )
-            if following in seen:
-                raise ApiError("GET", shown, 200, f"paging loops back to {following!r}")
-            seen.add(following)
-            target, first_params = following, None
+            if target in seen:
+                raise ApiError("GET", shown, 200, f"the paging link loops back to {target}")
+            seen.add(target)
+            first_params = None
 
     def _parse(self, method: str, path: str, parse: Callable[[Any], _T], raw: Any) -> _T:
         try:

@@ -1,0 +1,83 @@
+"""Odd `next` links the faithful emulator never sends, served by a tiny loopback server."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+
+import pytest
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+from ctask_sync.client import DataRobotClient
+from ctask_sync.errors import ApiError
+
+Pager = Callable[[Request], dict[str, object]]
+
+
+def _env(number: int) -> dict[str, object]:
+    return {"id": f"env{number}", "name": f"Environment {number}", "requiredMetadataKeys": []}
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[[Pager], str]]:
+    """Start a loopback server answering executionEnvironments/ with pages from a function."""
+    servers = []
+
+    def start(pager: Pager) -> str:
+        @Request.application
+        def app(request: Request) -> Response:
+            return Response(json.dumps(pager(request)), content_type="application/json")
+
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.port}/api/v2"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def test_relative_next_link_is_followed(serve: Callable[[Pager], str]) -> None:
+    def pages(request: Request) -> dict[str, object]:
+        if request.args.get("offset") == "1":
+            return {"data": [_env(2)], "next": None}
+        return {"data": [_env(1)], "next": "/api/v2/executionEnvironments/?offset=1&limit=1"}
+
+    with DataRobotClient(serve(pages), "token-1234") as client:
+        assert [env.id for env in client.list_execution_environments()] == ["env1", "env2"]
+        assert client.stats.reads == 2
+
+
+def test_next_link_to_another_host_is_refused(serve: Callable[[Pager], str]) -> None:
+    def pages(request: Request) -> dict[str, object]:
+        return {
+            "data": [_env(1)],
+            "next": "https://elsewhere.example/api/v2/executionEnvironments/",
+        }
+
+    with DataRobotClient(serve(pages), "token-1234") as client:
+        with pytest.raises(ApiError) as caught:
+            client.list_execution_environments()
+        assert client.stats.reads == 1
+    assert str(caught.value) == (
+        "DataRobot GET executionEnvironments/ failed (HTTP 200): refusing to follow a paging "
+        "link to another host: https://elsewhere.example/api/v2/executionEnvironments/"
+    )
+
+
+def test_next_link_that_loops_is_refused(serve: Callable[[Pager], str]) -> None:
+    def pages(request: Request) -> dict[str, object]:
+        return {
+            "data": [_env(1)],
+            "next": f"{request.host_url}api/v2/executionEnvironments/?offset=0",
+        }
+
+    with DataRobotClient(serve(pages), "token-1234") as client:
+        with pytest.raises(ApiError) as caught:
+            client.list_execution_environments()
+        assert client.stats.reads == 2
+    assert "the paging link loops back to http://127.0.0.1:" in str(caught.value)
