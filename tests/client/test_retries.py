@@ -75,6 +75,25 @@ def test_persistent_503_on_get_gives_up_naming_the_request(
     assert len(admin.log("GET", TASKS)) == 4
 
 
+def test_persistent_503_stops_within_the_time_budget(emulator: Any, admin: Any) -> None:
+    # Real sleeps: many attempts allowed, but max_total caps the time spent on one request.
+    client = DataRobotClient(
+        emulator.endpoint,
+        os.environ["DATAROBOT_API_TOKEN"],
+        retry=RetryPolicy(attempts=50, backoff=0.2, max_backoff=0.2, max_total=1.0),
+    )
+    admin.add_fault(method="GET", path="customTasks/$", status=503, times=100)
+    started = time.monotonic()
+    with pytest.raises(ApiError) as caught:
+        client.list_custom_tasks()
+    assert time.monotonic() - started < 1.5
+    assert caught.value.status == 503
+    attempts = len(admin.log("GET", TASKS))
+    assert 2 <= attempts < 50
+    assert f"(gave up after {attempts} attempts)" in str(caught.value)
+    client.close()
+
+
 def test_retry_after_beyond_the_budget_gives_up_at_once(emulator: Any, admin: Any) -> None:
     client = DataRobotClient(
         emulator.endpoint,

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ctask_sync.retry import RetryPolicy, backoff_delay, parse_retry_after
 
@@ -41,3 +44,14 @@ def test_backoff_is_full_jitter_doubling_up_to_the_cap() -> None:
         # full jitter spreads over the whole range, not just near the cap
         assert min(delays) < cap * 0.2
         assert max(delays) > cap * 0.8
+
+
+@given(st.integers(min_value=0, max_value=7 * 24 * 3600))
+def test_http_date_gives_the_seconds_until_it(seconds: int) -> None:
+    header = format_datetime(NOW + timedelta(seconds=seconds), usegmt=True)
+    assert parse_retry_after(header, now=NOW) == float(seconds)
+
+
+@given(st.floats(min_value=0, max_value=1e6, allow_nan=False))
+def test_delta_seconds_round_trip(seconds: float) -> None:
+    assert parse_retry_after(repr(seconds), now=NOW) == seconds
