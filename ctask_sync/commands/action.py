@@ -24,6 +24,7 @@ from ctask_sync.action_report import (
     apply_table,
     build_annotations,
     build_logs_markdown,
+    code,
     drift_found,
     finding_annotations,
     findings_markdown,
@@ -68,6 +69,8 @@ def run(args: argparse.Namespace) -> int:
 
 @dataclass
 class ActionRun:
+    """One run: the routed mode against the engine, reported the GitHub way."""
+
     env: Mapping[str, str]
     workflow: Workflow
     config: ActionConfig
@@ -167,14 +170,7 @@ class ActionRun:
         body = findings_markdown(findings) if findings else f"```\n{message}\n```"
         self._summary(f"**Invalid manifests: nothing was synced.**\n\n{body}")
         if self.route.comment and findings:
-            post_comment(
-                self.env,
-                self.workflow,
-                self.config,
-                self.route,
-                payload=self.event.payload,
-                findings=findings,
-            )
+            self._comment(findings=findings)
         return 1
 
     def _plan(self, options: sync.SyncOptions) -> int:
@@ -187,14 +183,7 @@ class ActionRun:
         table = plan_table(plan) if plan.get("tasks") else "No tasks."
         self._summary(f"{plan_counts(plan)}\n\n{table}")
         if self.route.comment:
-            post_comment(
-                self.env,
-                self.workflow,
-                self.config,
-                self.route,
-                payload=self.event.payload,
-                plan=plan,
-            )
+            self._comment(plan=plan)
         if self.route.fail_on_drift and drift_found(plan):
             self.workflow.annotate(
                 Annotation(
@@ -219,32 +208,24 @@ class ActionRun:
         logs = build_logs_markdown(result)
         self._summary(f"{apply_counts(result)}\n\n{table}" + (f"\n\n{logs}" if logs else ""))
         if self.route.comment:
-            post_comment(
-                self.env,
-                self.workflow,
-                self.config,
-                self.route,
-                payload=self.event.payload,
-                applied=result,
-            )
+            self._comment(applied=result)
         return 0 if report.ok else 1
 
     def _cleanup(self, options: sync.SyncOptions) -> int:
         with self._engine_log("cleanup"):
             deleted = sync.cleanup(options, log=self._log_line, yes=True)
         write_outputs(self.env, {"deleted": str(len(deleted)), "tasks": json.dumps(deleted)})
-        listed = "\n".join(f"- `{key}`" for key in deleted) or "No preview tasks existed."
+        listed = "\n".join(f"- {code(key)}" for key in deleted) or "No preview tasks existed."
         self._summary(f"Deleted {len(deleted)} task(s).\n\n{listed}")
         if self.route.pr_number is not None:
-            post_comment(
-                self.env,
-                self.workflow,
-                self.config,
-                self.route,
-                payload=self.event.payload,
-                deleted=deleted,
-            )
+            self._comment(deleted=deleted)
         return 0
+
+    def _comment(self, **content: Any) -> None:
+        """Create or update the sticky PR comment with a plan, preview, cleanup or findings."""
+        post_comment(
+            self.env, self.workflow, self.config, self.route, payload=self.event.payload, **content
+        )
 
     def _summary(self, markdown: str) -> None:
         """The job summary; outside a runner (no GITHUB_STEP_SUMMARY) the same text on stdout."""
