@@ -204,6 +204,8 @@ class Transport:
                 return response
             if status == 404 and gone_is_done and maybe_done:
                 return response
+            # A gateway error may come after the server acted (a DELETE that landed).
+            maybe_done = maybe_done or status >= 500
             if self._status_retryable(method, status) and attempt < policy.attempts:
                 delay = self._status_delay(response, attempt)
                 if self._wait(started, delay, method, shown, f"HTTP {status}", attempt):

@@ -191,3 +191,24 @@ def test_read_timeout_on_post_is_outcome_unknown(emulator_factory: Any) -> None:
         "DataRobot POST customTasks/ failed (no response): no response within 0.3 s"
     )
     assert client.stats.writes == 1
+
+
+def test_delete_answered_504_after_acting_is_done_when_the_retry_finds_it_gone(
+    client: DataRobotClient, admin: Any, mocker: MockerFixture
+) -> None:
+    mocker.patch("ctask_sync.retry.sleep")
+    task_id = _task(client)
+    admin.add_fault(method="DELETE", path="customTasks/", status=504, when="after")
+    client.delete_custom_task(task_id)
+    assert [entry["status"] for entry in admin.log("DELETE")] == [504, 404]
+    assert client.list_custom_tasks() == []
+
+
+def test_delete_of_a_missing_task_is_still_an_error(
+    client: DataRobotClient, mocker: MockerFixture
+) -> None:
+    # Only a retry after an attempt that may have landed turns 404 into success.
+    mocker.patch("ctask_sync.retry.sleep")
+    with pytest.raises(ApiError) as caught:
+        client.delete_custom_task("0" * 24)
+    assert caught.value.status == 404
