@@ -351,7 +351,7 @@ class Transport:
                 method,
                 shown,
                 message,
-                "DataRobot did not answer; try again later or raise --timeout",
+                "DataRobot did not answer in time; try again later",
                 retryable=True,
                 before_sending=False,
             )

@@ -212,3 +212,21 @@ def test_delete_of_a_missing_task_is_still_an_error(
     with pytest.raises(ApiError) as caught:
         client.delete_custom_task("0" * 24)
     assert caught.value.status == 404
+
+
+def test_read_timeout_on_get_is_retried_then_reported(
+    emulator_factory: Any, mocker: MockerFixture
+) -> None:
+    mocker.patch("ctask_sync.retry.sleep")
+    emu = emulator_factory(latency_ms=800)
+    token = os.environ["DATAROBOT_API_TOKEN"]
+    with (
+        DataRobotClient(emu.endpoint, token, timeout=0.2, retry=RetryPolicy(attempts=2)) as client,
+        pytest.raises(ApiError) as caught,
+    ):
+        client.list_custom_tasks()
+    assert str(caught.value) == (
+        "DataRobot GET customTasks/ failed (no response): no response within 0.2 s "
+        "(gave up after 2 attempts)\n  hint: DataRobot did not answer in time; try again later"
+    )
+    assert client.stats.reads == 2
