@@ -26,6 +26,7 @@ DEFAULT_IGNORES: tuple[str, ...] = (
     "venv/",
     ".env*",
     ".pytest_cache/",
+    ".ctask-sync/",  # the embedded emulator's state: never part of a task
 )
 DEFAULT_IGNORE_GLOBS: tuple[Glob, ...] = tuple(compile_all(DEFAULT_IGNORES))
 
