@@ -8,13 +8,11 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urljoin
-
-import requests
 
 from ctask_sync.buildlog import build_log_tail
 from ctask_sync.errors import ApiError
@@ -155,15 +153,12 @@ class DataRobotClient:
         params: dict[str, Any] = {}
         if search_for is not None:
             params["searchFor"] = search_for
-        return [
-            self._parse("GET", "customTasks/", _custom_task, raw)
-            for raw in self._pages("customTasks/", params)
-        ]
+        return self._pages("customTasks/", params, _custom_task)
 
     def get_custom_task(self, task_id: str) -> CustomTask:
         """One custom task by id."""
         path = f"customTasks/{task_id}/"
-        return self._parse("GET", path, _custom_task, self._json("GET", path))
+        return self._call("GET", path, _custom_task)
 
     def create_custom_task(
         self,
@@ -183,8 +178,7 @@ class DataRobotClient:
         }
         if maximum_memory is not None:
             body["maximumMemory"] = maximum_memory
-        raw = self._json("POST", "customTasks/", json_body=body)
-        return self._parse("POST", "customTasks/", _custom_task, raw)
+        return self._call("POST", "customTasks/", _custom_task, json_body=body)
 
     def update_custom_task(
         self,
@@ -206,7 +200,7 @@ class DataRobotClient:
             if value is not None:
                 body[key] = value
         path = f"customTasks/{task_id}/"
-        return self._parse("PATCH", path, _custom_task, self._json("PATCH", path, json_body=body))
+        return self._call("PATCH", path, _custom_task, json_body=body)
 
     def delete_custom_task(self, task_id: str) -> None:
         """Delete a task. DataRobot answers 409 while a blueprint, model or deployment uses it."""
@@ -222,12 +216,12 @@ class DataRobotClient:
     def list_versions(self, task_id: str) -> list[CustomTaskVersion]:
         """Every version of a task, as DataRobot orders them."""
         path = f"customTasks/{task_id}/versions/"
-        return [self._parse("GET", path, _version, raw) for raw in self._pages(path, {})]
+        return self._pages(path, {}, _version)
 
     def get_version(self, task_id: str, version_id: str) -> CustomTaskVersion:
         """One version of a task."""
         path = f"customTasks/{task_id}/versions/{version_id}/"
-        return self._parse("GET", path, _version, self._json("GET", path))
+        return self._call("GET", path, _version)
 
     def create_version(
         self,
@@ -266,16 +260,14 @@ class DataRobotClient:
         )
         method = "PATCH" if from_previous else "POST"
         path = f"customTasks/{task_id}/versions/"
-        raw = self._json(method, path, form=lambda: VersionForm(fields, files))
-        return self._parse(method, path, _version, raw)
+        return self._call(method, path, _version, form=lambda: VersionForm(fields, files))
 
     def update_version(
         self, task_id: str, version_id: str, *, description: str
     ) -> CustomTaskVersion:
         """Set a version's description (the only way: creation takes none)."""
         path = f"customTasks/{task_id}/versions/{version_id}/"
-        raw = self._json("PATCH", path, json_body={"description": description})
-        return self._parse("PATCH", path, _version, raw)
+        return self._call("PATCH", path, _version, json_body={"description": description})
 
     def download_version(self, task_id: str, version_id: str, dest: Path) -> None:
         """Write the zip of one version to dest."""
@@ -286,18 +278,17 @@ class DataRobotClient:
     def start_dependency_build(self, task_id: str, version_id: str) -> DependencyBuild:
         """Start building the version's dependency image (answered 202 with the build)."""
         path = _build_path(task_id, version_id)
-        return self._parse("POST", path, _dependency_build, self._json("POST", path))
+        return self._call("POST", path, _dependency_build)
 
     def get_dependency_build(self, task_id: str, version_id: str) -> DependencyBuild | None:
         """The version's dependency build, or None if none was started (DataRobot says 422)."""
         path = _build_path(task_id, version_id)
         try:
-            raw = self._json("GET", path)
+            return self._call("GET", path, _dependency_build)
         except ApiError as error:
             if error.status == 422:
                 return None
             raise
-        return self._parse("GET", path, _dependency_build, raw)
 
     def get_dependency_build_log(self, task_id: str, version_id: str) -> bytes:
         """The build log archive (tar.gz); see `build_log_tail` to read it."""
@@ -314,57 +305,57 @@ class DataRobotClient:
         if search_for is not None:
             params["searchFor"] = search_for
         path = "executionEnvironments/"
-        return [self._parse("GET", path, _environment, raw) for raw in self._pages(path, params)]
+        return self._pages(path, params, _environment)
 
     def get_execution_environment(self, environment_id: str) -> ExecutionEnvironment:
         """One execution environment by id."""
         path = f"executionEnvironments/{environment_id}/"
-        return self._parse("GET", path, _environment, self._json("GET", path))
+        return self._call("GET", path, _environment)
 
     # -- plumbing ----------------------------------------------------------------------------
 
-    def _json(
+    def _call(
         self,
         method: str,
         path: str,
+        parse: Callable[[Any], _T],
         *,
         json_body: dict[str, Any] | None = None,
         form: Callable[[], VersionForm] | None = None,
         params: dict[str, Any] | None = None,
-    ) -> Any:
+    ) -> _T:
+        """Send a request and read its JSON answer into a dataclass with `parse`."""
         response = self._transport.request(
             method, path, params=params, json_body=json_body, form=form
         )
-        return self._decode(method, self._transport.shown_path(response.url or path), response)
-
-    def _decode(self, method: str, shown: str, response: requests.Response) -> Any:
+        shown = self._transport.shown_path(response.url or self._transport.url(path))
         try:
-            return response.json()
+            raw = response.json()
         except ValueError:
             snippet = self._transport.redact(response.text[:200])
+            content_type = response.headers.get("Content-Type", "no Content-Type")
             raise ApiError(
                 method,
                 shown,
                 response.status_code,
-                f"expected JSON, got {response.headers.get('Content-Type', 'no Content-Type')}: "
-                f"{snippet!r}",
+                f"expected JSON, got {content_type}: {snippet!r}",
                 hint="check that the endpoint is DataRobot's API (it normally ends in /api/v2)",
             ) from None
+        return _read(method, shown, response.status_code, parse, raw)
 
-    def _pages(self, path: str, params: Mapping[str, Any]) -> Iterator[Any]:
-        """Yield each item of a paged list, following DataRobot's `next` URLs as given."""
+    def _pages(self, path: str, params: Mapping[str, Any], parse: Callable[[Any], _T]) -> list[_T]:
+        """Every item of a paged list, following DataRobot's `next` URLs as given."""
+        items: list[_T] = []
         target = self._transport.url(path)
         first_params: dict[str, Any] | None = {**params, "limit": self.page_limit}
         seen = {target}
         while True:
-            page = self._json("GET", target, params=first_params)
+            page = self._call("GET", target, _page, params=first_params)
             shown = self._transport.shown_path(target)
-            if not isinstance(page, dict) or not isinstance(page.get("data"), list):
-                raise ApiError("GET", shown, 200, "expected a paged list with a `data` list")
-            yield from page["data"]
+            items.extend(_read("GET", shown, 200, parse, raw) for raw in page["data"])
             following = page.get("next")
             if not following:
-                return
+                return items
             # DataRobot sends absolute links; a relative one is read as a browser would.
             target = urljoin(target, str(following))
             if not self._transport.same_origin(target):
@@ -376,14 +367,6 @@ class DataRobotClient:
                 raise ApiError("GET", shown, 200, f"the paging link loops back to {target}")
             seen.add(target)
             first_params = None
-
-    def _parse(self, method: str, path: str, parse: Callable[[Any], _T], raw: Any) -> _T:
-        try:
-            return parse(raw)
-        except (_Unexpected, KeyError, TypeError, ValueError) as error:
-            raise ApiError(
-                method, path, None, f"unexpected response from DataRobot: {error}"
-            ) from None
 
     def _download(self, path: str, dest: Path) -> None:
         """Stream a binary body into dest atomically (no half-written file on failure)."""
@@ -398,6 +381,27 @@ class DataRobotClient:
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
+
+
+def _read(method: str, shown: str, status: int, parse: Callable[[Any], _T], raw: Any) -> _T:
+    """Parse DataRobot's JSON; a shape the contract does not promise becomes an ApiError."""
+    try:
+        return parse(raw)
+    except (_Unexpected, KeyError, TypeError, ValueError) as error:
+        raise ApiError(
+            method,
+            shown,
+            status,
+            f"unexpected response from DataRobot: {error}",
+            hint="this DataRobot version answers differently than ctask-sync expects; "
+            "please report it with this message",
+        ) from None
+
+
+def _page(raw: Any) -> dict[str, Any]:
+    if not isinstance(raw, dict) or not isinstance(raw.get("data"), list):
+        raise _Unexpected("expected a paged list with a `data` list")
+    return raw
 
 
 def _build_path(task_id: str, version_id: str) -> str:

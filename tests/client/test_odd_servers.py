@@ -1,4 +1,5 @@
-"""Odd `next` links the faithful emulator never sends, served by a tiny loopback server."""
+"""Odd answers the faithful emulator never gives (paging links, shapes, HTML), from a tiny
+loopback server."""
 
 from __future__ import annotations
 
@@ -81,3 +82,50 @@ def test_next_link_that_loops_is_refused(serve: Callable[[Pager], str]) -> None:
             client.list_execution_environments()
         assert client.stats.reads == 2
     assert "the paging link loops back to http://127.0.0.1:" in str(caught.value)
+
+
+def test_item_missing_a_required_field_is_reported(serve: Callable[[Pager], str]) -> None:
+    def pages(request: Request) -> dict[str, object]:
+        return {"data": [{"id": "env1"}], "next": None}
+
+    with DataRobotClient(serve(pages), "token-1234") as client, pytest.raises(ApiError) as caught:
+        client.list_execution_environments()
+    assert str(caught.value) == (
+        "DataRobot GET executionEnvironments/ failed (HTTP 200): unexpected response from "
+        "DataRobot: missing field 'name'\n  hint: this DataRobot version answers differently "
+        "than ctask-sync expects; please report it with this message"
+    )
+
+
+def test_list_without_data_is_reported(serve: Callable[[Pager], str]) -> None:
+    with (
+        DataRobotClient(serve(lambda request: {"items": []}), "token-1234") as client,
+        pytest.raises(ApiError) as caught,
+    ):
+        client.list_execution_environments()
+    assert caught.value.api_message == (
+        "unexpected response from DataRobot: expected a paged list with a `data` list"
+    )
+
+
+def test_html_instead_of_json_points_at_the_endpoint() -> None:
+    @Request.application
+    def app(request: Request) -> Response:
+        return Response("<html>Sign in</html>", content_type="text/html")
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        endpoint = f"http://127.0.0.1:{server.port}"
+        with DataRobotClient(endpoint, "token-1234") as client, pytest.raises(ApiError) as caught:
+            client.get_custom_task("abc")
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+    assert str(caught.value) == (
+        "DataRobot GET customTasks/abc/ failed (HTTP 200): expected JSON, got text/html: "
+        "'<html>Sign in</html>'\n"
+        "  hint: check that the endpoint is DataRobot's API (it normally ends in /api/v2)"
+    )
