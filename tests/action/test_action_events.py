@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from action_support import (
     REPOSITORY,
     Harness,
@@ -187,6 +188,8 @@ def test_preview_applies_into_the_pr_namespace_then_closing_deletes_it(
     assert closed.outputs["deleted"] == "3"
     [comment] = github_api.on(7)
     assert "Pull request closed: 3 preview task(s) deleted." in comment.body
+    assert_secret_kept(result)
+    assert_secret_kept(closed)
 
 
 def test_fork_pull_request_validates_only_and_says_so(
@@ -199,6 +202,7 @@ def test_fork_pull_request_validates_only_and_says_so(
     assert "Manifests valid: 2 valid task(s), 0 error(s), 0 warning(s)." in result.summary
     assert api_writes(emulator.admin_url) == []
     assert github_api.on(40) == []
+    assert_secret_kept(result)
 
 
 def test_fork_pull_request_with_a_bad_manifest_is_annotated(harness: Harness) -> None:
@@ -242,6 +246,22 @@ def test_schedule_fails_on_drift_and_passes_when_in_sync(harness: Harness) -> No
     clean = harness.run("schedule", {"schedule": "0 3 * * *"}, "refs/heads/main")
     assert clean.conclusion == "success"
     assert clean.outputs["has-changes"] == "false"
+
+
+def test_schedule_catches_a_task_edited_by_hand(harness: Harness, emulator: Any) -> None:
+    harness.push()
+    alpha = owned(emulator.endpoint, REPOSITORY)["tasks/alpha"]
+    requests.patch(
+        f"{emulator.endpoint}/customTasks/{alpha['id']}/",
+        json={"name": "renamed in the UI"},
+        headers={"Authorization": f"Bearer {SENTINEL_TOKEN}"},
+        timeout=30,
+    ).raise_for_status()
+    result = harness.run("schedule", {"schedule": "0 3 * * *"}, "refs/heads/main")
+    assert result.conclusion == "failure"
+    assert result.outputs["updated"] == "1"
+    assert "| `tasks/alpha` Task tasks/alpha | update (metadata: name)" in result.summary
+    assert_secret_kept(result)
 
 
 def test_failed_build_points_at_requirements_and_fences_its_log(
