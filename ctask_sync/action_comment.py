@@ -26,6 +26,8 @@ from ctask_sync.github_api import (
 )
 from ctask_sync.manifest import Finding
 
+# Room left for the hidden marker line put in front of the body.
+_BODY_LIMIT = MAX_COMMENT_CHARS - 512
 _FOOTER = "<sub>Updated in place by ctask-sync on every run for this pull request.</sub>"
 
 
@@ -53,8 +55,8 @@ def _fit(parts: list[str], table: str) -> str:
             f"\n\n… {dropped} more task(s): see the job summary." if dropped else ""
         )
         body = "\n\n".join([*parts, shown, _FOOTER])
-        if len(body) <= MAX_COMMENT_CHARS or len(rows) <= 2:
-            return body[:MAX_COMMENT_CHARS]
+        if len(body) <= _BODY_LIMIT or len(rows) <= 2:
+            return body[:_BODY_LIMIT]
         rows.pop()
         dropped += 1
 
