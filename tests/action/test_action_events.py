@@ -200,6 +200,7 @@ def test_fork_pull_request_validates_only_and_says_so(
     assert "## ctask-sync validate: `octo/tasks`" in result.summary
     assert "This pull request comes from a fork, so secrets are unavailable" in result.summary
     assert "Manifests valid: 2 valid task(s), 0 error(s), 0 warning(s)." in result.summary
+    assert result.outputs["valid"] == "true"
     assert api_writes(emulator.admin_url) == []
     assert github_api.on(40) == []
     assert_secret_kept(result)
