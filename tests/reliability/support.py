@@ -172,6 +172,7 @@ class Tap:
         self.held = threading.Event()  # the held request has arrived
         self.done = threading.Event()  # the held request was executed (or refused)
         self._go = threading.Event()
+        self._barrier: tuple[str, str, threading.Barrier] | None = None
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         path = str(environ.get("PATH_INFO", ""))
@@ -182,6 +183,11 @@ class Tap:
             seq = self._count
             self.arrivals.append(Arrival(seq, time.monotonic(), environ["REQUEST_METHOD"], path))
             hold = seq == self._hold_at
+            barrier = self._barrier
+        if barrier is not None and (environ["REQUEST_METHOD"], path) == barrier[:2]:
+            # both racers have read DataRobot's state before either may act on it
+            with contextlib.suppress(threading.BrokenBarrierError):
+                barrier[2].wait()
         if not hold:
             return self.app(environ, start_response)
         self.held.set()
@@ -209,15 +215,21 @@ class Tap:
             self.done.clear()
             self._go.clear()
 
+    def barrier(self, method: str, path: str, parties: int, timeout: float = 30.0) -> None:
+        """Answer no `method path` request until `parties` of them have arrived."""
+        with self._lock:
+            self._barrier = (method, path, threading.Barrier(parties, timeout=timeout))
+
     def release(self) -> None:
         with self._lock:
             self._hold_at = None
         self._go.set()
 
     def restart(self) -> None:
-        """Forget arrivals and any hold."""
+        """Forget arrivals, any hold and any barrier."""
         self.release()
         with self._lock:
+            self._barrier = None
             self._count = 0
             self.arrivals = []
 
