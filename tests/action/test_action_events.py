@@ -320,3 +320,26 @@ def test_pull_request_with_a_bad_manifest_says_so_in_the_comment(
     assert "**Invalid manifests: nothing was planned.**" in comment.body
     assert "| `tasks/alpha/ctask.yaml` | 8:17 | error | maximum_memory:" in comment.body
     assert api_writes(emulator.admin_url) == []
+
+
+def test_deletion_in_shard_mode_touches_only_that_shards_keys(
+    harness: Harness, emulator: Any
+) -> None:
+    from ctask_sync.shard import shard_of
+
+    keys = [f"tasks/extra{n}" for n in range(8)]
+    for key in keys:
+        write_task(harness.repo, key)
+    commit_all(harness.repo, "more tasks")
+    assert harness.push().conclusion == "success"
+    first = next(k for k in keys if shard_of(k, 2) == 1)
+    second = next(k for k in keys if shard_of(k, 2) == 2)
+    for key in (first, second):
+        git(harness.repo, "rm", "-q", "-r", key)
+    commit_all(harness.repo, "remove one task of each shard")
+    result = harness.push(inputs={"shard": "1/2", "allow-delete": "true"})
+    assert result.conclusion == "success", result.raw_stderr
+    assert result.outputs["deleted"] == "1"
+    remaining = owned(emulator.endpoint, REPOSITORY)
+    assert first not in remaining
+    assert second in remaining  # shard 2's job decides about its own keys
