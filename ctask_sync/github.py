@@ -8,6 +8,7 @@ without those files, outputs are skipped and the summary is not written."""
 from __future__ import annotations
 
 import json
+import math
 import secrets
 import sys
 import threading
@@ -64,7 +65,7 @@ class Inputs:
             number = float(value)
         except ValueError:
             number = float("nan")
-        if not number >= minimum:  # also rejects NaN
+        if not (math.isfinite(number) and number >= minimum):
             raise ConfigError(f"input {name}: expected a number >= {minimum:g}, got {value!r}")
         return number
 
