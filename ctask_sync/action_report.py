@@ -44,9 +44,13 @@ def _version_planned(task: Mapping[str, Any]) -> str:
     new = task.get("new_version")
     if not isinstance(new, Mapping):
         return ""
+    reason = str(new.get("reason") or "")
+    if reason.startswith("first"):
+        return f"first version{reason.removeprefix('first')}"
     kind = "major" if new.get("major") else "minor"
-    reason = f" ({new['reason']})" if new.get("reason") else ""
-    return f"new {kind}{reason}"
+    # The engine's reasons start with the kind ("minor: files changed"); say it once.
+    reason = reason.removeprefix(f"{kind}:").strip()
+    return f"new {kind}" + (f" ({reason})" if reason else "")
 
 
 def _task_name(task: Mapping[str, Any]) -> str:

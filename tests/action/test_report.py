@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from ctask_sync.action_comment import plan_body
 from ctask_sync.action_report import (
     apply_outputs,
@@ -64,7 +66,7 @@ def test_plan_table_row() -> None:
         files_changed=["custom.py", "b.py"],
         files_removed=["old.py"],
         metadata_changes=["description"],
-        new_version={"major": False, "reason": "files changed"},
+        new_version={"major": False, "reason": "minor: files changed"},
         dependency_build=True,
         task_id="t1",
         warnings=["drift: version made by hand"],
@@ -74,6 +76,23 @@ def test_plan_table_row() -> None:
         "| `fraud/xgb` XGBoost \\| fraud | update (metadata: description) — drift: version made "
         "by hand | +1 ~2 −1 | new minor (files changed) | will build | `t1` |"
     )
+
+
+@pytest.mark.parametrize(
+    ("new_version", "shown"),
+    [
+        ({"major": False, "reason": "first"}, "first version"),
+        (
+            {"major": False, "reason": "first (the task had none)"},
+            "first version (the task had none)",
+        ),
+        ({"major": True, "reason": "major: release v1.0"}, "new major (release v1.0)"),
+        ({"major": True, "reason": ""}, "new major"),
+    ],
+)
+def test_version_column(new_version: dict[str, Any], shown: str) -> None:
+    row = plan_table(plan_of(plan_task("k", new_version=new_version))).splitlines()[2]
+    assert row.split(" | ")[3] == shown
 
 
 def test_large_tables_list_only_changed_tasks() -> None:
