@@ -90,13 +90,24 @@ class GitHubApi:
         """Every comment on issue/PR `number`, following `Link: rel="next"` to the last page."""
         url: str | None = f"/repos/{repository}/issues/{number}/comments?per_page=100"
         found: list[dict[str, Any]] = []
+        seen: set[str] = set()
         while url:
+            seen.add(url)
             response = self._request("GET", url)
             page = self._check("GET", url, response)
             found.extend(c for c in page if isinstance(c, dict))
             match = _NEXT_LINK.search(response.headers.get("Link", ""))
             url = match.group(1) if match else None
+            if url is not None:
+                self._check_next(url, seen)
         return found
+
+    def _check_next(self, url: str, seen: set[str]) -> None:
+        # The token is sent with every page: never to another host, and never in a loop.
+        if not url.startswith(self.base_url + "/"):
+            raise GitHubApiError(f"GitHub sent a next-page link to another host: {url}")
+        if url in seen:
+            raise GitHubApiError(f"GitHub's next-page links loop back to {url}")
 
     def create_comment(self, repository: str, number: int, body: str) -> dict[str, Any]:
         url = f"/repos/{repository}/issues/{number}/comments"

@@ -50,6 +50,8 @@ class FakeGitHub:
     comments: list[Comment] = field(default_factory=list)
     requests: list[tuple[str, str]] = field(default_factory=list)
     base_url: str = ""
+    link_base: str | None = None  # a misbehaving server: next links to this base instead
+    link_page: int | None = None  # a misbehaving server: every next link names this page
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1000))
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -114,10 +116,10 @@ class FakeGitHub:
         chunk = everything[(page - 1) * per_page : page * per_page]
         last = max(1, -(-len(everything) // per_page))
         response = _json(200, [c.json(self.base_url, self.repository) for c in chunk])
-        url = f"{self.base_url}{request.path}?per_page={per_page}&page="
+        url = f"{self.link_base or self.base_url}{request.path}?per_page={per_page}&page="
         links = []
         if page < last:
-            links.append(f'<{url}{page + 1}>; rel="next"')
+            links.append(f'<{url}{self.link_page or page + 1}>; rel="next"')
             links.append(f'<{url}{last}>; rel="last"')
         if page > 1:
             links.append(f'<{url}1>; rel="first"')
@@ -144,7 +146,8 @@ def serve(fake: FakeGitHub) -> Iterator[FakeGitHub]:
     """Serve `fake` on 127.0.0.1 (a free port) while the block runs."""
     server = make_server("127.0.0.1", 0, fake.wsgi, threaded=True)
     fake.base_url = f"http://127.0.0.1:{server.server_port}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll interval keeps shutdown (once per test) from costing half a second.
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield fake

@@ -93,3 +93,23 @@ def test_bad_credentials_are_a_clear_error(github_api: FakeGitHub) -> None:
         )
     assert info.value.message == ("GitHub GET /user failed (HTTP 401): Bad credentials")
     assert "pull-requests: write" in str(info.value)
+
+
+def test_next_links_to_another_host_are_not_followed(github_api: FakeGitHub) -> None:
+    crowd(github_api, 6, 150)
+    github_api.link_base = "http://attacker.invalid"
+    with pytest.raises(GitHubApiError) as info:
+        GitHubApi(github_api.base_url, PAT).comments(REPOSITORY, 6)
+    assert info.value.message == (
+        "GitHub sent a next-page link to another host: http://attacker.invalid"
+        "/repos/octo/tasks/issues/6/comments?per_page=100&page=2"
+    )
+
+
+def test_looping_next_links_stop(github_api: FakeGitHub) -> None:
+    crowd(github_api, 8, 350)
+    github_api.link_page = 2
+    with pytest.raises(GitHubApiError) as info:
+        GitHubApi(github_api.base_url, PAT).comments(REPOSITORY, 8)
+    assert info.value.message.startswith("GitHub's next-page links loop back to http://127.0.0.1:")
+    assert len([r for r in github_api.requests if "/issues/8/" in r[1]]) == 2
