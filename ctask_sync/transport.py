@@ -1,9 +1,9 @@
 """HTTP transport to DataRobot: one session, auth, timeouts, retries, error mapping, counters.
 
 Retry rules (why): a request that never left this machine (connect error) is always safe to
-repeat. Idempotent requests are also repeated on 429/502/503/504 and on lost responses. A POST or
-PATCH creates something, so it is repeated only when DataRobot refused it without acting (429);
-if it may have been acted on (timeout or connection lost after sending, or a 5xx) it raises
+repeat. Idempotent requests are also repeated on 429/500/502/503/504 and on lost responses. A
+POST or PATCH creates something, so it is repeated only when DataRobot refused it without acting
+(429); if it may have been acted on (timeout or connection lost after sending, or a 5xx) it raises
 `OutcomeUnknownError` and the engine re-reads DataRobot's state instead."""
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ log = logging.getLogger(__name__)
 CONNECT_TIMEOUT = 10.0
 USER_AGENT = f"ctask-sync/{__version__} (+python-requests)"
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "DELETE", "PUT", "OPTIONS"})
-IDEMPOTENT_RETRY_STATUSES = frozenset({429, 502, 503, 504})
+# 500 too: issue 7 asks reads to ride out a transient server error, and a repeat is harmless.
+IDEMPOTENT_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 RETRY_AFTER_STATUSES = frozenset({429, 503})
 UNKNOWN_OUTCOME_HINT = (
     "the request reached DataRobot but its outcome is unknown, so it was not re-sent; "

@@ -40,14 +40,15 @@ def test_429_retry_after_is_honoured(client: DataRobotClient, admin: Any) -> Non
     assert client.stats.retries == 1
 
 
-def test_503_on_get_is_retried_until_it_succeeds(
-    client: DataRobotClient, admin: Any, mocker: MockerFixture
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_5xx_on_get_is_retried_until_it_succeeds(
+    client: DataRobotClient, admin: Any, mocker: MockerFixture, status: int
 ) -> None:
     sleeps = mocker.patch("ctask_sync.retry.sleep")
     task_id = _task(client)
-    admin.add_fault(method="GET", path=f"customTasks/{task_id}/$", status=503, times=2)
+    admin.add_fault(method="GET", path=f"customTasks/{task_id}/$", status=status, times=2)
     assert client.get_custom_task(task_id).id == task_id
-    assert [entry["status"] for entry in admin.log("GET", f"{task_id}/")] == [503, 503, 200]
+    assert [entry["status"] for entry in admin.log("GET", f"{task_id}/")] == [status, status, 200]
     assert sleeps.call_count == 2
     # full-jitter backoff for this policy: within [0, 0.05] then [0, 0.1]
     first, second = (call.args[0] for call in sleeps.call_args_list)
