@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ctask_sync.emulator.requirements import parse_requirements
 
@@ -73,3 +75,23 @@ def test_unsupported_lines_are_invalid_with_their_line_number(line: str) -> None
 def test_empty_and_comment_only_files_have_no_dependencies() -> None:
     assert parse_requirements("").dependencies == []
     assert parse_requirements("# nothing\n\n   \n").dependencies == []
+
+
+_names = st.from_regex(r"[A-Za-z][A-Za-z0-9._-]{0,20}[A-Za-z0-9]", fullmatch=True)
+_versions = st.from_regex(r"[0-9]{1,3}(\.[0-9]{1,3}){0,2}", fullmatch=True)
+_constraints = st.lists(
+    st.tuples(st.sampled_from(["<", "<=", "==", ">=", ">"]), _versions), max_size=3
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(_names, _constraints), min_size=1, max_size=8))
+def test_any_supported_line_round_trips(entries: list[tuple[str, list[tuple[str, str]]]]) -> None:
+    lines = [name + ",".join(op + version for op, version in spec) for name, spec in entries]
+    parsed = parse_requirements("\n".join(lines))
+    assert parsed.invalid == []
+    assert [
+        (d["packageName"], [(c["constraintType"], c["version"]) for c in d["constraints"]])
+        for d in parsed.dependencies
+    ] == [(name, spec) for name, spec in entries]
+    assert [d["lineNumber"] for d in parsed.dependencies] == list(range(1, len(entries) + 1))

@@ -13,6 +13,8 @@ import pytest
 import requests
 from datarobot.client import set_client
 from datarobot.errors import ClientError
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ctask_sync.emulator import PYTHON_SKLEARN_ENV_ID, RunningEmulator
 from ctask_sync.emulator.testing import SENTINEL_TOKEN
@@ -180,3 +182,34 @@ def test_copy_is_complete_with_new_ids_and_same_contents(
 
 def test_version_probe_reports_2_49(api: Any) -> None:
     assert api("GET", "version/").json()["versionString"] == "2.49"
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(count=st.integers(min_value=0, max_value=9), limit=st.integers(min_value=1, max_value=4))
+def test_following_next_yields_every_task_once_in_order(
+    emulator: RunningEmulator, count: int, limit: int
+) -> None:
+    requests.post(f"{emulator.admin_url}/reset", timeout=10).raise_for_status()
+    session = requests.Session()
+    session.headers["Authorization"] = f"Token {SENTINEL_TOKEN}"
+    ids = [
+        session.post(
+            f"{emulator.endpoint}/customTasks/",
+            json={"name": f"t{i}", "targetType": "Binary"},
+            timeout=10,
+        ).json()["id"]
+        for i in range(count)
+    ]
+    seen: list[str] = []
+    url: str | None = f"{emulator.endpoint}/customTasks/?orderBy=created&limit={limit}"
+    pages = 0
+    while url is not None:
+        page = session.get(url, timeout=10).json()
+        assert page["totalCount"] == count and page["count"] == len(page["data"]) <= limit
+        seen += [t["id"] for t in page["data"]]
+        url = page["next"]
+        pages += 1
+    assert seen == ids
+    assert pages == max(1, -(-count // limit))
