@@ -47,6 +47,13 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _seconds(text: str) -> float:
+    value = float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative, got {text}")
+    return value
+
+
 def _add_remote_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--endpoint",
@@ -68,6 +75,16 @@ def _add_remote_options(p: argparse.ArgumentParser) -> None:
         action=EnvDefault,
         env="REQUESTS_CA_BUNDLE",
         help="CA bundle for TLS verification (env REQUESTS_CA_BUNDLE)",
+    )
+    p.add_argument(
+        "--retry-max-seconds",
+        action=EnvDefault,
+        env="CTASK_SYNC_RETRY_MAX_SECONDS",
+        type=_seconds,
+        default=120.0,
+        metavar="SECONDS",
+        help="longest total wait on retries of one request (env CTASK_SYNC_RETRY_MAX_SECONDS; "
+        "default 120)",
     )
     p.add_argument(
         "--shard",
@@ -122,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-wait", action="store_true", help="start dependency builds, don't wait")
     p.add_argument(
         "--build-timeout",
-        type=float,
+        type=_seconds,
         default=1800.0,
         metavar="SECONDS",
         help="deadline for all dependency builds together (default 1800)",
@@ -188,7 +205,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     try:
         _refuse_secret_on_argv(args_list)
-        args = build_parser().parse_args(args_list)
+        try:
+            args = build_parser().parse_args(args_list)
+        except SystemExit as exc:
+            # argparse exits 2 on a usage error, which `plan` uses for "changes": say 1 instead
+            return 0 if exc.code in (0, None) else 1
         module = importlib.import_module(f"ctask_sync.commands.{args.command}")
         return int(module.run(args))
     except CtaskSyncError as exc:

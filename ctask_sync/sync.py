@@ -50,7 +50,7 @@ from typing import Any
 
 from ctask_sync import gitinfo, report
 from ctask_sync.apply import Applier, RunInfo, TaskResult
-from ctask_sync.client import DataRobotClient
+from ctask_sync.client import DataRobotClient, RetryPolicy
 from ctask_sync.detect import file_diff, late_run, resolve_environments
 from ctask_sync.errors import ConfigError, CtaskSyncError, ManifestError
 from ctask_sync.gitinfo import GitInfo
@@ -81,6 +81,7 @@ class SyncOptions:
     ca_bundle: str | None = None
     commit: str | None = None  # overrides git detection (the action passes GITHUB_SHA)
     ref: str | None = None  # overrides git detection (the action passes GITHUB_REF)
+    retry_max_seconds: float = 120.0  # total retry wait per request before giving up
 
 
 @dataclass
@@ -213,7 +214,13 @@ def _connect(options: SyncOptions, root: Path, log: Log) -> Iterator[tuple[DataR
                 "DATAROBOT_API_TOKEN is not set",
                 hint="export your DataRobot API key as DATAROBOT_API_TOKEN (never pass it on argv)",
             )
-        client = DataRobotClient(options.endpoint, options.token, ca_bundle=options.ca_bundle)
+        client = DataRobotClient(
+            options.endpoint,
+            options.token,
+            ca_bundle=options.ca_bundle,
+            retry=RetryPolicy(max_total=options.retry_max_seconds),
+            pool_size=max(16, options.concurrency),
+        )
         try:
             yield client, options.endpoint
         finally:
@@ -228,7 +235,9 @@ def _connect(options: SyncOptions, root: Path, log: Log) -> Iterator[tuple[DataR
     )
     state.mkdir(parents=True, exist_ok=True)
     with start_emulator(EmulatorSettings(state_dir=state), host="127.0.0.1", port=0) as emu:
-        client = DataRobotClient(emu.endpoint, options.token or EMBEDDED_TOKEN)
+        client = DataRobotClient(
+            emu.endpoint, options.token or EMBEDDED_TOKEN, pool_size=max(16, options.concurrency)
+        )
         try:
             yield client, "embedded emulator"
         finally:

@@ -34,6 +34,7 @@ def options_from_args(args: argparse.Namespace) -> SyncOptions:
         tag=getattr(args, "tag", None),
         shard=shard,
         ca_bundle=getattr(args, "ca_bundle", None),
+        retry_max_seconds=float(getattr(args, "retry_max_seconds", 120.0)),
     )
 
 
