@@ -7,6 +7,7 @@ rules (after), the request log. Admin requests skip all of that."""
 from __future__ import annotations
 
 import contextlib
+import hmac
 import socket
 import sys
 import time
@@ -138,7 +139,8 @@ class EmulatorApp:
                 "Authentication required: send 'Authorization: Token <api key>' "
                 "or 'Authorization: Bearer <token>'",
             )
-        if expected is not None and token != expected:
+        # Constant-time, as a real server compares secrets.
+        if expected is not None and not hmac.compare_digest(token.encode(), expected.encode()):
             raise ApiFailure(401, "Invalid API token")
 
 
