@@ -46,6 +46,7 @@ class EmulatorApp:
         self._map, self._handlers = build_map()
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        """WSGI entry point: route to the admin API, the DataRobot API or a JSON 404."""
         counter = _CountingInput(environ["wsgi.input"])
         environ["wsgi.input"] = counter
         request = EmulatorRequest(environ)

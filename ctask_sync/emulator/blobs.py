@@ -46,6 +46,7 @@ class DirBlobStore(BlobStore):
         return self._root / digest[:2] / digest
 
     def put(self, stream: IO[bytes]) -> tuple[str, int]:
+        """Stream to a temp file while hashing, then rename it into place."""
         hasher = hashlib.sha256()
         size = 0
         fd, tmp = tempfile.mkstemp(dir=self._root, prefix=".upload-")
@@ -65,11 +66,13 @@ class DirBlobStore(BlobStore):
         return digest, size
 
     def get(self, digest: str) -> bytes:
+        """Read a stored blob from disk (KeyError if unknown)."""
         try:
             return self._path(digest).read_bytes()
         except FileNotFoundError:
             raise KeyError(digest) from None
 
     def clear(self) -> None:
+        """Delete every blob file."""
         shutil.rmtree(self._root, ignore_errors=True)
         self._root.mkdir(parents=True, exist_ok=True)

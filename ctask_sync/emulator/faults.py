@@ -28,11 +28,13 @@ class FaultRule:
     fired: int = 0
 
     def matches(self, method: str, path: str) -> bool:
+        """Whether a request with this method and path counts for the rule."""
         if self.method is not None and self.method != method.upper():
             return False
         return self.path is None or self.path.search(path) is not None
 
     def describe(self) -> str:
+        """A short label for the request log, e.g. 'fault-1: 503 before'."""
         what = "drop" if self.drop else str(self.status)
         return f"{self.id}: {what} {self.when}"
 
@@ -101,12 +103,14 @@ class FaultBook:
         self._ids = itertools.count(1)
 
     def add(self, data: dict[str, Any]) -> FaultRule:
+        """Validate and add a rule; ValueError names the bad field."""
         with self._lock:
             rule = parse_rule(f"fault-{next(self._ids)}", data)
             self._rules.append(rule)
             return rule
 
     def clear(self) -> None:
+        """Remove every rule."""
         with self._lock:
             self._rules.clear()
 
@@ -150,13 +154,16 @@ class RequestLog:
     _seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def add(self, **values: Any) -> None:
+        """Append an entry; its seq is the next number."""
         with self._lock:
             self.entries.append(LogEntry(seq=next(self._seq), **values))
 
     def snapshot(self) -> list[dict[str, Any]]:
+        """The entries as JSON-ready dicts."""
         with self._lock:
             return [asdict(e) for e in self.entries]
 
     def clear(self) -> None:
+        """Forget every entry (seq keeps counting)."""
         with self._lock:
             self.entries.clear()

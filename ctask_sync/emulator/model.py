@@ -24,6 +24,7 @@ class ItemRecord:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ItemRecord:
+        """Rebuild from the persisted dict."""
         return cls(**data)
 
 
@@ -54,10 +55,12 @@ class BuildRecord:
         return end if now >= end else None
 
     def is_terminal(self, now: float) -> bool:
+        """Whether the build reached success or failed (or was cancelled)."""
         return self.status(now) in TERMINAL_BUILD_STATUSES
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> BuildRecord:
+        """Rebuild from the persisted dict."""
         return cls(**data)
 
 
@@ -84,10 +87,12 @@ class VersionRecord:
 
     @property
     def label(self) -> str:
+        """DataRobot's label: 'major.minor'."""
         return f"{self.major}.{self.minor}"
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> VersionRecord:
+        """Rebuild from the persisted dict, nested records included."""
         data = dict(data)
         data["items"] = [ItemRecord.from_dict(i) for i in data["items"]]
         build = data.get("build")
@@ -114,13 +119,16 @@ class TaskRecord:
 
     @property
     def latest(self) -> VersionRecord | None:
+        """The newest version, or None before the first one."""
         return self.versions[-1] if self.versions else None
 
     def version(self, version_id: str) -> VersionRecord | None:
+        """The version with this id, or None."""
         return next((v for v in self.versions if v.id == version_id), None)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TaskRecord:
+        """Rebuild from the persisted dict, nested records included."""
         data = dict(data)
         data["versions"] = [VersionRecord.from_dict(v) for v in data["versions"]]
         return cls(**data)
@@ -142,6 +150,7 @@ class EnvironmentVersionRecord:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> EnvironmentVersionRecord:
+        """Rebuild from the persisted dict."""
         return cls(**data)
 
 
@@ -162,11 +171,13 @@ class EnvironmentRecord:
 
     @property
     def latest_successful(self) -> EnvironmentVersionRecord | None:
+        """The newest version whose image built, or None."""
         built = [v for v in self.versions if v.build_status == "success"]
         return built[-1] if built else None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> EnvironmentRecord:
+        """Rebuild from the persisted dict, nested records included."""
         data = dict(data)
         data["versions"] = [EnvironmentVersionRecord.from_dict(v) for v in data["versions"]]
         return cls(**data)

@@ -17,6 +17,7 @@ class QuietRequestHandler(WSGIRequestHandler):
     """No per-request access log on stderr (tests read stderr; the request log has it all)."""
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """Silence werkzeug's per-request line."""
         pass
 
 

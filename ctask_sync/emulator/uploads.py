@@ -20,6 +20,8 @@ NETWORK_POLICIES = ("ISOLATED", "PUBLIC")
 
 @dataclass
 class UploadedFile:
+    """One file part and the filePath it goes with."""
+
     path: str
     stream: IO[bytes]
 

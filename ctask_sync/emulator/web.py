@@ -32,6 +32,7 @@ class ApiFailure(Exception):
         self.headers = headers or {}
 
     def response(self) -> Response:
+        """The JSON error response with any extra headers (e.g. Retry-After)."""
         body: dict[str, Any] = {"message": self.message}
         if self.errors:
             body["errors"] = self.errors
