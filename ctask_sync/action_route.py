@@ -79,11 +79,13 @@ class Event:
 
     @property
     def pull_request(self) -> Mapping[str, Any]:
+        """The payload's pull_request object ({} for other events)."""
         value = self.payload.get("pull_request")
         return value if isinstance(value, Mapping) else {}
 
     @property
     def pr_number(self) -> int | None:
+        """The pull request number, when the event is about one."""
         number = self.payload.get("number", self.pull_request.get("number"))
         return number if isinstance(number, int) and not isinstance(number, bool) else None
 

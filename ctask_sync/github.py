@@ -115,6 +115,7 @@ class Annotation:
     title: str | None = None
 
     def command(self) -> str:
+        """The workflow command line, properties and message escaped."""
         props = [
             f"{name}={escape_property(str(value))}"
             for name, value in (
@@ -159,6 +160,7 @@ class Workflow:
             self.out.flush()
 
     def annotate(self, annotation: Annotation) -> None:
+        """An annotation in a runner; `level: file:line:col: message` outside one."""
         if self.runner:
             self._write(annotation.command())
             return

@@ -110,6 +110,7 @@ class GitHubApi:
             raise GitHubApiError(f"GitHub's next-page links loop back to {url}")
 
     def create_comment(self, repository: str, number: int, body: str) -> dict[str, Any]:
+        """POST a new comment on issue/PR `number`."""
         url = f"/repos/{repository}/issues/{number}/comments"
         result: dict[str, Any] = self._check(
             "POST", url, self._request("POST", url, json={"body": body})
@@ -117,6 +118,7 @@ class GitHubApi:
         return result
 
     def update_comment(self, repository: str, comment_id: int, body: str) -> dict[str, Any]:
+        """PATCH the body of an existing comment."""
         url = f"/repos/{repository}/issues/comments/{comment_id}"
         result: dict[str, Any] = self._check(
             "PATCH", url, self._request("PATCH", url, json={"body": body})
@@ -126,6 +128,8 @@ class GitHubApi:
 
 @dataclass(frozen=True)
 class CommentResult:
+    """What upsert_sticky_comment did, and the comment's id and link."""
+
     action: str  # created | updated | skipped
     comment_id: int | None
     url: str | None

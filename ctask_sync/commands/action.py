@@ -78,6 +78,7 @@ class ActionRun:
     route: Route
 
     def run(self) -> int:
+        """Report the route, run it, and return the exit code."""
         r = self.route
         self.workflow.log(f"ctask-sync: {r.reason}")
         shard = (
