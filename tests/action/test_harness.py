@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 from gha_expressions import ExpressionError, condition, evaluate, interpolate
-from runner import parse_output_file
+from runner import ActionRunner, parse_output_file
 
 CONTEXTS: dict[str, Any] = {
     "inputs": {"api-token": "", "mode": "auto", "count": "3"},
@@ -66,3 +67,25 @@ def test_output_file_syntax() -> None:
     assert parse_output_file(text) == {"a": "1", "b": "x\ny=z", "c": ""}
     with pytest.raises(ValueError, match="heredoc for d not closed by END"):
         parse_output_file("d<<END\nnever closed\n")
+
+
+def test_the_harness_substitutes_run_expressions_like_a_runner(tmp_path: Path) -> None:
+    """A control: an expression inside `run:` *is* injectable under the harness, so the
+    hostile-input test passing on action.yml means something."""
+    action = tmp_path / "action"
+    action.mkdir()
+    (action / "action.yml").write_text(
+        "name: unsafe\ndescription: d\ninputs:\n  x:\n    description: d\n"
+        "runs:\n  using: composite\n  steps:\n"
+        '    - shell: bash\n      run: echo "${{ inputs.x }}"\n'
+        "    - shell: bash\n      id: safe\n      env:\n        X: ${{ inputs.x }}\n"
+        '      run: echo "out=$X" >> "$GITHUB_OUTPUT"\n',
+        encoding="utf-8",
+    )
+    marker = tmp_path / "pwned"
+    runner = ActionRunner(workspace=tmp_path, temp=tmp_path / "t", action_path=action)
+    result = runner.run(
+        {"x": f"$(touch {marker})"}, event_name="push", event={}, ref="refs/heads/main", sha="0"
+    )
+    assert marker.exists()
+    assert result.step("safe").outputs == {"out": f"$(touch {marker})"}
