@@ -1,0 +1,137 @@
+"""Issue 7, item 7: tasks the namespace does not own are never modified or deleted.
+
+Strangers are made with the official client (same names and keys as ours, with versions and
+files); then creates, updates, removals with --allow-delete and cleanups run. Every write in the
+emulator's request log is checked against the strangers' ids, and each stranger is compared
+before and after through the official client."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import datarobot as dr
+import pytest
+
+from .conftest import Lab
+from .support import cli, commit_all, git, remote_args, witness, write_task, zip_files
+
+ENV = "5e8c889607389fe0f466c72d"
+KEYS = ("fraud/xgb", "scaler")
+
+STRANGERS = {
+    "no marker": "Task scaler",
+    "other namespace": "[ctask-sync:v1 namespace=someone/else key=scaler]",
+    "a longer namespace": "[ctask-sync:v1 namespace=acme/tasks/pr-7 key=scaler]",
+    "a shorter namespace": "[ctask-sync:v1 namespace=acme key=scaler]",
+    "other case": "[ctask-sync:v1 namespace=Acme/Tasks key=scaler]",
+    "marker inside a line": "see [ctask-sync:v1 namespace=acme/tasks key=scaler] for history",
+    "marker of another version": "[ctask-sync:v2 namespace=acme/tasks key=scaler]",
+    "marker missing its bracket": "[ctask-sync:v1 namespace=acme/tasks key=scaler",
+    "marker with text after it": "[ctask-sync:v1 namespace=acme/tasks key=scaler] (edited)",
+}
+
+
+def snapshot(task_id: str, tmp: Path) -> dict[str, Any]:
+    task = dr.CustomTask.get(task_id)
+    versions = dr.CustomTaskVersion.list(task_id)
+    archive = tmp / f"{task_id}.zip"
+    files: dict[str, bytes] = {}
+    if task.latest_version is not None:
+        task.download_latest_version(str(archive))
+        files = zip_files(archive)
+    return {
+        "name": task.name,
+        "description": task.description,
+        "language": task.language,
+        "versions": sorted((v.id, v.label, v.description) for v in versions),
+        "files": files,
+    }
+
+
+def make_strangers(tmp: Path) -> dict[str, str]:
+    """What: task id; each named like one of ours and holding one version with files."""
+    folder = tmp / "stranger-files"
+    folder.mkdir()
+    (folder / "custom.py").write_text("STRANGER = True\n", "utf-8")
+    made = {}
+    for what, description in STRANGERS.items():
+        task = dr.CustomTask.create(
+            name="Task scaler", target_type="Binary", language="python", description=description
+        )
+        dr.CustomTaskVersion.create_clean(
+            custom_task_id=task.id, base_environment_id=ENV, folder_path=str(folder)
+        )
+        made[what] = task.id
+    return made
+
+
+def writes_touching(lab: Lab, ids: dict[str, str]) -> list[str]:
+    return [
+        f"{w['method']} {w['path']} ({what})"
+        for w in lab.admin.writes()
+        for what, task_id in ids.items()
+        if task_id in w["path"]
+    ]
+
+
+def test_strangers_are_never_modified_or_deleted(
+    fresh_lab: Lab, repo: Path, tmp_path: Path
+) -> None:
+    witness(fresh_lab.endpoint)
+    strangers = make_strangers(tmp_path)
+    before = {what: snapshot(task_id, tmp_path) for what, task_id in strangers.items()}
+    fresh_lab.admin.clear()
+    args = ["apply", str(repo), "--allow-delete", *remote_args(fresh_lab.endpoint)]
+
+    for key in KEYS:
+        write_task(repo, key, {"custom.py": "pass\n"})
+    commit_all(repo, "create")
+    assert "Plan: 2 to create" in cli(*args).out
+    write_task(repo, "scaler", {"custom.py": "pass  # changed\n"}, name="Scaler v2")
+    commit_all(repo, "update")
+    assert "Plan: 0 to create, 1 to update" in cli(*args).out
+    git(repo, "rm", "-rq", "scaler")
+    commit_all(repo, "remove")
+    removed = cli(*args)
+    assert removed.code == 0 and "- scaler" in removed.out
+    assert cli("cleanup", str(repo), *remote_args(fresh_lab.endpoint)).code == 0
+    for near in ("acme/task", "acme/tasks/pr", "Acme/Tasks/pr-7", "acme/tasks/"):
+        assert cli("cleanup", str(repo), *remote_args(fresh_lab.endpoint, near)).code == 0
+
+    assert writes_touching(fresh_lab, strangers) == []
+    after = {what: snapshot(task_id, tmp_path) for what, task_id in strangers.items()}
+    assert after == before
+    # while ours were created, changed and removed, the last by the cleanup
+    ours = [t for t in dr.CustomTask.list() if t.id not in strangers.values()]
+    assert ours == []
+
+
+@pytest.mark.parametrize(
+    ("torn_down", "kept"),
+    [("acme/tasks/pr-7", "acme/tasks"), ("acme/tasks", "acme/tasks/pr-7")],
+)
+def test_cleanup_of_one_namespace_never_touches_another(
+    torn_down: str, kept: str, fresh_lab: Lab, repo: Path, tmp_path: Path
+) -> None:
+    for key in KEYS:
+        write_task(repo, key, {"custom.py": "pass\n"})
+    commit_all(repo)
+    for namespace in ("acme/tasks", "acme/tasks/pr-7"):
+        run = cli("apply", str(repo), *remote_args(fresh_lab.endpoint, namespace))
+        assert run.code == 0, run.text
+    witness(fresh_lab.endpoint)
+    keep_ids = {
+        t.id: snapshot(t.id, tmp_path)
+        for t in dr.CustomTask.list()
+        if t.description.endswith(f"namespace={kept} key=scaler]")
+        or t.description.endswith(f"namespace={kept} key=fraud/xgb]")
+    }
+    assert len(keep_ids) == 2
+    fresh_lab.admin.clear()
+    run = cli("cleanup", str(repo), *remote_args(fresh_lab.endpoint, torn_down))
+    assert run.code == 0
+    assert run.out.endswith(f"cleanup of {torn_down}: deleted 2 task(s)\n")
+    assert writes_touching(fresh_lab, {i: i for i in keep_ids}) == []
+    assert {t.id for t in dr.CustomTask.list()} == set(keep_ids)
+    assert {i: snapshot(i, tmp_path) for i in keep_ids} == keep_ids
