@@ -275,3 +275,22 @@ def build_annotations(report: Mapping[str, Any]) -> list[Annotation]:
                 )
             )
     return result[: MAX_ANNOTATIONS * 2]
+
+
+def warning_annotations(tasks: Iterable[Mapping[str, Any]]) -> list[Annotation]:
+    """A `::warning` at the manifest of each task warning (drift, refusals), at most ten."""
+    result: list[Annotation] = []
+    for task in tasks:
+        notes = [str(w) for w in task.get("warnings") or []]
+        if task.get("action") == "refuse" and task.get("reason"):
+            notes.insert(0, f"refused: {task['reason']}")
+        result.extend(
+            Annotation(
+                level="warning",
+                message=note,
+                file=task.get("manifest") or None,
+                title=f"ctask-sync: {task.get('key')}",
+            )
+            for note in notes
+        )
+    return result[:MAX_ANNOTATIONS]

@@ -31,6 +31,7 @@ from ctask_sync.action_report import (
     plan_counts,
     plan_outputs,
     plan_table,
+    warning_annotations,
 )
 from ctask_sync.action_route import ActionConfig, Event, Route, read_config, route
 from ctask_sync.errors import ConfigError, CtaskSyncError, ManifestError
@@ -181,6 +182,8 @@ class ActionRun:
         outputs = plan_outputs(plan, self._write_json(plan))
         write_outputs(self.env, outputs)
         self._task_groups(plan.get("tasks", []))
+        for annotation in warning_annotations(plan.get("tasks", [])):
+            self.workflow.annotate(annotation)
         table = plan_table(plan) if plan.get("tasks") else "No tasks."
         self._summary(f"{plan_counts(plan)}\n\n{table}")
         if self.route.comment:
@@ -203,7 +206,7 @@ class ActionRun:
         result = report.to_dict()
         write_outputs(self.env, apply_outputs(result, self._write_json(result)))
         self._task_groups(result.get("tasks", []))
-        for annotation in build_annotations(result):
+        for annotation in build_annotations(result) + warning_annotations(result.get("tasks", [])):
             self.workflow.annotate(annotation)
         table = apply_table(result) if result.get("tasks") else "No tasks."
         logs = build_logs_markdown(result)

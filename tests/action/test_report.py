@@ -18,6 +18,7 @@ from ctask_sync.action_report import (
     finding_annotations,
     plan_outputs,
     plan_table,
+    warning_annotations,
 )
 from ctask_sync.github_api import MAX_COMMENT_CHARS
 from ctask_sync.manifest import Finding
@@ -214,3 +215,15 @@ def test_comment_body_fits_github_limit() -> None:
     assert create is True
     assert len(body) <= MAX_COMMENT_CHARS
     assert "more task(s): see the job summary." in body
+
+
+def test_task_warnings_and_refusals_become_warning_annotations() -> None:
+    tasks = [
+        plan_task("a", "unchanged", warnings=["drift: latest version 1.2 carries no record"]),
+        plan_task("b", "refuse", reason="target_type differs"),
+    ]
+    notes = [(n.level, n.file, n.title, n.message) for n in warning_annotations(tasks)]
+    assert notes == [
+        ("warning", "a/ctask.yaml", "ctask-sync: a", "drift: latest version 1.2 carries no record"),
+        ("warning", "b/ctask.yaml", "ctask-sync: b", "refused: target_type differs"),
+    ]
