@@ -24,7 +24,7 @@ class Admin:
     def __init__(self, emu: RunningEmulator) -> None:
         self.url = emu.admin_url
 
-    def requests(self) -> list[dict[str, Any]]:
+    def log(self) -> list[dict[str, Any]]:
         response = requests.get(f"{self.url}/requests", timeout=TIMEOUT)
         response.raise_for_status()
         entries: list[dict[str, Any]] = response.json()["requests"]

@@ -54,7 +54,7 @@ def test_dropped_connection_after_commit_leaves_the_version_created(api: Any, ad
     assert [(v["label"], [i["filePath"] for i in v["items"]]) for v in versions] == [
         ("1.0", ["custom.py"])
     ]
-    [entry] = [e for e in admin.requests() if e["fault"]]
+    [entry] = [e for e in admin.log() if e["fault"]]
     assert (entry["method"], entry["status"], entry["response_bytes"]) == ("POST", 201, 0)
     assert entry["fault"].endswith("drop after")
 
@@ -74,7 +74,7 @@ def test_official_client_sees_429_with_retry_after_and_retries_it(
     started = time.monotonic()
     assert dr.CustomTask.list() == []
     assert time.monotonic() - started >= 2.0
-    statuses = [(e["status"], e["fault"] is not None) for e in admin.requests()][-3:]
+    statuses = [(e["status"], e["fault"] is not None) for e in admin.log()][-3:]
     assert statuses == [(429, True), (429, True), (200, False)]
 
 
@@ -125,8 +125,8 @@ def test_clearing_faults(api: Any, admin: Any) -> None:
 def test_request_log_records_api_requests_only(api: Any, admin: Any) -> None:
     created = api("POST", "customTasks/", json=TASK_BODY)
     api("GET", "customTasks/", params={"searchFor": "t"})
-    admin.requests()  # admin calls are never logged
-    log = admin.requests()
+    admin.log()  # admin calls are never logged
+    log = admin.log()
     assert [(e["seq"], e["method"], e["path"], e["query"], e["status"]) for e in log] == [
         (1, "POST", "/api/v2/customTasks/", "", 201),
         (2, "GET", "/api/v2/customTasks/", "searchFor=t", 200),
@@ -135,7 +135,7 @@ def test_request_log_records_api_requests_only(api: Any, admin: Any) -> None:
     assert log[0]["response_bytes"] == len(created.content)
     assert all(e["ms"] >= 0 and e["fault"] is None for e in log)
     admin.clear_requests()
-    assert admin.requests() == []
+    assert admin.log() == []
 
 
 def test_latency_applies_to_api_requests_not_admin(
@@ -181,7 +181,7 @@ def test_reset_returns_to_the_seed(api: Any, admin: Any) -> None:
     api("POST", "customTasks/", json=TASK_BODY)
     admin.fault(status=503, nth=5)
     assert admin.post("/reset").status_code == 204
-    assert admin.requests() == []
+    assert admin.log() == []
     assert _tasks(api) == []
     assert api("GET", f"executionEnvironments/{env['id']}/").status_code == 404
     names = [e["name"] for e in api("GET", "executionEnvironments/").json()["data"]]
@@ -216,7 +216,7 @@ def test_dropped_request_that_never_ran_is_logged_with_status_0(api: Any, admin:
     admin.fault(method="GET", drop=True)
     with pytest.raises(requests.ConnectionError):
         api("GET", "customTasks/")
-    [entry] = admin.requests()
+    [entry] = admin.log()
     assert (entry["status"], entry["response_bytes"], entry["fault"]) == (
         0,
         0,
