@@ -16,8 +16,8 @@ from ctask_sync.github import Inputs
 from ctask_sync.shard import parse_shard
 
 MODES = ("auto", "validate", "plan", "apply", "preview", "cleanup")
-# Pull-request activity that changes the code under review; other activity (labels, edits, ...)
-# still plans, since a plan is read-only.
+# Events whose payload is a pull request. pull_request_target is left out on purpose: it hands
+# secrets to a run that may check out untrusted code.
 _PR_EVENTS = ("pull_request",)
 
 
@@ -50,7 +50,7 @@ def read_config(env: Mapping[str, str]) -> ActionConfig:
             f"input mode: expected one of {', '.join(MODES)}, got {mode!r}",
             hint="leave mode at auto to choose from the event",
         )
-    shard_text = inputs.text("shard")
+    shard = _shard(inputs.text("shard"))
     return ActionConfig(
         endpoint=inputs.text("endpoint", env.get("DATAROBOT_ENDPOINT", "").strip()),
         api_token=inputs.text("api-token", env.get("DATAROBOT_API_TOKEN", "").strip()),
@@ -65,8 +65,17 @@ def read_config(env: Mapping[str, str]) -> ActionConfig:
         comment=inputs.boolean("comment", True),
         preview=inputs.boolean("preview", False),
         github_token=inputs.text("github-token", env.get("GITHUB_TOKEN", "").strip()),
-        shard=parse_shard(shard_text) if shard_text else None,
+        shard=shard,
     )
+
+
+def _shard(text: str) -> tuple[int, int] | None:
+    if not text:
+        return None
+    try:
+        return parse_shard(text)
+    except ConfigError as exc:
+        raise ConfigError(f"input shard: {exc.message}", hint=exc.hint) from None
 
 
 @dataclass(frozen=True)

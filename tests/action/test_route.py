@@ -173,7 +173,7 @@ def test_preview_mode_needs_a_pull_request() -> None:
         ({"concurrency": "eight"}, "input concurrency: expected a whole number >= 1, got 'eight'"),
         ({"build_timeout": "nan"}, "input build-timeout: expected a number >= 1, got 'nan'"),
         ({"build_timeout": "inf"}, "input build-timeout: expected a number >= 1, got 'inf'"),
-        ({"shard": "3/2"}, "invalid shard '3/2': I must be between 1 and N"),
+        ({"shard": "3/2"}, "input shard: invalid shard '3/2': I must be between 1 and N"),
     ],
 )
 def test_bad_inputs_name_the_input(inputs: dict[str, str], message: str) -> None:
