@@ -343,3 +343,34 @@ def test_deletion_in_shard_mode_touches_only_that_shards_keys(
     remaining = owned(emulator.endpoint, REPOSITORY)
     assert first not in remaining
     assert second in remaining  # shard 2's job decides about its own keys
+
+
+def test_build_timeout_fails_the_run_at_requirements(
+    repo: Path, tmp_path: Path, emulator_factory: Any, github_api: Any
+) -> None:
+    from runner import ActionRunner
+
+    emu = emulator_factory(build_seconds=60)
+    harness = Harness(ActionRunner(repo, tmp_path / "rt"), repo, emu.endpoint, github_api)
+    result = harness.push(inputs={"build-timeout": "1"})
+    assert result.conclusion == "failure"
+    [error] = result.annotations("error")
+    assert error.properties["file"] == "tasks/beta/requirements.txt"
+    assert error.data.startswith(
+        "dependency build of tasks/beta did not finish before build-timeout"
+    )
+
+
+def test_without_waiting_builds_are_only_started(
+    repo: Path, tmp_path: Path, emulator_factory: Any, github_api: Any
+) -> None:
+    from runner import ActionRunner
+
+    emu = emulator_factory(build_seconds=60)
+    harness = Harness(ActionRunner(repo, tmp_path / "rt"), repo, emu.endpoint, github_api)
+    result = harness.push(inputs={"wait-for-builds": "false"})
+    assert result.conclusion == "success", result.raw_stderr
+    assert result.annotations() == []
+    assert "| `tasks/beta` Task tasks/beta | create | 2 uploaded | 1.0 | submitted |" in (
+        result.summary
+    )
