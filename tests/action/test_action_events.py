@@ -374,3 +374,20 @@ def test_without_waiting_builds_are_only_started(
     assert "| `tasks/beta` Task tasks/beta | create | 2 uploaded | 1.0 | submitted |" in (
         result.summary
     )
+
+
+def test_a_rejected_token_is_one_clear_error(
+    repo: Path, tmp_path: Path, emulator_factory: Any, github_api: Any
+) -> None:
+    from runner import ActionRunner
+
+    emu = emulator_factory(token="only-this-token")
+    harness = Harness(ActionRunner(repo, tmp_path / "rt"), repo, emu.endpoint, github_api)
+    result = harness.push()
+    assert result.conclusion == "failure"
+    [error] = result.annotations("error")
+    assert error.properties["title"] == "ctask-sync"
+    assert "(HTTP 401)" in error.data
+    assert "## ctask-sync failed" in result.summary
+    assert "Traceback" not in result.raw_stdout + result.raw_stderr
+    assert_secret_kept(result)
