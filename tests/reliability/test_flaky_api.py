@@ -57,22 +57,7 @@ def test_429_retry_after_on_a_create_is_waited_for_and_creates_once(
     assert {k: len(v) for k, v in tasks_by_owner("acme/tasks").items()} == {"alpha": 1, "beta": 1}
 
 
-@pytest.mark.parametrize(
-    "status",
-    [
-        pytest.param(
-            500,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="engine bug: transport.py retries reads only on 429/502/503/504; "
-                "issue 7 asks for 500 too",
-            ),
-        ),
-        502,
-        503,
-        504,
-    ],
-)
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
 @pytest.mark.parametrize("read", ["executionEnvironments/", "customTasks/"])
 def test_5xx_on_reads_is_retried_with_backoff_then_succeeds(
     status: int, read: str, fresh_lab: Lab, repo: Path, mocker: MockerFixture
@@ -147,12 +132,27 @@ def test_persistent_500_on_a_create_ends_with_a_clear_error_and_no_task(
     assert tasks_by_owner("acme/tasks") == {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="missing: no CLI option or environment variable sets the retry budget "
-    "(RetryPolicy is fixed at attempts=5, max_total=120 s in sync._connect)",
-)
-def test_retry_budget_is_configurable_from_the_environment(
+@pytest.mark.parametrize("how", ["option", "environment"])
+def test_the_retry_budget_bounds_the_total_wait_and_is_configurable(
+    how: str, fresh_lab: Lab, repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Retry-After 0.4 s against a 1 s budget: waits at 0.4 and 0.8 s fit, a third would not."""
+    two_tasks(repo)
+    budget = ["--retry-max-seconds", "1"] if how == "option" else []
+    if how == "environment":
+        monkeypatch.setenv("CTASK_SYNC_RETRY_MAX_SECONDS", "1")
+    fresh_lab.admin.fault(
+        method="GET", path="^/api/v2/customTasks/$", status=503, retry_after=0.4, times=1000
+    )
+    with timed() as elapsed:
+        run = apply(fresh_lab, repo, *budget)
+    assert run.code == 1
+    assert "failed (HTTP 503): Emulated fault: HTTP 503 (gave up after 3 attempts)" in run.err
+    assert 0.8 <= elapsed[0] < 0.8 + 1.5
+    assert len(gaps(fresh_lab, "GET", "/api/v2/customTasks/")) == 2
+
+
+def test_a_zero_retry_budget_means_one_try(
     fresh_lab: Lab, repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     two_tasks(repo)
