@@ -220,7 +220,8 @@ class Applier:
             if wants_build(spec, version.dependencies):
                 started_build = self._start_build(spec.key, task_id, version.id)
         elif task.check_build and version is not None:
-            started_build = self._ensure_build(spec.key, task_id, version.id)
+            retry = spec.dependency_build == "always"
+            started_build = self._ensure_build(spec.key, task_id, version.id, retry_failed=retry)
 
         if version is not None and (task.version is not None or task.write_record):
             record = make_record(spec, task, self.run, build=started_build)
@@ -238,10 +239,13 @@ class Applier:
         self.log(f"  {key}: dependency build started")
         return True
 
-    def _ensure_build(self, key: str, task_id: str, version_id: str) -> bool:
-        """Start the build unless one exists (a rerun after a crash between the two writes)."""
+    def _ensure_build(
+        self, key: str, task_id: str, version_id: str, *, retry_failed: bool = False
+    ) -> bool:
+        """Start the build unless one exists (a rerun after a crash between the two writes),
+        or, with retry_failed, unless the one that exists did not fail."""
         existing = self.client.get_dependency_build(task_id, version_id)
-        if existing is None:
+        if existing is None or (retry_failed and existing.build_status == "failed"):
             return self._start_build(key, task_id, version_id)
         with self._lock:
             self.builds.append(

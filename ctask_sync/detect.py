@@ -104,6 +104,18 @@ def _diff_from_git(
     return FileDiff(added, changed, removed, source="git")
 
 
+def failed_build(spec: TaskSpec, remote: RemoteTask | None, client: DataRobotClient) -> bool:
+    """Whether the latest version's dependency build failed; asked only for tasks with
+    `dependency_build: always`, which retry such builds (one GET each, never for `auto`)."""
+    latest = remote.latest if remote else None
+    if spec.dependency_build != "always" or remote is None or latest is None:
+        return False
+    if not latest.dependencies:
+        return False
+    build = client.get_dependency_build(remote.task.id, latest.id)
+    return build is not None and build.build_status == "failed"
+
+
 def late_run(record: SyncRecord | None, git: GitInfo) -> str | None:
     """Why this run must not overwrite a version synced from a newer commit, or None."""
     if record is None or not record.commit or git.commit is None or record.commit == git.commit:

@@ -64,7 +64,7 @@ class TaskPlan:
     diff: FileDiff = FileDiff()
     version: VersionPlan | None = None
     write_record: bool = False  # write (or rewrite) the latest version's sync record only
-    check_build: bool = False  # start the latest version's dependency build if none exists
+    check_build: bool = False  # start the latest version's build if none exists (or it failed)
     delete: bool = False
     warnings: tuple[str, ...] = ()
     reason: str | None = None
@@ -108,10 +108,11 @@ class Plan:
 
 
 def wants_build(spec: TaskSpec, dependencies: Iterable[str]) -> bool:
-    """Whether a version of spec with these dependencies needs its dependency build started."""
-    if spec.dependency_build == "never":
-        return False
-    return spec.dependency_build == "always" or any(True for _ in dependencies)
+    """Whether a version of spec with these dependencies needs its dependency build started.
+
+    DataRobot refuses to build a version without dependencies, so `always` differs from `auto`
+    only in retrying a failed build (see plan_task's build_failed)."""
+    return spec.dependency_build != "never" and any(True for _ in dependencies)
 
 
 def _settings_changes(
@@ -154,6 +155,7 @@ def plan_task(
     context: PlanContext,
     *,
     refusal: str | None = None,
+    build_failed: bool = False,
 ) -> TaskPlan:
     """The plan for one task present in the repository."""
     base = TaskPlan(
@@ -247,6 +249,9 @@ def plan_task(
             if (record is None or not record.build) and wants_build(spec, latest.dependencies):
                 check_build = True
                 write_record = True
+            elif build_failed and spec.dependency_build == "always":
+                check_build = True  # `always` retries a failed build on every run
+                warnings.append(f"the dependency build of version {latest.label} failed; retrying")
 
     if refusal and (version is not None or metadata or write_record):
         return replace(base, action="refuse", reason=refusal, warnings=tuple(warnings))
@@ -270,6 +275,7 @@ def build_plan(
     context: PlanContext,
     *,
     refusals: Mapping[str, str] | None = None,
+    failed_builds: frozenset[str] = frozenset(),
     in_scope: Callable[[str], bool] | None = None,
 ) -> Plan:
     """The whole plan. in_scope limits deletions to the keys of this shard (None: every key)."""
@@ -286,6 +292,7 @@ def build_plan(
                 environment_ids[spec.key],
                 context,
                 refusal=refusals.get(spec.key),
+                build_failed=spec.key in failed_builds,
             )
         )
     for key in sorted(set(remote.tasks) - local_keys):

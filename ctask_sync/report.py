@@ -71,8 +71,7 @@ def needs_build(task: TaskPlan) -> bool:
         return True
     if task.version is None or spec is None or spec.dependency_build == "never":
         return False
-    has_requirements = any(f.path == "requirements.txt" and f.size > 0 for f in spec.files)
-    return spec.dependency_build == "always" or has_requirements
+    return any(f.path == "requirements.txt" and f.size > 0 for f in spec.files)
 
 
 def plan_dict(plan: Plan, root: Path, endpoint: str) -> dict[str, Any]:

@@ -51,7 +51,7 @@ from typing import Any
 from ctask_sync import gitinfo, report
 from ctask_sync.apply import Applier, RunInfo, TaskResult
 from ctask_sync.client import DataRobotClient, RetryPolicy
-from ctask_sync.detect import file_diff, late_run, resolve_environments
+from ctask_sync.detect import failed_build, file_diff, late_run, resolve_environments
 from ctask_sync.errors import ConfigError, CtaskSyncError, ManifestError
 from ctask_sync.gitinfo import GitInfo
 from ctask_sync.manifest import Discovery, TaskSpec, discover
@@ -251,36 +251,45 @@ def _in_scope(options: SyncOptions) -> Callable[[str], bool] | None:
     return lambda key: in_shard(key, i, n)
 
 
-def _detect(
-    session: _Session, remote: RemoteState, specs: list[TaskSpec]
-) -> tuple[dict[str, FileDiff], dict[str, str]]:
-    def one(spec: TaskSpec) -> tuple[str, FileDiff, str | None]:
+@dataclass
+class _Detected:
+    diffs: dict[str, FileDiff] = field(default_factory=dict)
+    refusals: dict[str, str] = field(default_factory=dict)
+    failed_builds: set[str] = field(default_factory=set)
+
+
+def _detect(session: _Session, remote: RemoteState, specs: list[TaskSpec]) -> _Detected:
+    """The I/O half of planning (git, downloads, build states), tasks in parallel."""
+
+    def one(spec: TaskSpec) -> tuple[str, FileDiff, str | None, bool]:
         current = remote.tasks.get(spec.key)
         diff = file_diff(spec, current, session.client, session.git)
         refusal = late_run(current.record, session.git) if current is not None else None
-        return spec.key, diff, refusal
+        return spec.key, diff, refusal, failed_build(spec, current, session.client)
 
-    diffs: dict[str, FileDiff] = {}
-    refusals: dict[str, str] = {}
+    found = _Detected()
     with ThreadPoolExecutor(max_workers=session.options.concurrency) as pool:
-        for key, diff, refusal in pool.map(one, specs):
-            diffs[key] = diff
+        for key, diff, refusal, failed in pool.map(one, specs):
+            found.diffs[key] = diff
             if refusal:
-                refusals[key] = refusal
-    return diffs, refusals
+                found.refusals[key] = refusal
+            if failed:
+                found.failed_builds.add(key)
+    return found
 
 
 def _plan(session: _Session) -> Plan:
     remote = read_remote_state(session.client, session.namespace)
     session.remote = remote
-    diffs, refusals = _detect(session, remote, session.specs)
+    found = _detect(session, remote, session.specs)
     return build_plan(
         session.specs,
         remote,
-        diffs,
+        found.diffs,
         session.environment_ids,
         session.context,
-        refusals=refusals,
+        refusals=found.refusals,
+        failed_builds=frozenset(found.failed_builds),
         in_scope=_in_scope(session.options),
     )
 
@@ -405,7 +414,12 @@ def cleanup(options: SyncOptions, log: Log = print, *, yes: bool = True) -> list
     failures: list[str] = []
     with _connect(options, root, log) as (client, _endpoint):
         state = read_remote_state(client, options.namespace)
-        owned = list(state.tasks.values()) + state.duplicates
+        scope = _in_scope(options)
+        owned = [
+            t
+            for t in [*state.tasks.values(), *state.duplicates]
+            if scope is None or scope(t.key)  # each job of a shard matrix tears down its own keys
+        ]
         if not owned:
             log(f"namespace {options.namespace} owns no tasks")
         for task in sorted(owned, key=lambda t: t.key):

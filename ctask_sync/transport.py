@@ -288,8 +288,8 @@ class Transport:
 
     def _status_hint(self, status: int) -> str | None:
         hints = {
-            401: "check DATAROBOT_API_TOKEN: it is missing, expired, or belongs to another "
-            f"DataRobot installation than {self.endpoint}",
+            401: "check DATAROBOT_API_TOKEN (the action's api-token input): it is missing, "
+            f"expired, or belongs to another DataRobot installation than {self.endpoint}",
             403: "the token's user lacks permission for this; ask a DataRobot admin to enable "
             "custom tasks for the account",
             404: self._not_found_hint(),

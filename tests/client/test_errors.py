@@ -22,8 +22,8 @@ def test_401_names_the_token_variable(emulator_factory: Any) -> None:
     assert error.status == 401
     assert str(error).startswith("DataRobot GET customTasks/ failed (HTTP 401): ")
     assert error.hint == (
-        "check DATAROBOT_API_TOKEN: it is missing, expired, or belongs to another DataRobot "
-        f"installation than {emu.endpoint}"
+        "check DATAROBOT_API_TOKEN (the action's api-token input): it is missing, expired, "
+        f"or belongs to another DataRobot installation than {emu.endpoint}"
     )
     assert SENTINEL_TOKEN not in str(error) + repr(error)
 

@@ -199,3 +199,14 @@ def test_duplicates_from_a_race_are_deleted_keeping_the_oldest() -> None:
     deletes = [t for t in plan.tasks if t.action == "delete"]
     assert len(deletes) == 1 and deletes[0].remote is dup and deletes[0].delete
     assert deletes[0].reason is not None and "keeping the oldest (t1)" in deletes[0].reason
+
+
+def test_always_retries_a_failed_build_and_auto_does_not() -> None:
+    latest = version(dependencies=("xgboost",))
+    rec = replace(remote(latest=latest), record=replace(remote().record, build=True))  # type: ignore[arg-type]
+    always = plan_task(
+        spec(dependency_build="always"), rec, FileDiff(), ENV, CTX, build_failed=True
+    )
+    assert always.action == "update" and always.check_build and not always.write_record
+    auto = plan_task(spec(), rec, FileDiff(), ENV, CTX, build_failed=True)
+    assert auto.action == "unchanged"
