@@ -4,6 +4,7 @@ leaves one alone; new versions with requirements start dependency builds."""
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +40,7 @@ class Scenario:
     base: str  # commit
     change: str  # commit
     expected: dict[str, Expected]
+    flags: tuple[str, ...] = ()  # extra apply options
 
 
 def make_scenario(root: Path) -> Scenario:
@@ -67,3 +69,21 @@ def make_scenario(root: Path) -> Scenario:
         )
     change = commit_all(repo, "change: create 3, update 2")
     return Scenario(repo=repo, base=base, change=change, expected=expected)
+
+
+def make_deletion_scenario(root: Path) -> Scenario:
+    """The base, then a commit that removes two tasks (applied with --allow-delete)."""
+    repo = init_repo(root / "repo")
+    for folder, files in BASE.items():
+        write_task(repo, folder, files)
+    base = commit_all(repo, "base: three tasks")
+    for folder in ("fraud", "churn"):
+        shutil.rmtree(repo / folder)
+    now = folder_files(repo / "scaler")
+    change = commit_all(repo, "change: remove two tasks")
+    expected = {
+        "scaler": Expected(
+            name="Task scaler", description="The scaler task.", files=now, allowed=[now]
+        )
+    }
+    return Scenario(repo, base, change, expected, flags=("--allow-delete",))

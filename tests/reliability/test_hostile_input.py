@@ -271,6 +271,11 @@ def test_mutated_trees_never_crash_and_never_upload_from_outside(
             # one bad manifest stops the run before anything touches DataRobot
             assert lab.admin.log() == [], checked.out
         event(f"validate exit {checked.code}, apply exit {applied.code}")
+        if applied.code == 0:
+            # whatever odd key, name or description got through, it round-trips exactly
+            lab.admin.clear()
+            again = cli("apply", str(repo), *remote_args(lab.endpoint))
+            assert again.code == 0 and lab.admin.writes() == [], again.out
         for where, content in uploaded_files(lab).items():
             path = where.split(":", 1)[1]
             assert not path.startswith("/") and ".." not in path.split("/"), where

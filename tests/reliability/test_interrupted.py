@@ -27,7 +27,7 @@ import pytest
 from ctask_sync.emulator.testing import SENTINEL_TOKEN
 
 from .conftest import Lab
-from .scenario import Scenario, make_scenario
+from .scenario import Scenario, make_deletion_scenario, make_scenario
 from .support import check_state, cli, git, remote_args, spawn_cli
 
 _ID = re.compile(r"[0-9a-f]{24}")
@@ -40,6 +40,7 @@ def apply_args(lab: Lab, scenario: Scenario, concurrency: int = 1) -> list[str]:
         str(scenario.repo),
         "--concurrency",
         str(concurrency),
+        *scenario.flags,
         *remote_args(lab.endpoint),
     ]
 
@@ -165,8 +166,7 @@ def tally_report(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         return
     ways = sum(t["interruptions"] for t in TALLY.values())
     done = sum(t["converged"] for t in TALLY.values())
-    line = f"{ways} interruptions ({len(TALLY)} ways x R={next(iter(TALLY.values()))['R']}), "
-    line += f"{done} converged"
+    line = f"{ways} interruptions ({len(TALLY)} runs of every request), {done} converged"
     path = tmp_path_factory.getbasetemp() / "interruption-tally.json"
     path.write_text(json.dumps({"summary": line, "ways": TALLY}, indent=2), "utf-8")
     print(f"\n{line}\n{json.dumps(TALLY)}")
@@ -197,19 +197,37 @@ def test_interrupted_at_every_request_with_tasks_in_parallel_converges(
     check_every_request(way, 8, fresh_lab, scenario, tmp_path)
 
 
+@pytest.mark.parametrize("way", sorted(WAYS), ids=[f"{w}-{WAYS[w]}" for w in sorted(WAYS)])
+def test_interrupted_deletions_converge(
+    way: str, fresh_lab: Lab, tmp_path: Path, no_sleep: None
+) -> None:
+    """Removing two tasks with --allow-delete, interrupted at each request."""
+    scenario = make_deletion_scenario(tmp_path)
+    # 2 reads, 2 deletes
+    check_every_request(way, 1, fresh_lab, scenario, tmp_path, expected_r=4, label="delete")
+
+
 def check_every_request(
-    way: str, concurrency: int, fresh_lab: Lab, scenario: Scenario, tmp_path: Path
+    way: str,
+    concurrency: int,
+    fresh_lab: Lab,
+    scenario: Scenario,
+    tmp_path: Path,
+    *,
+    expected_r: int = 21,
+    label: str = "",
 ) -> None:
     requests_made = requests_of_clean_apply(fresh_lab, scenario)
     r = len(requests_made)
-    # 2 reads, 3 creates x 3-4 writes, 2 updates x 3-4 writes, 2 build polls
-    assert r == 21, requests_made
+    # main scenario: 2 reads, 3 creates x 3-4 writes, 2 updates x 3-4 writes, 2 build polls
+    assert r == expected_r, requests_made
     outcomes = [
         converge(fresh_lab, scenario, way, i, requests_made[i - 1], tmp_path, concurrency)
         for i in range(1, r + 1)
     ]
     failed = [o for o in outcomes if o.problems]
     name = way if concurrency == 1 else f"{way}@{concurrency}"
+    name = f"{label}:{name}" if label else name
     TALLY[name] = {
         "R": r,
         "interruptions": len(outcomes),
