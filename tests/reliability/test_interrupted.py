@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import re
 import signal
+import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -126,6 +127,14 @@ def interrupt(
         if child.stderr is not None:
             child.stderr.close()
     problems = [] if lab.tap.done.wait(timeout=30) else [f"request {i} never finished"]
+    if way == "c":
+        # the emulator logs a request once it is done: wait for it, then see it was committed
+        deadline = time.monotonic() + 10
+        while len(lab.admin.log()) < i and time.monotonic() < deadline:
+            time.sleep(0.01)
+        log = lab.admin.log()
+        if len(log) != i or log[-1]["status"] >= 400:
+            problems.append(f"request {i} was not committed after the kill: {log[-1:]}")
     if child.returncode != -signal.SIGKILL:
         problems.append(f"the child was not killed (exit {child.returncode})")
     return child.returncode, problems
