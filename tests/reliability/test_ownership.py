@@ -135,3 +135,24 @@ def test_cleanup_of_one_namespace_never_touches_another(
     assert writes_touching(fresh_lab, {i: i for i in keep_ids}) == []
     assert {t.id for t in dr.CustomTask.list()} == set(keep_ids)
     assert {i: snapshot(i, tmp_path) for i in keep_ids} == keep_ids
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="engine bug: plan.build_plan deletes every duplicate of a key without --allow-delete; "
+    "a copy a user made in DataRobot (it keeps the marker) is deleted as a race duplicate",
+)
+def test_a_copy_made_in_datarobot_is_not_deleted_without_allow_delete(
+    fresh_lab: Lab, repo: Path
+) -> None:
+    write_task(repo, "alpha", {"custom.py": "pass\n"})
+    commit_all(repo)
+    assert cli("apply", str(repo), *remote_args(fresh_lab.endpoint)).code == 0
+    witness(fresh_lab.endpoint)
+    (original,) = dr.CustomTask.list()
+    copy = dr.CustomTask.copy(original.id)  # the UI's "copy task"
+    fresh_lab.admin.clear()
+    run = cli("apply", str(repo), *remote_args(fresh_lab.endpoint))
+    assert run.code == 0
+    assert fresh_lab.admin.writes() == [], run.out
+    assert {t.id for t in dr.CustomTask.list()} == {original.id, copy.id}
