@@ -7,6 +7,7 @@ oldest task is kept) and says so; the end state is the desired one."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -136,3 +137,21 @@ def test_two_applies_started_together_without_a_forced_interleaving(
     fresh_lab.admin.clear()
     assert cli(*args).code == 0
     assert fresh_lab.admin.writes() == []
+
+
+def test_two_deleting_applies_at_once_both_exit_cleanly(
+    fresh_lab: Lab, repo: Path, tmp_path: Path
+) -> None:
+    expected = three_tasks(repo)
+    assert cli("apply", str(repo), *remote_args(fresh_lab.endpoint)).code == 0
+    for key in ("alpha", "beta"):
+        shutil.rmtree(repo / key)
+        del expected[key]
+    commit_all(repo, "remove two")
+    fresh_lab.admin.clear()
+    results = race(fresh_lab, repo, "--allow-delete")
+    assert [code for code, _ in results] == [0, 0], results
+    deletes = [w for w in fresh_lab.admin.writes() if w["method"] == "DELETE"]
+    # both runs deleted both tasks: one DELETE each landed, the other found it gone
+    assert sorted(w["status"] for w in deletes) == [204, 204, 404, 404]
+    assert check_state(fresh_lab.endpoint, expected, tmp_path) == []
