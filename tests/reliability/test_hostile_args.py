@@ -37,11 +37,6 @@ def one_task(tmp_path: Path) -> Path:
     return repo
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: an endpoint urlsplit cannot parse (e.g. 'http://[::1') raises "
-    "ValueError in transport.check_endpoint: exit 3 instead of a ConfigError",
-)
 def test_an_unparseable_endpoint_is_a_clear_error(one_task: Path) -> None:
     run = cli("plan", str(one_task), "--endpoint", "http://[::1", "--namespace", "acme/tasks")
     assert run.code == 1, run.err
@@ -57,8 +52,6 @@ def test_an_unparseable_endpoint_is_a_clear_error(one_task: Path) -> None:
 def test_any_endpoint_text_gives_a_clear_error_or_works(
     endpoint: str, one_task: Path, no_sleep: None
 ) -> None:
-    if "[" in endpoint:  # the known bug above; everything else must already hold
-        return
     run = cli("plan", str(one_task), "--endpoint", endpoint, "--namespace", "acme/tasks")
     assert run.code in (0, 1, 2), run.err
     assert "Traceback" not in run.text and BUG_HINT not in run.err, run.err

@@ -105,11 +105,6 @@ def test_the_newer_commit_itself_and_a_later_one_still_apply(
     assert "1 updated" in run.out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: deletions skip the late-run check (detect.late_run runs only for tasks "
-    "with a manifest), so a late --allow-delete run deletes tasks a newer commit created",
-)
 def test_late_run_with_allow_delete_does_not_delete_a_newer_commits_task(
     fresh_lab: Lab, repo: Path
 ) -> None:
@@ -127,11 +122,6 @@ def test_late_run_with_allow_delete_does_not_delete_a_newer_commits_task(
     assert "newer than this run's commit" in run.err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: in a shallow clone, detect.late_run compares commit times with '>' only, "
-    "so a newer commit made in the same second (rebases, merge queues) is overwritten",
-)
 def test_late_run_from_a_shallow_clone_when_both_commits_share_a_second(
     fresh_lab: Lab, repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

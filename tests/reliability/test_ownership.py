@@ -137,11 +137,6 @@ def test_cleanup_of_one_namespace_never_touches_another(
     assert {i: snapshot(i, tmp_path) for i in keep_ids} == keep_ids
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: plan.build_plan deletes every duplicate of a key without --allow-delete; "
-    "a copy a user made in DataRobot (it keeps the marker) is deleted as a race duplicate",
-)
 def test_a_copy_made_in_datarobot_is_not_deleted_without_allow_delete(
     fresh_lab: Lab, repo: Path
 ) -> None:

@@ -136,14 +136,7 @@ sys.exit(main(sys.argv[1:]))
     "debug",
     [
         "",
-        pytest.param(
-            "1",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="engine bug: with CTASK_SYNC_DEBUG set, cli.main prints the traceback "
-                "unredacted, so an exception text holding the token is shown",
-            ),
-        ),
+        "1",
     ],
 )
 def test_an_unexpected_exception_holding_the_token_is_shown_redacted(
@@ -187,11 +180,6 @@ def test_a_token_on_argv_is_refused(command: str, form: list[str], repo: Path) -
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: argparse's prefix matching lets `emulator --tok T` set the emulator's "
-    "token from argv, past cli._refuse_secret_on_argv (which checks whole flag names)",
-)
 def test_an_abbreviated_token_flag_is_refused_too() -> None:
     child = subprocess.Popen(
         [sys.executable, "-m", "ctask_sync", "emulator", "--port", "0", "--tok", SENTINEL_TOKEN],
@@ -209,22 +197,12 @@ def test_an_abbreviated_token_flag_is_refused_too() -> None:
     assert child.returncode == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: an argparse usage error echoes the unknown argument, here a mistyped "
-    "token flag with the token, unredacted",
-)
 def test_a_mistyped_token_flag_is_refused_without_echoing_it(repo: Path) -> None:
     code, text = run_child("plan", str(repo), f"--tok={SENTINEL_TOKEN}")
     assert SENTINEL_TOKEN not in text
     assert code == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: cli.main prints CtaskSyncError text without redact(); an endpoint that "
-    "holds the token (e.g. in its query) is shown in the connection error",
-)
 def test_an_endpoint_holding_the_token_is_not_shown_with_it(repo: Path) -> None:
     write_task(repo, "alpha", CUSTOM)
     commit_all(repo)
