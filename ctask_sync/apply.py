@@ -59,6 +59,7 @@ class RunInfo:
     commit_time: int | None
     tag: str | None
     dirty: bool
+    parents: tuple[str, ...] = ()
 
 
 def settings_digest(plan: TaskPlan) -> str:
@@ -93,6 +94,7 @@ def make_record(spec: TaskSpec, plan: TaskPlan, run: RunInfo, *, build: bool) ->
         files={f.path: short_digest(f.digest) for f in spec.files},
         build=build,
         dirty=run.dirty,
+        parents=run.parents,
     )
 
 

@@ -10,9 +10,11 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any, NoReturn
 
 from ctask_sync import __version__
 from ctask_sync.errors import CtaskSyncError
+from ctask_sync.redact import redact
 
 BUG_HINT = (
     "ctask-sync hit an unexpected error (a bug). Please report it with the command you ran "
@@ -112,8 +114,21 @@ def _add_engine_options(p: argparse.ArgumentParser) -> None:
     _add_remote_options(p)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse without prefix matching (`--tok` must not reach a `--token`), whose usage
+    errors pass through redact() since they echo what was typed, secrets included."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["allow_abbrev"] = False
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {redact(message)}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="ctask-sync",
         description="Keep DataRobot custom tasks in step with folders in a git repository.",
     )
@@ -160,13 +175,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks one)")
     p.add_argument("--state", metavar="DIR", help="persist state in DIR (default: in memory)")
-    p.add_argument(
-        "--token",
-        action=EnvDefault,
-        env="CTASK_SYNC_EMULATOR_TOKEN",
-        help="the token the emulator accepts (env CTASK_SYNC_EMULATOR_TOKEN; "
-        "default: any non-empty token)",
-    )
+    # the one token it accepts comes from CTASK_SYNC_EMULATOR_TOKEN only, like every secret here
+    p.set_defaults(token=os.environ.get("CTASK_SYNC_EMULATOR_TOKEN") or None)
     p.add_argument("--build-seconds", type=float, default=1.0, help="dependency build duration")
     p.add_argument(
         "--fail-builds-matching",
@@ -193,9 +203,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _refuse_secret_on_argv(argv: Sequence[str]) -> None:
     for arg in argv:
-        if arg.split("=", 1)[0] in _SECRET_FLAGS:
+        flag = arg.split("=", 1)[0]
+        # whole names and any abbreviation of them (`--tok`), which argparse might have matched
+        if (
+            flag.startswith("--")
+            and len(flag) > 4
+            and any(s.startswith(flag) for s in _SECRET_FLAGS)
+        ):
             raise CtaskSyncError(
-                f"{arg.split('=', 1)[0]} is not accepted: a token on the command line is visible "
+                f"{flag} is not accepted: a token on the command line is visible "
                 "to other users and in CI logs",
                 hint="set the DATAROBOT_API_TOKEN environment variable instead",
             )
@@ -213,7 +229,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         module = importlib.import_module(f"ctask_sync.commands.{args.command}")
         return int(module.run(args))
     except CtaskSyncError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {redact(str(exc))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -221,14 +237,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 1
     except Exception as exc:  # the last line of defence: exit 3, no traceback
-        from ctask_sync.redact import redact
-
         print(f"error: {redact(f'{type(exc).__name__}: {exc}')}", file=sys.stderr)
         print(BUG_HINT, file=sys.stderr)
         if os.environ.get("CTASK_SYNC_DEBUG"):
             import traceback
 
-            traceback.print_exc()
+            print(redact(traceback.format_exc()), file=sys.stderr)
         return 3
 
 

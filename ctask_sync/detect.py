@@ -123,8 +123,20 @@ def late_run(record: SyncRecord | None, git: GitInfo) -> str | None:
     newer = False
     if gitinfo.has_commit(git.repo_root, record.commit):
         newer = gitinfo.is_ancestor(git.repo_root, git.commit, record.commit)
+    elif git.commit in record.parents:
+        newer = True  # the recorded commit is a child of ours
+    elif record.commit in git.parents:
+        newer = False  # ours is a child of the recorded commit
     elif record.commit_time is not None and git.commit_time is not None:
-        # the recorded commit is not in this (shallow or rewritten) history: compare times
+        # the recorded commit is not in this (shallow or rewritten) history: compare times; a
+        # commit of the same second cannot be proved older, so it is not overwritten either
+        if record.commit_time == git.commit_time:
+            return (
+                f"DataRobot holds a version synced from commit {record.commit[:12]}, made in the "
+                f"same second as this run's commit {git.commit[:12]}, and this clone is too "
+                "shallow to tell which is newer; refusing to overwrite it. Fetch more history "
+                "(actions/checkout: fetch-depth: 0) and run again"
+            )
         newer = record.commit_time > git.commit_time
     if not newer:
         return None

@@ -17,6 +17,7 @@ class GitInfo:
     ref: str | None  # e.g. refs/heads/main; None when detached
     commit_time: int | None  # committer time of HEAD (unix seconds)
     dirty: bool  # uncommitted changes: the record then says so
+    parents: tuple[str, ...] = ()  # HEAD's parents, read from the raw object (shallow-safe)
 
 
 def _git(cwd: Path, *args: str) -> str | None:
@@ -47,7 +48,13 @@ def read(path: Path) -> GitInfo:
     ref = _git(root, "symbolic-ref", "-q", "HEAD")
     when = _git(root, "log", "-1", "--format=%ct", "HEAD") if commit else None
     status = _git(root, "status", "--porcelain", "--untracked-files=no") if commit else None
+    raw = _git(root, "cat-file", "-p", commit) if commit else None
+    # the raw object names parents even in a shallow clone, where `git log` pretends there are none
+    parents = tuple(
+        line.split()[1] for line in (raw or "").splitlines() if line.startswith("parent ")
+    )
     return GitInfo(
+        parents=parents,
         repo_root=root,
         commit=commit or None,
         ref=ref or None,

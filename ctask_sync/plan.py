@@ -299,6 +299,13 @@ def build_plan(
         if in_scope is not None and not in_scope(key):
             continue
         gone = remote.tasks[key]
+        if context.allow_delete and key in refusals:
+            tasks.append(
+                TaskPlan(
+                    key=key, action="refuse", name=gone.task.name, remote=gone, reason=refusals[key]
+                )
+            )
+            continue
         warnings = () if context.allow_delete else ("kept: pass --allow-delete to delete it",)
         tasks.append(
             TaskPlan(
@@ -315,16 +322,26 @@ def build_plan(
         if in_scope is not None and not in_scope(dup.key):
             continue
         kept = remote.tasks[dup.key].task.id
+        # a race of two runs or a copy made in DataRobot (copies keep the marker): the oldest
+        # is always the one synced; the other goes only when deleting is allowed
         tasks.append(
             TaskPlan(
                 key=dup.key,
                 action="delete",
                 name=dup.task.name,
                 remote=dup,
-                delete=True,
+                delete=context.allow_delete,
                 reason=(
-                    f"duplicate: two runs at once created a second task for this key; keeping "
-                    f"the oldest ({kept}), deleting {dup.task.id}"
+                    f"duplicate: task {dup.task.id} carries the same key (two runs at once, or a "
+                    f"copy made in DataRobot); syncing the oldest ({kept})"
+                ),
+                warnings=(
+                    ()
+                    if context.allow_delete
+                    else (
+                        f"duplicate task {dup.task.id} kept: pass --allow-delete to delete it, "
+                        "or remove the ctask-sync line from its description to release it",
+                    )
                 ),
             )
         )

@@ -72,6 +72,7 @@ class SyncRecord:
     files: dict[str, str] | None  # path -> shortened content digest, when they fit
     build: bool = False  # a dependency build was started for this version
     dirty: bool = False  # synced from a working tree with uncommitted changes
+    parents: tuple[str, ...] = ()  # the commit's parents: orders commits of the same second
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -84,6 +85,7 @@ class SyncRecord:
             "settings": self.settings,
             "build": self.build,
             "dirty": self.dirty,
+            "parents": list(self.parents),
         }
         if self.files is not None:
             data["files"] = self.files
@@ -134,6 +136,7 @@ def decode_record(description: str | None) -> SyncRecord | None:
             files=files,
             build=bool(data.get("build", False)),
             dirty=bool(data.get("dirty", False)),
+            parents=tuple(str(p) for p in data.get("parents") or ()),
         )
     except (ValueError, KeyError, TypeError):
         return None

@@ -268,6 +268,14 @@ def _detect(session: _Session, remote: RemoteState, specs: list[TaskSpec]) -> _D
         return spec.key, diff, refusal, failed_build(spec, current, session.client)
 
     found = _Detected()
+    # a task whose manifest is gone may have been created by a newer commit: a late run with
+    # --allow-delete must not delete it
+    local = {s.key for s in specs}
+    for key, current in remote.tasks.items():
+        if key not in local:
+            refusal = late_run(current.record, session.git)
+            if refusal:
+                found.refusals[key] = refusal
     with ThreadPoolExecutor(max_workers=session.options.concurrency) as pool:
         for key, diff, refusal, failed in pool.map(one, specs):
             found.diffs[key] = diff
@@ -347,6 +355,7 @@ def apply(options: SyncOptions, log: Log = print) -> ApplyReport:
             commit_time=session.context.commit_time,
             tag=session.context.tag,
             dirty=session.git.dirty,
+            parents=session.git.parents,
         )
 
         def replan(key: str) -> TaskPlan:

@@ -72,8 +72,12 @@ def normalise_endpoint(endpoint: str) -> str:
 def check_endpoint(endpoint: str) -> str:
     """The normalised endpoint; ConfigError unless it is an http(s) URL with a host."""
     normalised = normalise_endpoint(endpoint)
-    parts = urlsplit(normalised)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(normalised)
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        valid = False
+    if not valid:
         raise ConfigError(
             f"the DataRobot endpoint {normalised!r} is not an http(s) URL",
             hint="set --endpoint / DATAROBOT_ENDPOINT to e.g. https://app.datarobot.com/api/v2",

@@ -191,14 +191,20 @@ def test_shard_scope_limits_deletions() -> None:
     assert [t.key for t in plan.tasks] == ["a"]
 
 
-def test_duplicates_from_a_race_are_deleted_keeping_the_oldest() -> None:
+def test_duplicates_keep_the_oldest_and_are_deleted_only_when_allowed() -> None:
     kept, dup = remote(key="k"), remote(key="k")
     dup = replace(dup, task=replace(dup.task, id="t2", created="2026-01-02T00:00:00Z"))
     state = RemoteState(namespace="acme/tasks", tasks={"k": kept}, duplicates=[dup])
     plan = build_plan([spec(key="k")], state, {"k": FileDiff()}, {"k": ENV}, CTX)
     deletes = [t for t in plan.tasks if t.action == "delete"]
-    assert len(deletes) == 1 and deletes[0].remote is dup and deletes[0].delete
-    assert deletes[0].reason is not None and "keeping the oldest (t1)" in deletes[0].reason
+    assert len(deletes) == 1 and deletes[0].remote is dup and not deletes[0].delete
+    assert deletes[0].reason is not None and "syncing the oldest (t1)" in deletes[0].reason
+    assert "pass --allow-delete" in deletes[0].warnings[0]
+    assert not plan.has_changes
+    allowed = build_plan(
+        [spec(key="k")], state, {"k": FileDiff()}, {"k": ENV}, replace(CTX, allow_delete=True)
+    )
+    assert [t.delete for t in allowed.tasks if t.action == "delete"] == [True]
 
 
 def test_always_retries_a_failed_build_and_auto_does_not() -> None:

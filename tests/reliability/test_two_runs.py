@@ -84,14 +84,16 @@ def test_two_first_applies_at_once_then_duplicates_are_resolved(
     assert {k: len(v) for k, v in made.items()} == {k: 2 for k in KEYS}
     keep = {k: min(v, key=lambda t: (t.created_at, t.id)).id for k, v in made.items()}
 
+    # the oldest task of each key is the one synced; the others are shown, and deleted only
+    # with --allow-delete (a copy made in DataRobot keeps the marker too)
     plan = cli("plan", str(repo), *remote_args(fresh_lab.endpoint))
-    assert plan.code == 2
+    assert plan.code == 0, plan.text
     for key in KEYS:
-        reason = "duplicate: two runs at once created a second task for this key"
-        assert f"{reason}; keeping the oldest ({keep[key]})" in plan.out
-    fixed = cli("apply", str(repo), *remote_args(fresh_lab.endpoint))
+        assert f"copy made in DataRobot); syncing the oldest ({keep[key]})" in plan.out
+        assert "kept: pass --allow-delete to delete it" in plan.out
+    fixed = cli("apply", str(repo), "--allow-delete", *remote_args(fresh_lab.endpoint))
     assert fixed.code == 0, fixed.text
-    assert fixed.out.count("duplicate: two runs at once created a second task") == 3
+    assert fixed.out.count("(two runs at once, or a copy made in DataRobot)") == 3
     assert check_state(fresh_lab.endpoint, expected, tmp_path) == []
     assert {k: v[0].id for k, v in tasks_by_owner("acme/tasks").items()} == keep
     fresh_lab.admin.clear()
