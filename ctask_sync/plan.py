@@ -209,7 +209,7 @@ def plan_task(
 
     if latest is None:
         version = new_version(
-            from_previous=False, major=False, reason="first (the task had none)", upload=all_files
+            from_previous=False, major=False, reason="first: the task had no version", upload=all_files
         )
     else:
         if remote.record is None:
@@ -223,13 +223,13 @@ def plan_task(
             if not diff.empty:
                 reasons.append("files changed")
             reasons.extend(f"{name} changed" for name in setting_changes)
-            major, why = False, "minor: " + ", ".join(reasons)
+            major, why = False, ", ".join(reasons)
             if env_changed:
-                major, why = True, "major: the environment changed"
+                major, why = True, "the environment changed"
             elif latest.is_frozen:
-                major, why = True, f"major: version {latest.label} is frozen"
+                major, why = True, f"version {latest.label} is frozen"
             elif context.major:
-                why = "major: release" + (f" {context.tag}" if context.tag else "")
+                why = "release" + (f" {context.tag}" if context.tag else "")
                 major = True
             items = {item.file_path: item.id for item in latest.items}
             version = new_version(

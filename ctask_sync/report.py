@@ -53,7 +53,8 @@ def describe(task: TaskPlan) -> str:
         if task.metadata:
             parts.append("set " + ", ".join(sorted(task.metadata)))
         if task.version is not None:
-            parts.append(f"new {task.version.reason} version")
+            kind = "major" if task.version.major else "minor"
+            parts.append(f"new {kind} version ({task.version.reason})")
         elif task.write_record:
             parts.append("write sync record")
         if task.check_build:

@@ -185,7 +185,7 @@ def test_environment_change_makes_a_major_version(
     commit_all(repo)
     run = cli("apply", str(repo))
     assert run.code == 0, run.out + run.err
-    assert "major: the environment changed" in run.out
+    assert "new major version (the environment changed)" in run.out
     witness(emulator)
     assert owned_tasks()["scaler"].latest_version.label == "2.0"
 
