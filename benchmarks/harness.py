@@ -200,12 +200,15 @@ class ToolRun:
     peak_rss_bytes: int
     stdout: str
     stderr: str
+    started_at: float = 0.0  # epoch seconds, to line up with the server's timestamps
+    ended_at: float = 0.0
 
 
 def run_measured(argv: list[str], *, env: dict[str, str], cwd: Path, timeout: float) -> ToolRun:
     """Run argv under the RSS launcher; wall time and peak RSS are the command's own."""
     with tempfile.TemporaryDirectory() as tmp:
         result_file = Path(tmp) / "result.json"
+        started_at = time.time()
         # Its own process group, so a timeout ends the launcher and the tool it started.
         process = subprocess.Popen(
             [sys.executable, str(HERE / "rss_launcher.py"), str(result_file), *argv],
@@ -218,6 +221,7 @@ def run_measured(argv: list[str], *, env: dict[str, str], cwd: Path, timeout: fl
         )
         try:
             stdout, stderr = process.communicate(timeout=timeout)
+            ended_at = time.time()
         except subprocess.TimeoutExpired as exc:
             os.killpg(process.pid, signal.SIGKILL)
             process.communicate()
@@ -229,4 +233,6 @@ def run_measured(argv: list[str], *, env: dict[str, str], cwd: Path, timeout: fl
         peak_rss_bytes=int(result["peak_rss_bytes"]),
         stdout=stdout,
         stderr=stderr,
+        started_at=started_at,
+        ended_at=ended_at,
     )

@@ -11,6 +11,7 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +116,32 @@ class ScenarioResult:
             "tool_reported_requests": (self.report or {}).get("requests"),
             "builds": self.builds,
         }
+
+
+def build_timeline(result: ScenarioResult) -> str | None:
+    """When the builds ran inside the tool's run, from the server's build start and end times.
+
+    Shows where the wall time goes: before the first build starts (start-up, plan, uploads),
+    the builds themselves, and how long after the last build ended the tool noticed and exited.
+    """
+    try:
+        starts = [_epoch(b["buildStart"]) for b in result.builds]
+        ends = [_epoch(b["buildEnd"]) for b in result.builds]
+    except (KeyError, TypeError, ValueError):
+        return None
+    if not starts:
+        return None
+    run = result.run
+    return (
+        f"{result.tool}: {len(starts)} builds; the first started "
+        f"{min(starts) - run.started_at:.2f} s into the run, the last ended "
+        f"{max(ends) - min(starts):.2f} s after that, and the run ended "
+        f"{run.ended_at - max(ends):.2f} s after the last build"
+    )
+
+
+def _epoch(stamp: Any) -> float:
+    return datetime.fromisoformat(str(stamp).replace("Z", "+00:00")).timestamp()
 
 
 def _page_limit(entries: list[dict[str, Any]]) -> int | None:

@@ -27,7 +27,15 @@ from typing import Any
 
 from harness import PROJECT, BenchError, EmulatorProcess
 from measures import BigUpload, PlanScale, big_upload, plan_scale
-from scenarios import BASELINE, CTASK_SYNC, ScenarioResult, Tool, run_scenarios, scenarios
+from scenarios import (
+    BASELINE,
+    CTASK_SYNC,
+    ScenarioResult,
+    Tool,
+    build_timeline,
+    run_scenarios,
+    scenarios,
+)
 from synthetic_repo import generate
 from table import (
     HEADERS,
@@ -105,10 +113,12 @@ class Outcome:
     default_page_limit: int
     big: list[BigUpload]
     plan: PlanScale | None
+    machine: str  # taken at the start: others may commit while a long run goes on
 
 
 def run_all(config: Config, tools: list[Tool], workdir: Path) -> Outcome:
     """Scenarios for each tool on a fresh emulator, then the big upload and the plan timing."""
+    machine_line = machine()
     results: list[ScenarioResult] = []
     builds = config.builds
     page_limit = 100
@@ -133,7 +143,7 @@ def run_all(config: Config, tools: list[Tool], workdir: Path) -> Outcome:
     if CTASK_SYNC in tools:
         log(f"plan of {config.plan_tasks:,} tasks with no changes (0 latency)")
         plan = plan_scale(CTASK_SYNC, workdir, config.plan_tasks, runs=config.plan_runs, log=log)
-    return Outcome(results, builds, page_limit, big, plan)
+    return Outcome(results, builds, page_limit, big, plan, machine_line)
 
 
 def machine() -> str:
@@ -185,6 +195,11 @@ def extra_lines(outcome: Outcome) -> list[str]:
             f"plan of {p.tasks:,} unchanged tasks: {p.median:.2f} s median of "
             f"{len(p.plan_seconds)} (discover alone {p.discover_seconds:.2f} s)"
         )
+    lines += [
+        line
+        for r in outcome.results
+        if r.scenario == "requirements" and (line := build_timeline(r)) is not None
+    ]
     lines += [f"note: {warning}" for warning in cross_check(outcome.results)]
     return lines
 
@@ -192,7 +207,7 @@ def extra_lines(outcome: Outcome) -> list[str]:
 def print_report(config: Config, outcome: Outcome, targets: list[Target]) -> None:
     """The scenario table, the memory figures, the cross-check, the targets."""
     rows = scenario_rows(scenarios(outcome.builds), outcome.results, BASELINE.name, CTASK_SYNC.name)
-    print(f"\n{machine()}\n{headline(config)}")
+    print(f"\n{outcome.machine}\n{headline(config)}")
     print(render(HEADERS, rows))
     print("\n" + "\n".join(extra_lines(outcome)) + "\n")
     print(render(TARGET_HEADERS, target_rows(targets), right_from=TARGET_RIGHT_FROM))
@@ -204,7 +219,7 @@ def markdown_report(config: Config, outcome: Outcome, targets: list[Target]) -> 
     return (
         "\n\n".join(
             [
-                f"{machine()}. {headline(config)}.",
+                f"{outcome.machine}. {headline(config)}.",
                 markdown(HEADERS, rows),
                 "\n".join(f"- {line}" for line in extra_lines(outcome)),
                 markdown(TARGET_HEADERS, target_rows(targets)),
@@ -233,7 +248,7 @@ def cross_check(results: list[ScenarioResult]) -> list[str]:
 def to_json(config: Config, outcome: Outcome, targets: list[Target]) -> dict[str, Any]:
     """Every figure, for docs and for comparing runs."""
     return {
-        "machine": machine(),
+        "machine": outcome.machine,
         "config": config.__dict__,
         "builds": outcome.builds,
         "scenarios": [r.to_dict() for r in outcome.results],
