@@ -209,7 +209,10 @@ def plan_task(
 
     if latest is None:
         version = new_version(
-            from_previous=False, major=False, reason="first: the task had no version", upload=all_files
+            from_previous=False,
+            major=False,
+            reason="first: the task had no version",
+            upload=all_files,
         )
     else:
         if remote.record is None:

@@ -109,6 +109,7 @@ _PATTERN_HINTS = {
     "id": "is not a DataRobot id (24 hexadecimal characters, e.g. 5e8c889607389fe0f466c72d)",
     "version_id": "is not a DataRobot id (24 hexadecimal characters, e.g. "
     "5e8c889607389fe0f466c72d)",
+    "name": "is blank: DataRobot needs a display name with at least one visible character",
     "maximum_memory": "is not a size: write bytes (e.g. 4294967296) or a number with a unit "
     "Ki, Mi, Gi, Ti (powers of 1024) or K, M, G, T (e.g. 4Gi, 512Mi, 1.5Gi)",
 }

@@ -74,12 +74,16 @@ def check_endpoint(endpoint: str) -> str:
     normalised = normalise_endpoint(endpoint)
     try:
         parts = urlsplit(normalised)
-        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+        host = parts.hostname or ""
+        valid = parts.scheme in ("http", "https") and bool(host)
+        # an empty label ("a..b") only fails later, deep in urllib3, while connecting
+        if valid and not host.startswith("["):
+            valid = "" not in host.removesuffix(".").split(".")
     except ValueError:  # e.g. an unclosed IPv6 bracket
         valid = False
     if not valid:
         raise ConfigError(
-            f"the DataRobot endpoint {normalised!r} is not an http(s) URL",
+            f"the DataRobot endpoint {normalised!r} is not a valid http(s) URL",
             hint="set --endpoint / DATAROBOT_ENDPOINT to e.g. https://app.datarobot.com/api/v2",
         )
     return normalised

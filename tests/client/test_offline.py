@@ -114,7 +114,7 @@ def test_endpoint_must_be_an_http_url(endpoint: str) -> None:
     with pytest.raises(ConfigError) as caught:
         DataRobotClient(endpoint, TOKEN)
     assert str(caught.value) == (
-        f"the DataRobot endpoint {endpoint.rstrip('/')!r} is not an http(s) URL\n"
+        f"the DataRobot endpoint {endpoint.rstrip('/')!r} is not a valid http(s) URL\n"
         "  hint: set --endpoint / DATAROBOT_ENDPOINT to e.g. https://app.datarobot.com/api/v2"
     )
 

@@ -294,6 +294,14 @@ CASES = [
         ["t/ctask.yaml:7:3: error: files: unknown key 'exlude' (did you mean 'exclude'?)"],
     ),
     Case(
+        "blank-name",
+        "name: '   '\ntarget_type: binary\nlanguage: python\n" + ENV,
+        [
+            "t/ctask.yaml:1:7: error: name: '   ' is blank: DataRobot needs a display name with "
+            "at least one visible character"
+        ],
+    ),
+    Case(
         "environment-empty-name",
         HEAD + "environment:\n  name: ''\n",
         ["t/ctask.yaml:5:9: error: environment.name: must not be empty"],
