@@ -330,14 +330,31 @@ def test_include_pattern_climbing_out_selects_nothing_outside(
     assert fresh_lab.admin.log() == []
 
 
+# Runs the CLI, then reports its own VmHWM: the high-water mark of this process image only.
+# ru_maxrss from wait4 is no good here: Linux carries it across fork and exec, so a child of a
+# large pytest process reports at least the parent's size.
+_HWM_LAUNCHER = """
+import re, sys
+from ctask_sync.cli import main
+code = main(sys.argv[2:])
+status = open("/proc/self/status").read()
+open(sys.argv[1], "w").write(re.search(r"VmHWM:\\s+(\\d+) kB", status).group(1))
+sys.exit(code)
+"""
+
+
 def peak_rss_of(argv: list[str], cwd: Path) -> tuple[int, str, str, int]:
-    """Run a child; (exit code, stdout, stderr, its own peak RSS in KiB from wait4)."""
+    """Run ctask-sync's CLI (argv after `-m ctask_sync`) in a child; (exit code, stdout,
+    stderr, the child's own peak RSS in KiB)."""
     out_path, err_path = cwd.parent / "child.out", cwd.parent / "child.err"
+    hwm_path = cwd.parent / "child.hwm"
+    assert argv[1:3] == ["-m", "ctask_sync"]
+    argv = [argv[0], "-c", _HWM_LAUNCHER, str(hwm_path), *argv[3:]]
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
         child = subprocess.Popen(argv, cwd=cwd, env=subprocess_env(), stdout=out, stderr=err)
     deadline = time.monotonic() + 240
     while True:
-        pid, status, usage = os.wait4(child.pid, os.WNOHANG)
+        pid, status = os.waitpid(child.pid, os.WNOHANG)
         if pid:
             break
         if time.monotonic() > deadline:
@@ -349,7 +366,7 @@ def peak_rss_of(argv: list[str], cwd: Path) -> tuple[int, str, str, int]:
         child.returncode,
         out_path.read_text("utf-8"),
         err_path.read_text("utf-8"),
-        usage.ru_maxrss,
+        int(hwm_path.read_text()),
     )
 
 
