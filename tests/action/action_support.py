@@ -3,13 +3,16 @@ payloads, and a Harness that runs action.yml against the emulator and the fake G
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import requests
 from fake_github import FakeGitHub
+
+# re-exported for this suite's modules
+from gitkit import commit_all as commit_all
+from gitkit import git as git
 from runner import ActionResult, ActionRunner
 
 from ctask_sync.emulator.testing import SENTINEL_TOKEN
@@ -18,13 +21,6 @@ from ctask_sync.remote import read_marker
 SKLEARN_ENV = "5e8c889607389fe0f466c72d"
 REPOSITORY = "octo/tasks"
 PAT = "ghp_personalTokenOfCiBot000"  # a personal token: GET /user answers ci-bot
-
-
-def git(repo: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", *args], cwd=repo, check=True, capture_output=True, text=True, timeout=60
-    )
-    return done.stdout.strip()
 
 
 def write_task(
@@ -55,12 +51,6 @@ def write_task(
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(content, encoding="utf-8")
     return path
-
-
-def commit_all(repo: Path, message: str = "change") -> str:
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "--allow-empty", "-m", message)
-    return git(repo, "rev-parse", "HEAD")
 
 
 def push_event(repo: Path, ref: str) -> dict[str, Any]:

@@ -3,26 +3,21 @@ emulator's request log read over its admin HTTP API."""
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
+
+# re-exported for this suite's modules
+from gitkit import commit_all as commit_all
+from gitkit import git as git
 
 from ctask_sync.cli import main
+from ctask_sync.emulator.testing import AdminClient as Admin
 
 SKLEARN_ENV = "5e8c889607389fe0f466c72d"
-WRITE_METHODS = {"POST", "PATCH", "PUT", "DELETE"}
-
-
-def git(repo: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", *args], cwd=repo, check=True, capture_output=True, text=True, timeout=60
-    )
-    return done.stdout.strip()
 
 
 def write_task(
@@ -61,12 +56,6 @@ def write_task(
     return path
 
 
-def commit_all(repo: Path, message: str = "change") -> str:
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "--allow-empty", "-m", message)
-    return git(repo, "rev-parse", "HEAD")
-
-
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     path = tmp_path / "repo"
@@ -80,30 +69,6 @@ class Run:
     code: int
     out: str
     err: str
-
-
-@dataclass
-class Admin:
-    """The emulator's admin API: request log, faults, in-use marks."""
-
-    url: str
-
-    def log(self) -> list[dict[str, Any]]:
-        return list(requests.get(f"{self.url}/requests", timeout=10).json()["requests"])
-
-    def writes(self) -> list[dict[str, Any]]:
-        return [r for r in self.log() if r["method"] in WRITE_METHODS]
-
-    def clear(self) -> None:
-        requests.delete(f"{self.url}/requests", timeout=10).raise_for_status()
-
-    def fault(self, **rule: Any) -> None:
-        requests.post(f"{self.url}/faults", json=rule, timeout=10).raise_for_status()
-
-    def in_use(self, task_id: str) -> None:
-        requests.post(
-            f"{self.url}/customTasks/{task_id}/inUse", json={"in_use": True}, timeout=10
-        ).raise_for_status()
 
 
 @pytest.fixture

@@ -3,12 +3,12 @@ folders with an isolated git environment, and the CLI run in-process."""
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from gitkit import git
 
 from ctask_sync.cli import main
 
@@ -21,14 +21,6 @@ language: python
 environment:
   id: {SKLEARN_ENV}
 """
-
-
-def git(repo: Path, *args: str) -> str:
-    """Run git in `repo` and return its stdout."""
-    done = subprocess.run(
-        ["git", *args], cwd=repo, check=True, capture_output=True, text=True, timeout=60
-    )
-    return done.stdout.strip()
 
 
 @pytest.fixture(autouse=True)

@@ -18,40 +18,24 @@ from pathlib import Path
 from typing import Any
 
 import datarobot as dr
-import requests
+from gitkit import commit_all as commit_all
+from gitkit import git as git
+from gitkit import init_repo as init_repo
 
 from ctask_sync.cli import main
 from ctask_sync.emulator import EmulatorSettings, RunningEmulator
 from ctask_sync.emulator.server import make_emulator_server
 from ctask_sync.emulator.testing import SENTINEL_TOKEN
+from ctask_sync.emulator.testing import WRITE_METHODS as WRITE_METHODS
+from ctask_sync.emulator.testing import AdminClient as Admin  # noqa: F401 - re-exported
 from ctask_sync.remote import read_marker, user_description
 
 SKLEARN_ENV = "5e8c889607389fe0f466c72d"
-WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
 NAMESPACE = "acme/tasks"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 # -- git and task folders --------------------------------------------------------------------
-
-
-def git(repo: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", *args], cwd=repo, check=True, capture_output=True, text=True, timeout=60
-    )
-    return done.stdout.strip()
-
-
-def init_repo(path: Path) -> Path:
-    path.mkdir(parents=True)
-    git(path, "init", "-q", "-b", "main")
-    return path
-
-
-def commit_all(repo: Path, message: str = "change") -> str:
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "--allow-empty", "-m", message)
-    return git(repo, "rev-parse", "HEAD")
 
 
 def manifest_text(key: str, name: str, description: str, extra: str = "") -> str:
@@ -244,36 +228,6 @@ def start_tapped_emulator(**settings: Any) -> tuple[RunningEmulator, Tap]:
     tap = Tap(app)
     server.app = tap
     return RunningEmulator(server, app), tap
-
-
-@dataclass
-class Admin:
-    """The emulator's admin API over HTTP."""
-
-    url: str
-
-    def log(self) -> list[dict[str, Any]]:
-        return list(requests.get(f"{self.url}/requests", timeout=10).json()["requests"])
-
-    def writes(self) -> list[dict[str, Any]]:
-        return [r for r in self.log() if r["method"] in WRITE_METHODS]
-
-    def clear(self) -> None:
-        requests.delete(f"{self.url}/requests", timeout=10).raise_for_status()
-
-    def reset(self) -> None:
-        requests.post(f"{self.url}/reset", timeout=10).raise_for_status()
-
-    def fault(self, **rule: Any) -> None:
-        requests.post(f"{self.url}/faults", json=rule, timeout=10).raise_for_status()
-
-    def settings(self, **changes: Any) -> None:
-        requests.patch(f"{self.url}/settings", json=changes, timeout=10).raise_for_status()
-
-    def in_use(self, task_id: str) -> None:
-        requests.post(
-            f"{self.url}/customTasks/{task_id}/inUse", json={"in_use": True}, timeout=10
-        ).raise_for_status()
 
 
 # -- the witness: the official client ----------------------------------------------------------
