@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from werkzeug.exceptions import (
+    ClientDisconnected,
     HTTPException,
     MethodNotAllowed,
     NotFound,
@@ -124,6 +125,11 @@ class EmulatorApp:
             limit = self.ctx.settings.max_upload_bytes
             return ApiFailure(
                 413, f"Request is too large in size; the limit is {limit} bytes"
+            ).response()
+        except ClientDisconnected:
+            # the client went away mid-body (a killed run): nothing to answer, nothing to log
+            return ApiFailure(
+                400, "The client disconnected before sending the whole body"
             ).response()
         except Exception as exc:  # an emulator bug: still answer in DataRobot's error shape
             traceback.print_exc(file=sys.stderr)
