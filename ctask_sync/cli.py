@@ -81,6 +81,15 @@ def _add_remote_options(p: argparse.ArgumentParser) -> None:
         help="CA bundle for TLS verification (env REQUESTS_CA_BUNDLE)",
     )
     p.add_argument(
+        "--timeout",
+        action=EnvDefault,
+        env="CTASK_SYNC_TIMEOUT",
+        type=_seconds,
+        default=60.0,
+        metavar="SECONDS",
+        help="read timeout of each request (env CTASK_SYNC_TIMEOUT; default 60)",
+    )
+    p.add_argument(
         "--retry-max-seconds",
         action=EnvDefault,
         env="CTASK_SYNC_RETRY_MAX_SECONDS",

@@ -82,6 +82,7 @@ class SyncOptions:
     commit: str | None = None  # overrides git detection (the action passes GITHUB_SHA)
     ref: str | None = None  # overrides git detection (the action passes GITHUB_REF)
     retry_max_seconds: float = 120.0  # total retry wait per request before giving up
+    timeout: float = 60.0  # read timeout of each request
 
 
 @dataclass
@@ -218,6 +219,7 @@ def _connect(options: SyncOptions, root: Path, log: Log) -> Iterator[tuple[DataR
             options.endpoint,
             options.token,
             ca_bundle=options.ca_bundle,
+            timeout=options.timeout,
             retry=RetryPolicy(max_total=options.retry_max_seconds),
             pool_size=max(16, options.concurrency),
         )

@@ -35,6 +35,7 @@ def options_from_args(args: argparse.Namespace) -> SyncOptions:
         shard=shard,
         ca_bundle=getattr(args, "ca_bundle", None),
         retry_max_seconds=float(getattr(args, "retry_max_seconds", 120.0)),
+        timeout=float(getattr(args, "timeout", 60.0)),
     )
 
 

@@ -392,3 +392,15 @@ def test_token_never_appears_in_output(cli: Callable[..., Run], repo: Path, tmp_
     refused = cli("plan", str(repo), f"--token={SENTINEL_TOKEN}")
     assert refused.code == 1 and SENTINEL_TOKEN not in refused.out + refused.err
     assert "DATAROBOT_API_TOKEN" in refused.err
+
+
+def test_a_server_that_does_not_answer_ends_in_a_clear_error_within_the_budget(
+    cli: Callable[..., Run], repo: Path, admin: Admin
+) -> None:
+    three_tasks(repo)
+    admin.settings(latency_ms=2000)
+    run = cli("plan", str(repo), "--timeout", "0.3", "--retry-max-seconds", "0.5")
+    admin.settings(latency_ms=0)
+    assert run.code == 1
+    assert "DataRobot GET executionEnvironments/ failed" in run.err
+    assert "Traceback" not in run.err
