@@ -124,7 +124,13 @@ class Applier:
             results = list(pool.map(self._apply_guarded, plan.tasks))
         watched = {b.key: b for b in self.builds}
         if self.builds and wait:
-            wait_for_builds(self.client, self.builds, timeout=build_timeout, log=self.log)
+            wait_for_builds(
+                self.client,
+                self.builds,
+                timeout=build_timeout,
+                log=self.log,
+                concurrency=self.concurrency,
+            )
         for result in results:
             watch = watched.get(result.key)
             if watch is not None:
