@@ -404,3 +404,58 @@ def test_a_server_that_does_not_answer_ends_in_a_clear_error_within_the_budget(
     assert run.code == 1
     assert "DataRobot GET executionEnvironments/ failed" in run.err
     assert "Traceback" not in run.err
+
+
+def test_status_names_each_task_state(
+    cli: Callable[..., Run], repo: Path, emulator: Any, tmp_path: Path
+) -> None:
+    three_tasks(repo)
+    assert cli("apply", str(repo)).code == 0
+    witness(emulator)
+    tasks = owned_tasks()
+    # fraud/xgb: a version made by hand; scaler: changed locally; churn/rf: untouched;
+    # new/one: not yet in DataRobot
+    hand = tmp_path / "hand"
+    hand.mkdir()
+    (hand / "notes.txt").write_text("scratch\n", "utf-8")
+    dr.CustomTaskVersion.create_from_previous(
+        custom_task_id=tasks["fraud/xgb"].id,
+        base_environment_id=tasks["fraud/xgb"].latest_version.base_environment_id,
+        folder_path=str(hand),
+    )
+    (repo / "scaler/custom.py").write_text("def transform(): return 3\n", "utf-8")
+    write_task(repo, "new/one")
+    commit_all(repo)
+    out = tmp_path / "status.json"
+    run = cli("status", str(repo), "--json", str(out))
+    assert run.code == 0, run.err
+    rows = {r["key"]: r for r in json.loads(out.read_text())["tasks"]}
+    assert {k: r["state"] for k, r in rows.items()} == {
+        "churn/rf": "in sync",
+        "fraud/xgb": "drifted",
+        "new/one": "not in DataRobot",
+        "scaler": "out of sync",
+    }
+    assert rows["fraud/xgb"]["version"] == "2.0"  # the client makes major versions by default
+    assert rows["churn/rf"]["task_id"] == tasks["churn/rf"].id
+    assert f"churn/rf   {tasks['churn/rf'].id}  1.0       in sync" in run.out
+
+
+def test_cleanup_dry_run_lists_and_cleanup_deletes_only_that_namespace(
+    cli: Callable[..., Run], repo: Path, emulator: Any
+) -> None:
+    three_tasks(repo)
+    assert cli("apply", str(repo), namespace="acme/tasks/pr-7").code == 0
+    assert cli("apply", str(repo)).code == 0
+    dry = cli("cleanup", str(repo), "--dry-run", namespace="acme/tasks/pr-7")
+    assert dry.code == 0
+    assert "cleanup of acme/tasks/pr-7: would delete 3 task(s)" in dry.out
+    witness(emulator)
+    assert len(owned_tasks("acme/tasks/pr-7")) == 3
+    gone = cli("cleanup", str(repo), namespace="acme/tasks/pr-7")
+    assert gone.code == 0 and "deleted 3 task(s)" in gone.out
+    assert owned_tasks("acme/tasks/pr-7") == {}
+    assert sorted(owned_tasks("acme/tasks")) == ["churn/rf", "fraud/xgb", "scaler"]
+    missing = cli("cleanup", str(repo), namespace=None)
+    assert missing.code == 1
+    assert "cleanup needs --namespace" in missing.err
