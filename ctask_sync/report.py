@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -242,3 +243,88 @@ def display_path(path: Path) -> str:
         return os.path.relpath(path)
     except ValueError:
         return str(path)
+
+
+@dataclass
+class PlanReport:
+    plan: Plan
+    root: Path
+    endpoint: str
+
+    @property
+    def has_changes(self) -> bool:
+        return self.plan.has_changes
+
+    def to_dict(self) -> dict[str, Any]:
+        return plan_dict(self.plan, self.root, self.endpoint)
+
+    def text(self) -> str:
+        return plan_text(self.plan)
+
+    def markdown(self) -> str:
+        return plan_markdown(self.plan)
+
+
+@dataclass
+class ApplyReport:
+    plan: Plan
+    results: list[TaskResult]
+    root: Path
+    endpoint: str
+    requests: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not any(r.error or r.build_status in ("failed", "timeout") for r in self.results)
+
+    def summary(self) -> dict[str, int]:
+        def count(action: str) -> int:
+            return sum(1 for r in self.results if r.action == action and not r.error)
+
+        return {
+            "created": count("create"),
+            "updated": count("update"),
+            "deleted": sum(
+                1
+                for t, r in zip(self.plan.tasks, self.results, strict=True)
+                if t.delete and not r.error
+            ),
+            "unchanged": count("unchanged"),
+            "versions_created": sum(
+                1
+                for t, r in zip(self.plan.tasks, self.results, strict=True)
+                if t.version and r.version_id
+            ),
+            "builds_failed": sum(
+                1 for r in self.results if r.build_status in ("failed", "timeout")
+            ),
+            "errors": sum(1 for r in self.results if r.error),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        ctx = self.plan.context
+        return {
+            "version": 1,
+            "namespace": ctx.namespace,
+            "endpoint": self.endpoint,
+            "commit": ctx.commit,
+            "ref": ctx.ref,
+            "tag": ctx.tag,
+            "ok": self.ok,
+            "tasks": [result_dict(r, self.root, self.endpoint) for r in self.results],
+            "summary": self.summary(),
+            "requests": self.requests,
+        }
+
+    def text(self) -> str:
+        s = self.summary()
+        closing = (
+            f"Apply {'complete' if self.ok else 'FAILED'}: {s['created']} created, "
+            f"{s['updated']} updated, {s['deleted']} deleted, {s['unchanged']} unchanged, "
+            f"{s['versions_created']} versions, {s['builds_failed']} failed builds, "
+            f"{s['errors']} errors."
+        )
+        return results_text(self.results) + "\n\n" + closing
+
+    def markdown(self) -> str:
+        return results_markdown(self.results, self.plan.context.namespace, self.ok)

@@ -4,7 +4,7 @@ cli.py and github.py call only these. The data path runs one way (DESIGN.md): di
 validate every manifest (no network before all are valid) -> one paged list of DataRobot's
 tasks -> change detection -> a pure plan -> apply -> reports.
 
-PlanReport.to_dict() shape (also what `plan --json FILE` writes):
+PlanReport.to_dict() shape (report.py; also what `plan --json FILE` writes):
 {
   "version": 1, "namespace": str, "endpoint": str, "commit": str|null, "ref": str|null,
   "tag": str|null,
@@ -46,7 +46,6 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from ctask_sync import gitinfo, report
 from ctask_sync.apply import Applier, RunInfo, TaskResult
@@ -57,6 +56,7 @@ from ctask_sync.gitinfo import GitInfo
 from ctask_sync.manifest import Discovery, TaskSpec, discover
 from ctask_sync.plan import FileDiff, Plan, PlanContext, TaskPlan, build_plan, plan_task
 from ctask_sync.remote import RemoteState, read_remote_state
+from ctask_sync.report import ApplyReport, PlanReport
 from ctask_sync.shard import in_shard
 
 Log = Callable[[str], None]
@@ -83,91 +83,6 @@ class SyncOptions:
     ref: str | None = None  # overrides git detection (the action passes GITHUB_REF)
     retry_max_seconds: float = 120.0  # total retry wait per request before giving up
     timeout: float = 60.0  # read timeout of each request
-
-
-@dataclass
-class PlanReport:
-    plan: Plan
-    root: Path
-    endpoint: str
-
-    @property
-    def has_changes(self) -> bool:
-        return self.plan.has_changes
-
-    def to_dict(self) -> dict[str, Any]:
-        return report.plan_dict(self.plan, self.root, self.endpoint)
-
-    def text(self) -> str:
-        return report.plan_text(self.plan)
-
-    def markdown(self) -> str:
-        return report.plan_markdown(self.plan)
-
-
-@dataclass
-class ApplyReport:
-    plan: Plan
-    results: list[TaskResult]
-    root: Path
-    endpoint: str
-    requests: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        return not any(r.error or r.build_status in ("failed", "timeout") for r in self.results)
-
-    def summary(self) -> dict[str, int]:
-        def count(action: str) -> int:
-            return sum(1 for r in self.results if r.action == action and not r.error)
-
-        return {
-            "created": count("create"),
-            "updated": count("update"),
-            "deleted": sum(
-                1
-                for t, r in zip(self.plan.tasks, self.results, strict=True)
-                if t.delete and not r.error
-            ),
-            "unchanged": count("unchanged"),
-            "versions_created": sum(
-                1
-                for t, r in zip(self.plan.tasks, self.results, strict=True)
-                if t.version and r.version_id
-            ),
-            "builds_failed": sum(
-                1 for r in self.results if r.build_status in ("failed", "timeout")
-            ),
-            "errors": sum(1 for r in self.results if r.error),
-        }
-
-    def to_dict(self) -> dict[str, Any]:
-        ctx = self.plan.context
-        return {
-            "version": 1,
-            "namespace": ctx.namespace,
-            "endpoint": self.endpoint,
-            "commit": ctx.commit,
-            "ref": ctx.ref,
-            "tag": ctx.tag,
-            "ok": self.ok,
-            "tasks": [report.result_dict(r, self.root, self.endpoint) for r in self.results],
-            "summary": self.summary(),
-            "requests": self.requests,
-        }
-
-    def text(self) -> str:
-        s = self.summary()
-        closing = (
-            f"Apply {'complete' if self.ok else 'FAILED'}: {s['created']} created, "
-            f"{s['updated']} updated, {s['deleted']} deleted, {s['unchanged']} unchanged, "
-            f"{s['versions_created']} versions, {s['builds_failed']} failed builds, "
-            f"{s['errors']} errors."
-        )
-        return report.results_text(self.results) + "\n\n" + closing
-
-    def markdown(self) -> str:
-        return report.results_markdown(self.results, self.plan.context.namespace, self.ok)
 
 
 @dataclass
