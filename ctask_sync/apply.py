@@ -20,7 +20,7 @@ from ctask_sync.client import CustomTaskVersion, DataRobotClient, UploadFile
 from ctask_sync.errors import ApiError, CtaskSyncError, OutcomeUnknownError
 from ctask_sync.files import content_digest
 from ctask_sync.manifest import TaskSpec
-from ctask_sync.plan import TARGET_TYPES, Plan, TaskPlan, wants_build
+from ctask_sync.plan import TARGET_TYPES, Plan, PlanContext, TaskPlan, wants_build
 from ctask_sync.remote import Owner, SyncRecord, encode_record, short_digest, with_marker
 
 Log = Callable[[str], None]
@@ -51,15 +51,11 @@ class TaskResult:
 
 @dataclass(frozen=True)
 class RunInfo:
-    """What each sync record says about this run."""
+    """What each sync record says about this run, beyond the plan's context."""
 
-    namespace: str
-    commit: str | None
-    ref: str | None
-    commit_time: int | None
-    tag: str | None
-    dirty: bool
-    parents: tuple[str, ...] = ()
+    context: PlanContext
+    dirty: bool  # uncommitted changes were synced
+    parents: tuple[str, ...] = ()  # the commit's parents (orders commits of one second)
 
 
 def settings_digest(plan: TaskPlan) -> str:
@@ -85,10 +81,10 @@ def settings_digest(plan: TaskPlan) -> str:
 def make_record(spec: TaskSpec, plan: TaskPlan, run: RunInfo, *, build: bool) -> SyncRecord:
     return SyncRecord(
         tool=__version__,
-        commit=run.commit,
-        ref=run.ref,
-        commit_time=run.commit_time,
-        tag=run.tag,
+        commit=run.context.commit,
+        ref=run.context.ref,
+        commit_time=run.context.commit_time,
+        tag=run.context.tag,
         content=content_digest(spec.files),
         settings=settings_digest(plan),
         files={f.path: short_digest(f.digest) for f in spec.files},
@@ -176,7 +172,7 @@ class Applier:
             return
         spec = task.spec
         assert spec is not None
-        owner = Owner(namespace=self.run.namespace, key=spec.key)
+        owner = Owner(namespace=self.run.context.namespace, key=spec.key)
         task_id = task.task_id
         if task.create_task:
             created = self.client.create_custom_task(

@@ -70,17 +70,7 @@ def has_commit(root: Path, sha: str) -> bool:
 
 def is_ancestor(root: Path, older: str, newer: str) -> bool:
     """True when older is an ancestor of (or equal to) newer."""
-    try:
-        done = subprocess.run(
-            ["git", "merge-base", "--is-ancestor", older, newer],
-            cwd=root,
-            capture_output=True,
-            check=False,
-            timeout=60,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return done.returncode == 0
+    return _git(root, "merge-base", "--is-ancestor", older, newer) is not None
 
 
 def changed_paths(root: Path, since: str, folder: Path) -> set[str] | None:

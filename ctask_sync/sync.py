@@ -265,15 +265,7 @@ def apply(options: SyncOptions, log: Log = print) -> ApplyReport:
                 "apply refused; nothing was written:\n"
                 + "\n".join(f"  {t.key}: {t.reason}" for t in the_plan.refused)
             )
-        run = RunInfo(
-            namespace=session.namespace,
-            commit=session.context.commit,
-            ref=session.context.ref,
-            commit_time=session.context.commit_time,
-            tag=session.context.tag,
-            dirty=session.git.dirty,
-            parents=session.git.parents,
-        )
+        run = RunInfo(session.context, dirty=session.git.dirty, parents=session.git.parents)
 
         def replan(key: str) -> TaskPlan:
             remote = read_remote_state(session.client, session.namespace)
