@@ -1,4 +1,5 @@
-"""Real git repositories for tests: one place for the few git calls every suite needs."""
+"""Real git repositories and their working trees for tests: one place for the few git calls
+and file writes every suite needs."""
 
 from __future__ import annotations
 
@@ -26,3 +27,14 @@ def commit_all(repo: Path, message: str = "change") -> str:
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "--allow-empty", "-m", message)
     return git(repo, "rev-parse", "HEAD")
+
+
+def write_files(folder: Path, files: dict[str, str | bytes]) -> None:
+    """Write each relative path's content (text as UTF-8, bytes as they are) under folder."""
+    for rel, content in files.items():
+        target = folder / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(content, "utf-8")

@@ -13,6 +13,7 @@ from fake_github import FakeGitHub
 # re-exported for this suite's modules
 from gitkit import commit_all as commit_all
 from gitkit import git as git
+from gitkit import write_files
 from runner import ActionResult, ActionRunner
 
 from ctask_sync.emulator.testing import SENTINEL_TOKEN
@@ -44,12 +45,7 @@ def write_task(
         f"  id: {SKLEARN_ENV}",
     ]
     (path / "ctask.yaml").write_text("\n".join(manifest) + "\n" + extra, encoding="utf-8")
-    for rel, content in (
-        files or {"custom.py": "def fit(X, y, output_dir, **kw):\n    pass\n"}
-    ).items():
-        target = path / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(content, encoding="utf-8")
+    write_files(path, dict(files or {"custom.py": "def fit(X, y, output_dir, **kw):\n    pass\n"}))
     return path
 
 

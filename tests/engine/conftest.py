@@ -13,6 +13,7 @@ import pytest
 # re-exported for this suite's modules
 from gitkit import commit_all as commit_all
 from gitkit import git as git
+from gitkit import write_files
 
 from ctask_sync.cli import main
 from ctask_sync.emulator.testing import AdminClient as Admin
@@ -43,16 +44,11 @@ def write_task(
         f"  id: {env}",
     ]
     (path / "ctask.yaml").write_text("\n".join(lines) + "\n" + extra, "utf-8")
-    for rel, content in (
+    write_files(
+        path,
         files
-        or {"custom.py": "def fit(X, y, output_dir, **kw):\n    pass\n", "helper.py": "X = 1\n"}
-    ).items():
-        target = path / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            target.write_bytes(content)
-        else:
-            target.write_text(content, "utf-8")
+        or {"custom.py": "def fit(X, y, output_dir, **kw):\n    pass\n", "helper.py": "X = 1\n"},
+    )
     return path
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from gitkit import git
+from gitkit import git, write_files
 
 from ctask_sync.cli import main
 
@@ -66,13 +66,7 @@ def write_task(
         target.write_bytes(manifest)
     else:
         target.write_text(manifest, "utf-8")
-    for rel, content in (files if files is not None else {"custom.py": "def fit(): ...\n"}).items():
-        file = path / rel
-        file.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            file.write_bytes(content)
-        else:
-            file.write_text(content, "utf-8")
+    write_files(path, files if files is not None else {"custom.py": "def fit(): ...\n"})
     return path
 
 

@@ -21,6 +21,7 @@ import datarobot as dr
 from gitkit import commit_all as commit_all
 from gitkit import git as git
 from gitkit import init_repo as init_repo
+from gitkit import write_files
 
 from ctask_sync.cli import main
 from ctask_sync.emulator import EmulatorSettings, RunningEmulator
@@ -64,13 +65,7 @@ def write_task(
     path.mkdir(parents=True, exist_ok=True)
     text = manifest_text(folder, name or f"Task {folder}", description or f"The {folder} task.")
     (path / "ctask.yaml").write_text(text, "utf-8")
-    for rel, content in files.items():
-        target = path / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            target.write_bytes(content)
-        else:
-            target.write_text(content, "utf-8")
+    write_files(path, files)
     return path
 
 
