@@ -35,21 +35,27 @@ class EvaluatorUnavailable(RuntimeError):
     """node or the npm packages are missing, or the node process died."""
 
 
+def node_command(script: str) -> list[str]:
+    """argv running one of .ci/node's scripts with the JSON-import hook GitHub's packages need."""
+    node = shutil.which("node")
+    if node is None:
+        raise EvaluatorUnavailable("node is not on PATH (Node >= 20 runs GitHub's packages)")
+    if not (NODE_DIR / "node_modules" / "@actions").is_dir():
+        raise EvaluatorUnavailable(
+            f"GitHub's npm packages are not installed: run `npm ci --prefix {NODE_DIR}`"
+        )
+    return [node, "--import", str(NODE_DIR / "json-loader.mjs"), str(NODE_DIR / script)]
+
+
 class _NodeEvaluator:
     """One `node gha-expressions.mjs` process; requests are serialised by a lock."""
 
     def __init__(self) -> None:
-        node = shutil.which("node")
-        if node is None:
-            raise EvaluatorUnavailable("node is not on PATH (Node >= 20 runs GitHub's evaluator)")
-        if not (NODE_DIR / "node_modules" / "@actions" / "expressions").is_dir():
-            raise EvaluatorUnavailable(
-                f"@actions/expressions is not installed: run `npm ci --prefix {NODE_DIR}`"
-            )
+        command = node_command("gha-expressions.mjs")
         # stderr goes to a file, not a pipe nobody drains, yet stays readable for errors.
         self._stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (closed with node)
         self._process = subprocess.Popen(
-            [node, "--import", "./json-loader.mjs", "gha-expressions.mjs"],
+            command,
             cwd=NODE_DIR,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
