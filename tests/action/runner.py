@@ -10,7 +10,8 @@ lines are swallowed and their values masked, `::stop-commands::` suspends comman
 annotations and groups are collected.
 
 `uses:` steps are not run. `actions/setup-python` is stood in for by a wrapper interpreter whose
-`-m pip install` is a no-op (the package under test is importable from the action's folder)."""
+`-m pip install` is a no-op (the package under test is importable from the action's folder), or,
+given `python=`, by that real interpreter: then the install step really runs pip."""
 
 from __future__ import annotations
 
@@ -229,6 +230,8 @@ class ActionRunner:
     temp: Path  # RUNNER_TEMP and the harness's files
     action_path: Path = REPO_ROOT
     timeout: float = 120.0
+    # setup-python's interpreter; None: a wrapper that skips `pip install` (fast, offline).
+    python: Path | None = None
 
     def run(
         self,
@@ -364,7 +367,7 @@ class ActionRunner:
         with_values = interpolate_all(step.get("with") or {}, contexts)
         if uses.startswith("actions/setup-python@"):
             assert with_values.get("update-environment") == "false"
-            python = _fake_python(self.temp / "harness-python", pip_log)
+            python = self.python or _fake_python(self.temp / "harness-python", pip_log)
             version = f"{sys.version_info.major}.{sys.version_info.minor}"
             return {"python-path": str(python), "python-version": version}
         return {}
