@@ -65,8 +65,10 @@ function usesStatus(node) {
   if (node instanceof FunctionCall && STATUS_FUNCTIONS.includes(node.functionName.lexeme.toLowerCase())) {
     return true;
   }
+  // Children are Expr nodes (they have accept) or arrays of them (a Logical's args).
+  const isExpr = (child) => typeof child?.accept === "function";
   return Object.values(node).some((child) =>
-    Array.isArray(child) ? child.some(usesStatus) : child instanceof Object && child.accept ? usesStatus(child) : false
+    Array.isArray(child) ? child.some(usesStatus) : isExpr(child) && usesStatus(child)
   );
 }
 

@@ -8,6 +8,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+import gha_expressions
 import pytest
 from gha_expressions import ExpressionError, condition, evaluate, interpolate
 from runner import ActionRunner, parse_output_file
@@ -108,6 +109,14 @@ def test_unknown_names_are_errors_not_silence() -> None:
         evaluate("secrets.TOKEN", CONTEXTS)
     with pytest.raises(ExpressionError):
         evaluate("hashFiles('x')", CONTEXTS)
+
+
+def test_without_the_npm_packages_the_error_says_how_to_install_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(gha_expressions, "NODE_DIR", tmp_path)
+    with pytest.raises(gha_expressions.EvaluatorUnavailable, match=f"npm ci --prefix {tmp_path}"):
+        gha_expressions.node_command("gha-expressions.mjs")
 
 
 def test_output_file_syntax() -> None:
