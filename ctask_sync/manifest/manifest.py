@@ -9,17 +9,17 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Literal
 
-from ctask_sync import schemacheck
 from ctask_sync.errors import CtaskSyncError
-from ctask_sync.files import (
+from ctask_sync.git import git_toplevel, ignored_paths
+from ctask_sync.manifest import schemacheck
+from ctask_sync.manifest.files import (
     MANIFEST_NAME,
     FileEntry,
     is_default_ignored,
     select_files,
 )
-from ctask_sync.gitignored import git_toplevel, ignored_paths
-from ctask_sync.globs import GlobError, check_pattern, compile_all
-from ctask_sync.yamlpos import Document, Pos, YamlProblem, load
+from ctask_sync.manifest.globs import GlobError, check_pattern, compile_all
+from ctask_sync.manifest.yamlpos import Document, Pos, YamlProblem, load
 
 __all__ = [
     "MANIFEST_NAME",

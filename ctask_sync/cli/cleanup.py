@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from ctask_sync import sync
-from ctask_sync.commands.common import options_from_args
+from ctask_sync.cli.common import options_from_args
+from ctask_sync.engine import sync
 
 
 def run(args: argparse.Namespace) -> int:

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ctask_sync.apply import TaskResult
-from ctask_sync.plan import Plan, TaskPlan
+from ctask_sync.engine.apply import TaskResult
+from ctask_sync.engine.plan import Plan, TaskPlan
 
 SYMBOLS = {"create": "+", "update": "~", "delete": "-", "unchanged": "=", "refuse": "!"}
 _MAX_FILES_SHOWN = 8

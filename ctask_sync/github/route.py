@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ctask_sync.engine.shard import parse_shard
 from ctask_sync.errors import ConfigError
-from ctask_sync.github import Inputs
-from ctask_sync.shard import parse_shard
+from ctask_sync.github.workflow_commands import Inputs
 
 MODES = ("auto", "validate", "plan", "apply", "preview", "cleanup")
 # Events whose payload is a pull request. pull_request_target is left out on purpose: it hands

@@ -6,7 +6,6 @@ Exit codes: 0 success (plan: no changes), 1 expected error, 2 plan has changes,
 from __future__ import annotations
 
 import argparse
-import importlib
 import math
 import os
 import sys
@@ -228,6 +227,40 @@ def _refuse_secret_on_argv(argv: Sequence[str]) -> None:
             )
 
 
+def _dispatch(args: argparse.Namespace) -> int:
+    """Run one command. Each import is local so a command loads only what it uses (start-up)."""
+    command: str = args.command
+    if command == "validate":
+        from ctask_sync.cli import validate
+
+        return validate.run(args)
+    if command == "plan":
+        from ctask_sync.cli import plan
+
+        return plan.run(args)
+    if command == "apply":
+        from ctask_sync.cli import apply
+
+        return apply.run(args)
+    if command == "status":
+        from ctask_sync.cli import status
+
+        return status.run(args)
+    if command == "cleanup":
+        from ctask_sync.cli import cleanup
+
+        return cleanup.run(args)
+    if command == "emulator":
+        from ctask_sync.cli import emulator
+
+        return emulator.run(args)
+    if command == "action":
+        from ctask_sync.github import action
+
+        return action.run(args)
+    raise AssertionError(f"no such command: {command}")  # argparse refuses unknown commands
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     try:
@@ -237,8 +270,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except SystemExit as exc:
             # argparse exits 2 on a usage error, which `plan` uses for "changes": say 1 instead
             return 0 if exc.code in (0, None) else 1
-        module = importlib.import_module(f"ctask_sync.commands.{args.command}")
-        return int(module.run(args))
+        return _dispatch(args)
     except CtaskSyncError as exc:
         print(f"error: {redact(str(exc))}", file=sys.stderr)
         return 1

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from ctask_sync.client import DataRobotClient, DependencyBuild, build_log_tail
+from ctask_sync.datarobot.client import DataRobotClient, DependencyBuild, build_log_tail
 from ctask_sync.errors import ApiError
 
 Log = Callable[[str], None]

@@ -15,13 +15,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from ctask_sync import __version__
-from ctask_sync.builds import BuildWatch, wait_for_builds
-from ctask_sync.client import CustomTaskVersion, DataRobotClient, UploadFile
+from ctask_sync.datarobot.client import CustomTaskVersion, DataRobotClient, UploadFile
+from ctask_sync.engine.builds import BuildWatch, wait_for_builds
+from ctask_sync.engine.plan import TARGET_TYPES, Plan, PlanContext, TaskPlan, wants_build
+from ctask_sync.engine.remote import Owner, SyncRecord, encode_record, short_digest, with_marker
 from ctask_sync.errors import ApiError, CtaskSyncError, OutcomeUnknownError
-from ctask_sync.files import content_digest
-from ctask_sync.manifest import TaskSpec
-from ctask_sync.plan import TARGET_TYPES, Plan, PlanContext, TaskPlan, wants_build
-from ctask_sync.remote import Owner, SyncRecord, encode_record, short_digest, with_marker
+from ctask_sync.manifest.files import content_digest
+from ctask_sync.manifest.manifest import TaskSpec
 
 Log = Callable[[str], None]
 Replan = Callable[[str], TaskPlan]  # key -> a fresh plan for that task from a fresh remote read

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from ctask_sync import sync
-from ctask_sync.commands.common import options_from_args, write_json
+from ctask_sync.cli.common import options_from_args, write_json
+from ctask_sync.engine import sync
 
 _STATES = {
     "create": "not in DataRobot",

@@ -18,7 +18,7 @@ from typing import Any
 # No type stubs ship with jsonschema and types-jsonschema is not a dependency.
 from jsonschema import Draft202012Validator, ValidationError  # type: ignore[import-untyped]
 
-from ctask_sync.yamlpos import Document, Path_, Pos
+from ctask_sync.manifest.yamlpos import Document, Path_, Pos
 
 SCHEMA_RESOURCE = "schema/ctask.schema.json"
 

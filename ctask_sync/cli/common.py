@@ -8,9 +8,9 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ctask_sync.engine.shard import parse_shard
+from ctask_sync.engine.sync import SyncOptions
 from ctask_sync.errors import ConfigError
-from ctask_sync.shard import parse_shard
-from ctask_sync.sync import SyncOptions
 
 
 def namespace_default() -> str | None:

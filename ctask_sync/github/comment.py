@@ -8,23 +8,23 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ctask_sync.action_report import (
-    apply_counts,
-    apply_table,
-    findings_markdown,
-    plan_counts,
-    plan_table,
-)
-from ctask_sync.action_route import ActionConfig, Route
-from ctask_sync.github import Annotation, Workflow
-from ctask_sync.github_api import (
+from ctask_sync.github.api import (
     MAX_COMMENT_CHARS,
     GitHubApi,
     GitHubApiError,
     marker,
     upsert_sticky_comment,
 )
-from ctask_sync.manifest import Finding
+from ctask_sync.github.route import ActionConfig, Route
+from ctask_sync.github.summary import (
+    apply_counts,
+    apply_table,
+    findings_markdown,
+    plan_counts,
+    plan_table,
+)
+from ctask_sync.github.workflow_commands import Annotation, Workflow
+from ctask_sync.manifest.manifest import Finding
 
 # Room left for the hidden marker line put in front of the body.
 _BODY_LIMIT = MAX_COMMENT_CHARS - 512

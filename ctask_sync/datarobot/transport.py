@@ -21,11 +21,12 @@ import requests
 from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase
 
-from ctask_sync import __version__, redact, retry
+from ctask_sync import __version__, redact
+from ctask_sync.datarobot import retry
+from ctask_sync.datarobot.http_errors import describe_exception, error_message, is_connect_error
+from ctask_sync.datarobot.retry import RetryPolicy
+from ctask_sync.datarobot.upload import VersionForm
 from ctask_sync.errors import ApiError, ConfigError, OutcomeUnknownError
-from ctask_sync.http_errors import describe_exception, error_message, is_connect_error
-from ctask_sync.retry import RetryPolicy
-from ctask_sync.upload import VersionForm
 
 log = logging.getLogger(__name__)
 

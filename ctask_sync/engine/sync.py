@@ -47,17 +47,18 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ctask_sync import gitinfo, report
-from ctask_sync.apply import Applier, RunInfo, TaskResult
-from ctask_sync.client import DataRobotClient, RetryPolicy
-from ctask_sync.detect import failed_build, file_diff, late_run, resolve_environments
+from ctask_sync import git as gitinfo
+from ctask_sync.datarobot.client import DataRobotClient, RetryPolicy
+from ctask_sync.engine.apply import Applier, RunInfo, TaskResult
+from ctask_sync.engine.detect import failed_build, file_diff, late_run, resolve_environments
+from ctask_sync.engine.plan import FileDiff, Plan, PlanContext, TaskPlan, build_plan, plan_task
+from ctask_sync.engine.remote import RemoteState, read_remote_state
+from ctask_sync.engine.shard import in_shard
 from ctask_sync.errors import ConfigError, CtaskSyncError, ManifestError
-from ctask_sync.gitinfo import GitInfo
-from ctask_sync.manifest import Discovery, TaskSpec, discover
-from ctask_sync.plan import FileDiff, Plan, PlanContext, TaskPlan, build_plan, plan_task
-from ctask_sync.remote import RemoteState, read_remote_state
-from ctask_sync.report import ApplyReport, PlanReport
-from ctask_sync.shard import in_shard
+from ctask_sync.git import GitInfo
+from ctask_sync.manifest.manifest import Discovery, TaskSpec, discover
+from ctask_sync.report import reports as report
+from ctask_sync.report.reports import ApplyReport, PlanReport
 
 Log = Callable[[str], None]
 

@@ -16,9 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ctask_sync import sync
-from ctask_sync.action_comment import post_comment
-from ctask_sync.action_report import (
+from ctask_sync.engine import sync
+from ctask_sync.errors import ConfigError, CtaskSyncError, ManifestError
+from ctask_sync.github.comment import post_comment
+from ctask_sync.github.route import ActionConfig, Event, Route, read_config, route
+from ctask_sync.github.summary import (
     apply_counts,
     apply_outputs,
     apply_table,
@@ -33,9 +35,7 @@ from ctask_sync.action_report import (
     plan_table,
     warning_annotations,
 )
-from ctask_sync.action_route import ActionConfig, Event, Route, read_config, route
-from ctask_sync.errors import ConfigError, CtaskSyncError, ManifestError
-from ctask_sync.github import (
+from ctask_sync.github.workflow_commands import (
     Annotation,
     Workflow,
     append_summary,
@@ -43,7 +43,7 @@ from ctask_sync.github import (
     load_event,
     write_outputs,
 )
-from ctask_sync.manifest import Finding, discover
+from ctask_sync.manifest.manifest import Finding, discover
 
 _SECRET_INPUTS = ("api-token", "github-token")
 

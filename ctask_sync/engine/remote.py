@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, unquote
 
-from ctask_sync.client import CustomTask, CustomTaskVersion, DataRobotClient
+from ctask_sync.datarobot.client import CustomTask, CustomTaskVersion, DataRobotClient
 
 VERSION_DESCRIPTION_LIMIT = 10_000  # DataRobot's limit on a version description
 _MARKER_RE = re.compile(r"^\[ctask-sync:v1 namespace=(\S+) key=(\S+)\]\s*$", re.MULTILINE)

@@ -12,14 +12,14 @@ import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from ctask_sync import gitinfo
-from ctask_sync.client import DataRobotClient, ExecutionEnvironment
+from ctask_sync import git as gitinfo
+from ctask_sync.datarobot.client import DataRobotClient, ExecutionEnvironment
+from ctask_sync.engine.plan import FileDiff
+from ctask_sync.engine.remote import RemoteTask, SyncRecord, short_digest
 from ctask_sync.errors import CtaskSyncError
-from ctask_sync.files import content_digest
-from ctask_sync.gitinfo import GitInfo
-from ctask_sync.manifest import TaskSpec
-from ctask_sync.plan import FileDiff
-from ctask_sync.remote import RemoteTask, SyncRecord, short_digest
+from ctask_sync.git import GitInfo
+from ctask_sync.manifest.files import content_digest
+from ctask_sync.manifest.manifest import TaskSpec
 
 _CHUNK = 1 << 20
 

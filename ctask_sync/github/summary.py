@@ -9,8 +9,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from ctask_sync.github import Annotation
-from ctask_sync.manifest import Finding
+from ctask_sync.github.workflow_commands import Annotation
+from ctask_sync.manifest.manifest import Finding
 
 SUMMARY_KEYS = ("created", "updated", "deleted", "unchanged", "versions-created", "builds-failed")
 # GitHub shows only about 10 annotations of each level per step; the summary lists them all.

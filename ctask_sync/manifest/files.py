@@ -9,7 +9,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ctask_sync.globs import Glob, compile_all
+from ctask_sync.manifest.globs import Glob, compile_all
 
 MANIFEST_NAME = "ctask.yaml"
 

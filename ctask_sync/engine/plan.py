@@ -9,9 +9,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from ctask_sync.client import CustomTaskVersion
-from ctask_sync.manifest import TaskSpec
-from ctask_sync.remote import RemoteState, RemoteTask, user_description
+from ctask_sync.datarobot.client import CustomTaskVersion
+from ctask_sync.engine.remote import RemoteState, RemoteTask, user_description
+from ctask_sync.manifest.manifest import TaskSpec
 
 Action = Literal["create", "update", "unchanged", "delete", "refuse"]
 

@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urljoin
 
-from ctask_sync.buildlog import build_log_tail
+from ctask_sync.datarobot.buildlog import build_log_tail
+from ctask_sync.datarobot.retry import RetryPolicy
+from ctask_sync.datarobot.transport import RequestStats, Transport
+from ctask_sync.datarobot.upload import UploadFile, VersionForm, check_file_paths, version_fields
 from ctask_sync.errors import ApiError
-from ctask_sync.retry import RetryPolicy
-from ctask_sync.transport import RequestStats, Transport
-from ctask_sync.upload import UploadFile, VersionForm, check_file_paths, version_fields
 
 __all__ = [
     "CustomTask",

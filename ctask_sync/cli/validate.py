@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from ctask_sync.errors import CtaskSyncError
-from ctask_sync.files import human_size
-from ctask_sync.manifest import Discovery, TaskSpec, discover, display_path
+from ctask_sync.manifest.files import human_size
+from ctask_sync.manifest.manifest import Discovery, TaskSpec, discover, display_path
 
 
 def _plural(count: int, word: str) -> str:
