@@ -225,14 +225,30 @@ def test_arguments_come_from_model_metadata_hyperparameters(
     metadata = (
         "name: t\ntype: training\ntargetType: binary\nhyperparameters:\n"
         "  - {name: seed, type: int, min: 0, max: 100, default: 7}\n"
-        "  - {name: kernel, type: select, values: [linear, rbf], default: rbf}\n"
+        "  - {name: rate, type: float, min: 0.5, max: 1.0}\n"
+        "  - {name: kernel, type: select, values: [linear, rbf]}\n"
         "  - {name: label, type: string, default: hello}\n"
+        "  - name: mix\n    type: multi\n    default: 1\n    values:\n"
+        "      int: {min: 0, max: 1}\n      select: {values: [a, b]}\n"
+        "  - {name: grid, type: intgrid, min: 1, max: 3}\n"
     )
     version = _clean(task, make_folder({"model-metadata.yaml": metadata}))
     args = {a.key: a.argument for a in version.arguments}
-    assert args["seed"].values == {"min": 0, "max": 100} and args["seed"].default == 7
-    assert args["kernel"].values == ["linear", "rbf"]
-    assert args["label"].values == "" and args["label"].default == "hello"
+    # The client's fixtures: key user_param___<name>, ranges [min, max], strings are unicode.
+    assert list(args) == [
+        f"user_param___{n}" for n in ("seed", "rate", "kernel", "label", "mix", "grid")
+    ]
+    shapes = {
+        k.removeprefix("user_param___"): (a.type, a.values, a.default) for k, a in args.items()
+    }
+    assert shapes == {
+        "seed": ("int", [0, 100], 7),
+        "rate": ("float", [0.5, 1.0], 0.5),  # no default: the minimum
+        "kernel": ("select", ["linear", "rbf"], "linear"),  # no default: the first value
+        "label": ("unicode", [], "hello"),
+        "mix": ("multi", {"int": [0, 1], "select": {"values": ["a", "b"]}}, 1),
+        "grid": ("intgrid", [1, 3], 1),
+    }
 
 
 def test_version_description_limit_is_10000_characters(task: dr.CustomTask) -> None:
@@ -300,7 +316,11 @@ def test_unsafe_file_paths_are_422(api: Any) -> None:
         response = api(
             "POST",
             f"customTasks/{task['id']}/versions/",
-            data={"baseEnvironmentId": PYTHON_SKLEARN_ENV_ID, "filePath": bad},
+            data={
+                "isMajorUpdate": "True",
+                "baseEnvironmentId": PYTHON_SKLEARN_ENV_ID,
+                "filePath": bad,
+            },
             files={"file": ("x.py", io.BytesIO(b"x"))},
         )
         assert response.status_code == 422, bad
