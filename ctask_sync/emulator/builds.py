@@ -120,7 +120,7 @@ def cancel_build(ctx: Context, request: Request, task_id: str, version_id: str) 
 
 def build_log(ctx: Context, request: Request, task_id: str, version_id: str) -> Response:
     """GET …/dependencyBuildLog/: the log as plain text (a pip/Docker build log: every public
-    mock serves a text body, docs/datarobot-api.md §6); 404 while the build runs, 422 if never
+    mock serves a text body, docs/datarobot-api.md §5); 404 while the build runs, 422 if never
     started."""
     now = ctx.clock()
     with ctx.store.read() as state:

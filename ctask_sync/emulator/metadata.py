@@ -1,6 +1,6 @@
 """Task version `arguments` from the hyperparameters in a task's model-metadata.yaml.
 
-The shape follows the official client's fixtures (docs/datarobot-api.md §5.3): key
+The shape follows the official client's fixtures (docs/datarobot-api.md §4.1): key
 `user_param___<name>`; int/float `values` are `[min, max]`; select values a list; multi a dict
 keyed by type (`{"int": [0, 1], "select": {"values": [...]}}`); DRUM's `string` is type `unicode`
 with `values: []`; the grid types (intgrid, floatgrid, selectgrid) keep their names. A missing

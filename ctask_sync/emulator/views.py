@@ -18,7 +18,7 @@ from ctask_sync.emulator.model import (
 
 
 def item_json(item: ItemRecord, task_id: str) -> dict[str, Any]:
-    """A file item (docs/datarobot-api.md §5): local files have null repository fields."""
+    """A file item (docs/datarobot-api.md §4): local files have null repository fields."""
     return {
         "id": item.id,
         "fileName": item.upload_name or item.file_name,
