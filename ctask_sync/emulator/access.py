@@ -12,6 +12,7 @@ from werkzeug.wrappers import Request, Response
 
 from ctask_sync.emulator.context import Context, find_task
 from ctask_sync.emulator.model import State, TaskRecord
+from ctask_sync.emulator.seed import USER_ID
 from ctask_sync.emulator.web import ApiFailure, json_body, no_content, paged
 
 # The 3.20 client's SHARING_ROLE; NO_ROLE (like a null role) removes a user's access.
@@ -26,6 +27,12 @@ def owner_entry(user_id: str) -> dict[str, Any]:
     return {"userId": user_id, "role": "OWNER", "canShare": True, "canUseData": True}
 
 
+def _entries(task: TaskRecord) -> list[dict[str, Any]]:
+    """The task's access list; a task persisted before access control existed has only its
+    owner (the token's owner created everything then)."""
+    return task.access or [owner_entry(USER_ID)]
+
+
 def _fail(problem: str) -> ApiFailure:
     return ApiFailure(422, f"Invalid field data: {problem}", errors={"data": problem})
 
@@ -34,7 +41,8 @@ def get_access(ctx: Context, request: Request, task_id: str) -> Response:
     """GET customTasks/{id}/accessControl/: a page of {username, userId, role, canShare}."""
     with ctx.store.read() as state:
         task = find_task(state, task_id)
-        rows = [{"username": state.users.get(e["userId"], e["userId"]), **e} for e in task.access]
+        names = state.users
+        rows = [{"username": names.get(e["userId"], e["userId"]), **e} for e in _entries(task)]
         return paged(request, rows, dict, default_limit=DEFAULT_LIMIT, max_limit=MAX_LIMIT)
 
 
@@ -64,7 +72,7 @@ def _change(entry: object, usernames: dict[str, str]) -> tuple[str, dict[str, An
 
 def _apply(state: State, task: TaskRecord, data: list[object]) -> list[dict[str, Any]]:
     usernames = {name: user_id for user_id, name in state.users.items()}
-    access = {e["userId"]: e for e in task.access}
+    access = {e["userId"]: e for e in _entries(task)}
     for entry in data:
         user_id, new = _change(entry, usernames)
         if new is None:
