@@ -1,5 +1,5 @@
 from __future__ import annotations
 
-from ctask_sync.cli import main
+from ctask_sync.cli.main import main
 
 raise SystemExit(main())

@@ -17,7 +17,7 @@ from gitkit import write_files
 from runner import ActionResult, ActionRunner
 
 from ctask_sync.emulator.testing import SENTINEL_TOKEN
-from ctask_sync.remote import read_marker
+from ctask_sync.engine.remote import read_marker
 
 SKLEARN_ENV = "5e8c889607389fe0f466c72d"
 REPOSITORY = "octo/tasks"

@@ -295,7 +295,7 @@ def test_failed_build_points_at_requirements_and_fences_its_log(
 
 @pytest.mark.parametrize("shard", ["1/2", "2/2"])
 def test_shard_syncs_only_its_keys(harness: Harness, emulator: Any, shard: str) -> None:
-    from ctask_sync.shard import in_shard
+    from ctask_sync.engine.shard import in_shard
 
     for n in range(6):
         write_task(harness.repo, f"tasks/extra{n}")
@@ -325,7 +325,7 @@ def test_pull_request_with_a_bad_manifest_says_so_in_the_comment(
 def test_deletion_in_shard_mode_touches_only_that_shards_keys(
     harness: Harness, emulator: Any
 ) -> None:
-    from ctask_sync.shard import shard_of
+    from ctask_sync.engine.shard import shard_of
 
     keys = [f"tasks/extra{n}" for n in range(8)]
     for key in keys:

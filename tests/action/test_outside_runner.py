@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from action_support import write_task
 
-from ctask_sync.cli import main
+from ctask_sync.cli.main import main
 from ctask_sync.emulator.testing import SENTINEL_TOKEN
 
 

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from ctask_sync.action_comment import plan_body
-from ctask_sync.action_report import (
+from ctask_sync.github.api import MAX_COMMENT_CHARS
+from ctask_sync.github.comment import plan_body
+from ctask_sync.github.summary import (
     apply_outputs,
     apply_table,
     build_annotations,
@@ -20,8 +21,7 @@ from ctask_sync.action_report import (
     plan_table,
     warning_annotations,
 )
-from ctask_sync.github_api import MAX_COMMENT_CHARS
-from ctask_sync.manifest import Finding
+from ctask_sync.manifest.manifest import Finding
 
 
 def plan_task(key: str, action: str = "update", **extra: Any) -> dict[str, Any]:

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from ctask_sync.action_route import Event, Route, read_config, route
 from ctask_sync.errors import ConfigError
+from ctask_sync.github.route import Event, Route, read_config, route
 
 BASE = {"GITHUB_REPOSITORY": "octo/tasks", "INPUT_API_TOKEN": "t0ken-value"}
 

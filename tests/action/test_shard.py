@@ -4,8 +4,8 @@ import hashlib
 
 import pytest
 
+from ctask_sync.engine.shard import in_shard, parse_shard, shard_of
 from ctask_sync.errors import ConfigError
-from ctask_sync.shard import in_shard, parse_shard, shard_of
 
 
 def test_shard_is_sha256_prefix_mod_n() -> None:

@@ -6,7 +6,7 @@ import pytest
 from action_support import PAT, REPOSITORY
 from fake_github import BOT_LOGIN, FakeGitHub
 
-from ctask_sync.github_api import GitHubApi, GitHubApiError, marker, upsert_sticky_comment
+from ctask_sync.github.api import GitHubApi, GitHubApiError, marker, upsert_sticky_comment
 
 TARGET = "octo/tasks"
 

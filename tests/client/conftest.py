@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import requests
 
-from ctask_sync.client import DataRobotClient, RetryPolicy
+from ctask_sync.datarobot.client import DataRobotClient, RetryPolicy
 
 
 @dataclass

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import requests
 
-from ctask_sync.client import DataRobotClient, RetryPolicy
+from ctask_sync.datarobot.client import DataRobotClient, RetryPolicy
 from ctask_sync.emulator.testing import SENTINEL_TOKEN
 from ctask_sync.errors import ApiError
 
@@ -51,7 +51,7 @@ def test_422_carries_datarobots_own_message(client: DataRobotClient, emulator: A
 def test_token_appears_in_no_error_repr_or_log(
     emulator_factory: Any, caplog: pytest.LogCaptureFixture, mocker: Any
 ) -> None:
-    mocker.patch("ctask_sync.retry.sleep")
+    mocker.patch("ctask_sync.datarobot.retry.sleep")
     caplog.set_level(logging.DEBUG)
     emu = emulator_factory(token="another-token")
     texts: list[str] = []

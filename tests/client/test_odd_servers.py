@@ -11,7 +11,7 @@ import pytest
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from ctask_sync.client import DataRobotClient
+from ctask_sync.datarobot.client import DataRobotClient
 from ctask_sync.errors import ApiError
 
 Pager = Callable[[Request], dict[str, object]]

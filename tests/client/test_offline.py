@@ -8,9 +8,9 @@ import pytest
 import requests
 from pytest_mock import MockerFixture
 
-from ctask_sync.client import DataRobotClient, RetryPolicy
+from ctask_sync.datarobot.client import DataRobotClient, RetryPolicy
+from ctask_sync.datarobot.transport import USER_AGENT, join_url, normalise_endpoint
 from ctask_sync.errors import ApiError, ConfigError
-from ctask_sync.transport import USER_AGENT, join_url, normalise_endpoint
 
 TOKEN = "offline-secret-token-42"
 
@@ -76,7 +76,7 @@ def _closed_port() -> int:
 
 
 def test_connection_refused_names_the_endpoint_and_is_retried(mocker: MockerFixture) -> None:
-    sleeps = mocker.patch("ctask_sync.retry.sleep")
+    sleeps = mocker.patch("ctask_sync.datarobot.retry.sleep")
     endpoint = f"http://127.0.0.1:{_closed_port()}/api/v2"
     client = DataRobotClient(endpoint, TOKEN, retry=RetryPolicy(attempts=3, backoff=0.01))
     with pytest.raises(ApiError) as caught:
@@ -97,7 +97,7 @@ def test_connection_refused_names_the_endpoint_and_is_retried(mocker: MockerFixt
 
 def test_post_is_retried_when_the_connection_was_refused(mocker: MockerFixture) -> None:
     # Nothing was sent, so repeating a POST cannot duplicate anything.
-    mocker.patch("ctask_sync.retry.sleep")
+    mocker.patch("ctask_sync.datarobot.retry.sleep")
     endpoint = f"http://127.0.0.1:{_closed_port()}/api/v2"
     client = DataRobotClient(endpoint, TOKEN, retry=RetryPolicy(attempts=2, backoff=0.01))
     with pytest.raises(ApiError) as caught:

@@ -6,7 +6,7 @@ import os
 from typing import Any
 from urllib.parse import parse_qs
 
-from ctask_sync.client import DataRobotClient
+from ctask_sync.datarobot.client import DataRobotClient
 from ctask_sync.emulator import PYTHON_SKLEARN_ENV_ID
 
 

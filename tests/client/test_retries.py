@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from pytest_mock import MockerFixture
 
-from ctask_sync.client import DataRobotClient, RetryPolicy, UploadFile
+from ctask_sync.datarobot.client import DataRobotClient, RetryPolicy, UploadFile
 from ctask_sync.emulator import PYTHON_SKLEARN_ENV_ID
 from ctask_sync.errors import ApiError, OutcomeUnknownError
 
@@ -44,7 +44,7 @@ def test_429_retry_after_is_honoured(client: DataRobotClient, admin: Any) -> Non
 def test_5xx_on_get_is_retried_until_it_succeeds(
     client: DataRobotClient, admin: Any, mocker: MockerFixture, status: int
 ) -> None:
-    sleeps = mocker.patch("ctask_sync.retry.sleep")
+    sleeps = mocker.patch("ctask_sync.datarobot.retry.sleep")
     task_id = _task(client)
     admin.add_fault(method="GET", path=f"customTasks/{task_id}/$", status=status, times=2)
     assert client.get_custom_task(task_id).id == task_id
@@ -58,7 +58,7 @@ def test_5xx_on_get_is_retried_until_it_succeeds(
 def test_persistent_503_on_get_gives_up_naming_the_request(
     client: DataRobotClient, admin: Any, mocker: MockerFixture
 ) -> None:
-    mocker.patch("ctask_sync.retry.sleep")
+    mocker.patch("ctask_sync.datarobot.retry.sleep")
     admin.add_fault(
         method="GET",
         path="customTasks/$",
@@ -114,7 +114,7 @@ def test_retry_after_beyond_the_budget_gives_up_at_once(emulator: Any, admin: An
 def test_503_on_post_is_outcome_unknown_and_sent_once(
     client: DataRobotClient, admin: Any, mocker: MockerFixture
 ) -> None:
-    sleeps = mocker.patch("ctask_sync.retry.sleep")
+    sleeps = mocker.patch("ctask_sync.datarobot.retry.sleep")
     admin.add_fault(method="POST", path="customTasks/$", status=503, when="after")
     with pytest.raises(OutcomeUnknownError) as caught:
         _task(client)
@@ -153,7 +153,7 @@ def test_429_on_version_post_is_resent_with_a_fresh_body(
     client: DataRobotClient, admin: Any, tmp_path: Path, mocker: MockerFixture
 ) -> None:
     # 429 means DataRobot refused without acting, so even a POST may be repeated.
-    mocker.patch("ctask_sync.retry.sleep")
+    mocker.patch("ctask_sync.datarobot.retry.sleep")
     task_id = _task(client)
     uploads = _upload(tmp_path)
     admin.add_fault(method="POST", path="/versions/$", status=429, retry_after=0, when="before")
@@ -172,7 +172,7 @@ def test_429_on_version_post_is_resent_with_a_fresh_body(
 def test_dropped_delete_is_retried_and_a_404_then_means_done(
     client: DataRobotClient, admin: Any, mocker: MockerFixture
 ) -> None:
-    mocker.patch("ctask_sync.retry.sleep")
+    mocker.patch("ctask_sync.datarobot.retry.sleep")
     task_id = _task(client)
     admin.add_fault(method="DELETE", path="customTasks/", drop=True, when="after")
     client.delete_custom_task(task_id)
@@ -197,7 +197,7 @@ def test_read_timeout_on_post_is_outcome_unknown(emulator_factory: Any) -> None:
 def test_delete_answered_504_after_acting_is_done_when_the_retry_finds_it_gone(
     client: DataRobotClient, admin: Any, mocker: MockerFixture
 ) -> None:
-    mocker.patch("ctask_sync.retry.sleep")
+    mocker.patch("ctask_sync.datarobot.retry.sleep")
     task_id = _task(client)
     admin.add_fault(method="DELETE", path="customTasks/", status=504, when="after")
     client.delete_custom_task(task_id)
@@ -209,7 +209,7 @@ def test_delete_of_a_missing_task_is_still_an_error(
     client: DataRobotClient, mocker: MockerFixture
 ) -> None:
     # Only a retry after an attempt that may have landed turns 404 into success.
-    mocker.patch("ctask_sync.retry.sleep")
+    mocker.patch("ctask_sync.datarobot.retry.sleep")
     with pytest.raises(ApiError) as caught:
         client.delete_custom_task("0" * 24)
     assert caught.value.status == 404
@@ -218,7 +218,7 @@ def test_delete_of_a_missing_task_is_still_an_error(
 def test_read_timeout_on_get_is_retried_then_reported(
     emulator_factory: Any, mocker: MockerFixture
 ) -> None:
-    mocker.patch("ctask_sync.retry.sleep")
+    mocker.patch("ctask_sync.datarobot.retry.sleep")
     emu = emulator_factory(latency_ms=800)
     token = os.environ["DATAROBOT_API_TOKEN"]
     with (

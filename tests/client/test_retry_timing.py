@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ctask_sync.retry import RetryPolicy, backoff_delay, parse_retry_after
+from ctask_sync.datarobot.retry import RetryPolicy, backoff_delay, parse_retry_after
 
 NOW = datetime(2026, 11, 26, 12, 0, 0, tzinfo=timezone.utc)
 

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ctask_sync.client import DataRobotClient
+from ctask_sync.datarobot.client import DataRobotClient
 from ctask_sync.emulator import PYTHON_SKLEARN_ENV_ID
 
 SIZE = 300 * 1024 * 1024
@@ -19,7 +19,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 UPLOADER = """
 import json, resource, sys, tracemalloc
 from pathlib import Path
-from ctask_sync.client import DataRobotClient, UploadFile
+from ctask_sync.datarobot.client import DataRobotClient, UploadFile
 
 endpoint, token, task_id, env_id, big, small = sys.argv[1:]
 tracemalloc.start()

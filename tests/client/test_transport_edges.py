@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from ctask_sync.client import DataRobotClient, RetryPolicy, UploadFile
+from ctask_sync.datarobot.client import DataRobotClient, RetryPolicy, UploadFile
 from ctask_sync.emulator import PYTHON_SKLEARN_ENV_ID, EmulatorSettings
 from ctask_sync.emulator.app import EmulatorApp
 from ctask_sync.errors import ApiError

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from ctask_sync.client import UploadFile
+from ctask_sync.datarobot.client import UploadFile
+from ctask_sync.datarobot.upload import LazyFile, VersionForm, check_file_paths, version_fields
 from ctask_sync.errors import CtaskSyncError
-from ctask_sync.upload import LazyFile, VersionForm, check_file_paths, version_fields
 
 
 def test_lazy_file_opens_on_first_read_and_closes_at_the_end(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from gitkit import commit_all as commit_all
 from gitkit import git as git
 from gitkit import write_files
 
-from ctask_sync.cli import main
+from ctask_sync.cli.main import main
 from ctask_sync.emulator.testing import AdminClient as Admin
 
 SKLEARN_ENV = "5e8c889607389fe0f466c72d"

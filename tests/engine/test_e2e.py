@@ -40,7 +40,7 @@ def local_files(folder: Path, exclude: tuple[str, ...] = ("ctask.yaml",)) -> dic
 
 
 def owned_tasks(namespace: str = "acme/tasks") -> dict[str, dr.CustomTask]:
-    from ctask_sync.remote import read_marker
+    from ctask_sync.engine.remote import read_marker
 
     found: dict[str, dr.CustomTask] = {}
     for task in dr.CustomTask.list():
@@ -199,7 +199,7 @@ def test_builds_start_and_are_awaited_together(
             repo, f"t{i}", files={"custom.py": "pass\n", "requirements.txt": f"pkg{i}==1.0\n"}
         )
     commit_all(repo)
-    from ctask_sync.cli import main
+    from ctask_sync.cli.main import main
 
     code = main(["apply", str(repo), "--endpoint", emu.endpoint, "--namespace", "b"])
     out = capsys.readouterr().out

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from ctask_sync.client import CustomTask, CustomTaskVersion, Item
-from ctask_sync.files import FileEntry
-from ctask_sync.manifest import EnvironmentRef, TaskSpec
-from ctask_sync.plan import FileDiff, PlanContext, build_plan, plan_task
-from ctask_sync.remote import Owner, RemoteState, RemoteTask, SyncRecord, with_marker
+from ctask_sync.datarobot.client import CustomTask, CustomTaskVersion, Item
+from ctask_sync.engine.plan import FileDiff, PlanContext, build_plan, plan_task
+from ctask_sync.engine.remote import Owner, RemoteState, RemoteTask, SyncRecord, with_marker
+from ctask_sync.manifest.files import FileEntry
+from ctask_sync.manifest.manifest import EnvironmentRef, TaskSpec
 
 ENV = "5e8c889607389fe0f466c72d"
 OTHER_ENV = "5e8c889607389fe0f466c72e"

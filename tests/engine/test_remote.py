@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ctask_sync.remote import (
+from ctask_sync.engine.remote import (
     VERSION_DESCRIPTION_LIMIT,
     Owner,
     SyncRecord,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from gitkit import git, write_files
 
-from ctask_sync.cli import main
+from ctask_sync.cli.main import main
 
 SKLEARN_ENV = "5e8c889607389fe0f466c72d"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ctask_sync import files
+from ctask_sync.manifest import files
 
 from .conftest import VALID, Run, write_task
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ctask_sync.globs import GlobError, check_pattern, compile_glob
+from ctask_sync.manifest.globs import GlobError, check_pattern, compile_glob
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from ctask_sync.schemacheck import load_schema
+from ctask_sync.manifest.schemacheck import load_schema
 
 REPO = Path(__file__).resolve().parents[2]
 CANONICAL = REPO / "schemas" / "ctask.schema.json"

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ctask_sync.cli import main
+from ctask_sync.cli.main import main
 
 from .conftest import VALID, Run, git, write_task
 
@@ -32,7 +32,7 @@ def test_examples_are_valid(cli: Callable[..., Run], monkeypatch: pytest.MonkeyP
 
 
 def test_examples_select_the_intended_files(monkeypatch: pytest.MonkeyPatch) -> None:
-    from ctask_sync.manifest import discover
+    from ctask_sync.manifest.manifest import discover
 
     monkeypatch.chdir(REPO)
     tasks = {t.key: [f.path for f in t.files] for t in discover(Path("examples")).tasks}

@@ -52,5 +52,5 @@ def repo(tmp_path: Path) -> Path:
 @pytest.fixture
 def no_sleep(mocker: MockerFixture) -> None:
     """Retry backoff and build polling waits return at once (only the clock is faked)."""
-    mocker.patch("ctask_sync.retry.sleep")
-    mocker.patch("ctask_sync.builds._sleep")
+    mocker.patch("ctask_sync.datarobot.retry.sleep")
+    mocker.patch("ctask_sync.engine.builds._sleep")

@@ -23,13 +23,13 @@ from gitkit import git as git
 from gitkit import init_repo as init_repo
 from gitkit import write_files
 
-from ctask_sync.cli import main
+from ctask_sync.cli.main import main
 from ctask_sync.emulator import EmulatorSettings, RunningEmulator
 from ctask_sync.emulator.server import make_emulator_server
 from ctask_sync.emulator.testing import SENTINEL_TOKEN
 from ctask_sync.emulator.testing import WRITE_METHODS as WRITE_METHODS
 from ctask_sync.emulator.testing import AdminClient as Admin  # noqa: F401 - re-exported
-from ctask_sync.remote import read_marker, user_description
+from ctask_sync.engine.remote import read_marker, user_description
 
 SKLEARN_ENV = "5e8c889607389fe0f466c72d"
 NAMESPACE = "acme/tasks"

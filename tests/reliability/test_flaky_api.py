@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from pytest_mock import MockerFixture
 
-from ctask_sync import retry
+from ctask_sync.datarobot import retry
 
 from .conftest import Lab
 from .support import Run, cli, commit_all, remote_args, tasks_by_owner, timed, witness, write_task
@@ -111,7 +111,7 @@ def test_persistent_500_on_a_create_ends_with_a_clear_error_and_no_task(
 ) -> None:
     """A POST answered 500 may have acted: never re-sent; the task is re-read and re-planned
     twice, then the run stops naming the request."""
-    mocker.patch("ctask_sync.retry.sleep")
+    mocker.patch("ctask_sync.datarobot.retry.sleep")
     write_task(repo, "alpha", TWO)
     commit_all(repo)
     fresh_lab.admin.fault(

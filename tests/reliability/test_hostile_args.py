@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ctask_sync.cli import BUG_HINT
+from ctask_sync.cli.main import BUG_HINT
 from ctask_sync.emulator.testing import SENTINEL_TOKEN
 
 from .support import cli, commit_all, init_repo, write_task

@@ -26,7 +26,7 @@ import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from ctask_sync.cli import BUG_HINT
+from ctask_sync.cli.main import BUG_HINT
 from ctask_sync.emulator.testing import SENTINEL_TOKEN
 
 from .conftest import Lab
@@ -335,7 +335,7 @@ def test_include_pattern_climbing_out_selects_nothing_outside(
 # large pytest process reports at least the parent's size.
 _HWM_LAUNCHER = """
 import re, sys
-from ctask_sync.cli import main
+from ctask_sync.cli.main import main
 code = main(sys.argv[2:])
 status = open("/proc/self/status").read()
 open(sys.argv[1], "w").write(re.search(r"VmHWM:\\s+(\\d+) kB", status).group(1))

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from ctask_sync.cli import BUG_HINT
+from ctask_sync.cli.main import BUG_HINT
 from ctask_sync.emulator import start_emulator
 from ctask_sync.emulator.testing import SENTINEL_TOKEN
 
@@ -121,13 +121,13 @@ def test_no_command_shows_or_writes_the_token_on_any_path(
 
 BUGGY = """
 import os, sys
-import ctask_sync.commands.status as status
+import ctask_sync.cli.status as status
 
 def broken(args):
     raise RuntimeError("a bug while holding " + os.environ["DATAROBOT_API_TOKEN"])
 
 status.run = broken
-from ctask_sync.cli import main
+from ctask_sync.cli.main import main
 sys.exit(main(sys.argv[1:]))
 """
 

@@ -1,0 +1,17 @@
+"""`ctask-sync cleanup --namespace NS`: delete every task NS owns (PR preview teardown)."""
+
+from __future__ import annotations
+
+import argparse
+
+from ctask_sync.cli.common import options_from_args
+from ctask_sync.engine import sync
+
+
+def run(args: argparse.Namespace) -> int:
+    options = options_from_args(args)
+    options.namespace = args.namespace  # never a default: tearing down must be explicit
+    deleted = sync.cleanup(options, yes=not args.dry_run)
+    verb = "would delete" if args.dry_run else "deleted"
+    print(f"cleanup of {args.namespace}: {verb} {len(deleted)} task(s)")
+    return 0

@@ -1,0 +1,293 @@
+"""Command line: argparse, environment fallbacks, exit codes.
+
+Exit codes: 0 success (plan: no changes), 1 expected error, 2 plan has changes,
+3 unexpected error (a bug), 130 interrupted."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+from ctask_sync import __version__
+from ctask_sync.errors import CtaskSyncError
+from ctask_sync.redact import redact
+
+BUG_HINT = (
+    "ctask-sync hit an unexpected error (a bug). Please report it with the command you ran "
+    "and this message: https://github.com/ctask-sync/ctask-sync/issues"
+)
+
+# argv flags that would put a secret on the command line, where `ps` and CI logs can see it.
+_SECRET_FLAGS = ("--token", "--api-token", "--api-key", "--datarobot-api-token")
+
+
+class EnvDefault(argparse.Action):
+    """An option whose default comes from an environment variable (twine's pattern)."""
+
+    def __init__(self, env: str, required: bool = False, default: object = None, **kwargs: object):
+        value = os.environ.get(env) or default
+        super().__init__(default=value, required=required and value is None, **kwargs)  # type: ignore[arg-type]
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[object] | None,
+        option_string: str | None = None,
+    ) -> None:
+        setattr(namespace, self.dest, values)
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    value = float(text)
+    # a NaN or infinite deadline never passes: a stuck build would be waited on forever
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, at least 0, got {text}")
+    return value
+
+
+def _add_remote_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--endpoint",
+        action=EnvDefault,
+        env="DATAROBOT_ENDPOINT",
+        help="DataRobot API endpoint, e.g. https://app.datarobot.com/api/v2 "
+        "(env DATAROBOT_ENDPOINT; default: the embedded emulator). "
+        "The token is read from DATAROBOT_API_TOKEN only, never from argv.",
+    )
+    p.add_argument(
+        "--namespace",
+        action=EnvDefault,
+        env="CTASK_SYNC_NAMESPACE",
+        help="owner namespace written into task descriptions (env CTASK_SYNC_NAMESPACE; "
+        "default: GITHUB_REPOSITORY, the origin remote's path, or the repo folder name)",
+    )
+    p.add_argument(
+        "--ca-bundle",
+        action=EnvDefault,
+        env="REQUESTS_CA_BUNDLE",
+        help="CA bundle for TLS verification (env REQUESTS_CA_BUNDLE)",
+    )
+    p.add_argument(
+        "--timeout",
+        action=EnvDefault,
+        env="CTASK_SYNC_TIMEOUT",
+        type=_seconds,
+        default=60.0,
+        metavar="SECONDS",
+        help="read timeout of each request (env CTASK_SYNC_TIMEOUT; default 60)",
+    )
+    p.add_argument(
+        "--retry-max-seconds",
+        action=EnvDefault,
+        env="CTASK_SYNC_RETRY_MAX_SECONDS",
+        type=_seconds,
+        default=120.0,
+        metavar="SECONDS",
+        help="longest total wait on retries of one request (env CTASK_SYNC_RETRY_MAX_SECONDS; "
+        "default 120)",
+    )
+    p.add_argument(
+        "--shard",
+        action=EnvDefault,
+        env="CTASK_SYNC_SHARD",
+        help="sync only the tasks whose key hashes to shard I of N, written I/N (1-based)",
+    )
+
+
+def _add_engine_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("path", nargs="?", default=".", help="repository folder to sync (default: .)")
+    p.add_argument("--json", dest="json_file", metavar="FILE", help="write a JSON report")
+    p.add_argument(
+        "--concurrency",
+        type=_positive_int,
+        default=8,
+        help="tasks synced at once (default 8)",
+    )
+    p.add_argument(
+        "--major",
+        action="store_true",
+        help="make every new version a major version (release tags do this)",
+    )
+    p.add_argument("--tag", help="release tag to record on every synced version")
+    _add_remote_options(p)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse without prefix matching (`--tok` must not reach a `--token`), whose usage
+    errors pass through redact() since they echo what was typed, secrets included."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["allow_abbrev"] = False
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {redact(message)}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="ctask-sync",
+        description="Keep DataRobot custom tasks in step with folders in a git repository.",
+    )
+    parser.add_argument("--version", action="version", version=f"ctask-sync {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("validate", help="check every ctask.yaml offline")
+    p.add_argument("path", nargs="?", default=".", help="folder to search (default: .)")
+    p.add_argument("--json", action="store_true", help="print the findings as JSON")
+
+    p = sub.add_parser("plan", help="show what apply would change (exit 2 when changes)")
+    _add_engine_options(p)
+    p.add_argument("--allow-delete", action="store_true", help="plan deletions of removed tasks")
+    p.add_argument("--markdown", metavar="FILE", help="also write the plan as Markdown")
+
+    p = sub.add_parser("apply", help="sync DataRobot with the repository")
+    _add_engine_options(p)
+    p.add_argument(
+        "--allow-delete",
+        action="store_true",
+        help="delete owned tasks whose manifests are gone",
+    )
+    p.add_argument("--no-wait", action="store_true", help="start dependency builds, don't wait")
+    p.add_argument(
+        "--build-timeout",
+        type=_seconds,
+        default=1800.0,
+        metavar="SECONDS",
+        help="deadline for all dependency builds together (default 1800)",
+    )
+    p.add_argument("--markdown", metavar="FILE", help="also write the results as Markdown")
+
+    p = sub.add_parser("status", help="show key → task id, latest version, in sync or drifted")
+    p.add_argument("path", nargs="?", default=".", help="repository folder (default: .)")
+    p.add_argument("--json", dest="json_file", metavar="FILE", help="write a JSON report")
+    _add_remote_options(p)
+
+    p = sub.add_parser("cleanup", help="delete every task a namespace owns (preview teardown)")
+    p.add_argument("path", nargs="?", default=".", help="repository folder (default: .)")
+    p.add_argument("--dry-run", action="store_true", help="list what would be deleted")
+    _add_remote_options(p)
+
+    p = sub.add_parser("emulator", help="serve the local DataRobot API emulator")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks one)")
+    p.add_argument("--state", metavar="DIR", help="persist state in DIR (default: in memory)")
+    # the one token it accepts comes from CTASK_SYNC_EMULATOR_TOKEN only, like every secret here
+    p.set_defaults(token=os.environ.get("CTASK_SYNC_EMULATOR_TOKEN") or None)
+    p.add_argument("--build-seconds", type=float, default=1.0, help="dependency build duration")
+    p.add_argument(
+        "--fail-builds-matching",
+        default="^does-not-exist",
+        metavar="REGEX",
+        help="requirements whose package name matches fail their build",
+    )
+    p.add_argument("--latency-ms", type=float, default=0.0, help="added latency per request")
+    p.add_argument(
+        "--max-upload-bytes",
+        type=int,
+        default=None,
+        help="reject larger version uploads with 413 (DataRobot publishes no number)",
+    )
+    p.add_argument(
+        "--reuse-builds",
+        action="store_true",
+        help="finish a build at once when its (environment, requirements) pair built before",
+    )
+
+    p = sub.add_parser("action", help="run as the GitHub Action (reads INPUT_* variables)")
+    return parser
+
+
+def _refuse_secret_on_argv(argv: Sequence[str]) -> None:
+    for arg in argv:
+        flag = arg.split("=", 1)[0]
+        # whole names and any abbreviation of them (`--tok`), which argparse might have matched
+        if (
+            flag.startswith("--")
+            and len(flag) > 4
+            and any(s.startswith(flag) for s in _SECRET_FLAGS)
+        ):
+            raise CtaskSyncError(
+                f"{flag} is not accepted: a token on the command line is visible "
+                "to other users and in CI logs",
+                hint="set the DATAROBOT_API_TOKEN environment variable instead",
+            )
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    """Run one command. Each import is local so a command loads only what it uses (start-up)."""
+    command: str = args.command
+    if command == "validate":
+        from ctask_sync.cli import validate
+
+        return validate.run(args)
+    if command == "plan":
+        from ctask_sync.cli import plan
+
+        return plan.run(args)
+    if command == "apply":
+        from ctask_sync.cli import apply
+
+        return apply.run(args)
+    if command == "status":
+        from ctask_sync.cli import status
+
+        return status.run(args)
+    if command == "cleanup":
+        from ctask_sync.cli import cleanup
+
+        return cleanup.run(args)
+    if command == "emulator":
+        from ctask_sync.cli import emulator
+
+        return emulator.run(args)
+    if command == "action":
+        from ctask_sync.github import action
+
+        return action.run(args)
+    raise AssertionError(f"no such command: {command}")  # argparse refuses unknown commands
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    try:
+        _refuse_secret_on_argv(args_list)
+        try:
+            args = build_parser().parse_args(args_list)
+        except SystemExit as exc:
+            # argparse exits 2 on a usage error, which `plan` uses for "changes": say 1 instead
+            return 0 if exc.code in (0, None) else 1
+        return _dispatch(args)
+    except CtaskSyncError as exc:
+        print(f"error: {redact(str(exc))}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 1
+    except Exception as exc:  # the last line of defence: exit 3, no traceback
+        print(f"error: {redact(f'{type(exc).__name__}: {exc}')}", file=sys.stderr)
+        print(BUG_HINT, file=sys.stderr)
+        if os.environ.get("CTASK_SYNC_DEBUG"):
+            import traceback
+
+            print(redact(traceback.format_exc()), file=sys.stderr)
+        return 3
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

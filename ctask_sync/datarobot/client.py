@@ -1,0 +1,506 @@
+"""DataRobot REST client for custom tasks: endpoints, paging, and DataRobot's JSON as dataclasses.
+
+camelCase stays in this module; everything it returns is a snake_case dataclass. Transport
+concerns (session, auth, retries, errors) live in `transport.py`, upload bodies in `upload.py`."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urljoin
+
+from ctask_sync.datarobot.buildlog import build_log_tail
+from ctask_sync.datarobot.retry import RetryPolicy
+from ctask_sync.datarobot.transport import RequestStats, Transport
+from ctask_sync.datarobot.upload import UploadFile, VersionForm, check_file_paths, version_fields
+from ctask_sync.errors import ApiError
+
+__all__ = [
+    "CustomTask",
+    "CustomTaskVersion",
+    "DataRobotClient",
+    "DependencyBuild",
+    "ExecutionEnvironment",
+    "Item",
+    "RequestStats",
+    "RetryPolicy",
+    "UploadFile",
+    "build_log_tail",
+]
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    file_name: str
+    file_path: str
+
+
+@dataclass(frozen=True)
+class CustomTaskVersion:
+    id: str
+    custom_task_id: str
+    label: str
+    version_major: int
+    version_minor: int
+    is_frozen: bool
+    description: str
+    created: str
+    base_environment_id: str | None
+    base_environment_version_id: str | None
+    maximum_memory: int | None
+    outbound_network_policy: str | None
+    required_metadata: dict[str, str]
+    dependencies: tuple[str, ...]  # package names parsed by DataRobot from requirements.txt
+    items: tuple[Item, ...]
+
+
+@dataclass(frozen=True)
+class CustomTask:
+    id: str
+    name: str
+    target_type: str  # DataRobot spelling: Binary, Regression, Multiclass, Anomaly, Transform
+    language: str
+    description: str
+    created: str
+    updated: str
+    latest_version: CustomTaskVersion | None
+    maximum_memory: int | None = None
+
+
+@dataclass(frozen=True)
+class DependencyBuild:
+    custom_task_id: str
+    custom_task_version_id: str
+    build_status: str  # submitted | processing | success | failed
+    build_start: str | None
+    build_end: str | None
+    build_log_location: str | None
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.build_status in ("success", "failed")
+
+
+@dataclass(frozen=True)
+class ExecutionEnvironment:
+    id: str
+    name: str
+    programming_language: str | None
+    latest_version_id: str | None
+    required_metadata_keys: tuple[str, ...]
+
+
+_T = TypeVar("_T")
+
+
+class _Unexpected(Exception):
+    """A success response whose JSON lacks what the contract promises."""
+
+
+class DataRobotClient:
+    """One requests.Session against one endpoint. Never shows the token.
+
+    Thread-safe for concurrent calls (the engine applies tasks in parallel)."""
+
+    PAGE_LIMIT = 100
+
+    def __init__(
+        self,
+        endpoint: str,
+        token: str,
+        *,
+        ca_bundle: str | None = None,
+        timeout: float = 60.0,
+        retry: RetryPolicy | None = None,
+        page_limit: int | None = None,
+        pool_size: int = 16,
+    ) -> None:
+        self._transport = Transport(
+            endpoint,
+            token,
+            ca_bundle=ca_bundle,
+            timeout=timeout,
+            retry_policy=retry or RetryPolicy(),
+            pool_size=pool_size,
+        )
+        self.endpoint = self._transport.endpoint
+        self.page_limit = page_limit or self.PAGE_LIMIT
+        self.stats: RequestStats = self._transport.stats
+
+    def __repr__(self) -> str:
+        return f"DataRobotClient(endpoint={self.endpoint!r}, token=<hidden>)"
+
+    def __enter__(self) -> DataRobotClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the session's pooled connections."""
+        self._transport.close()
+
+    # -- custom tasks -------------------------------------------------------------------------
+
+    def list_custom_tasks(self, *, search_for: str | None = None) -> list[CustomTask]:
+        """Every custom task the token's user can see, each with its latest version embedded."""
+        params: dict[str, Any] = {}
+        if search_for is not None:
+            params["searchFor"] = search_for
+        return self._pages("customTasks/", params, _custom_task)
+
+    def get_custom_task(self, task_id: str) -> CustomTask:
+        """One custom task by id."""
+        path = f"customTasks/{task_id}/"
+        return self._call("GET", path, _custom_task)
+
+    def create_custom_task(
+        self,
+        *,
+        name: str,
+        target_type: str,
+        language: str,
+        description: str,
+        maximum_memory: int | None = None,
+    ) -> CustomTask:
+        """Create a custom task (it has no version yet)."""
+        body: dict[str, Any] = {
+            "name": name,
+            "targetType": target_type,
+            "language": language,
+            "description": description,
+        }
+        if maximum_memory is not None:
+            body["maximumMemory"] = maximum_memory
+        return self._call("POST", "customTasks/", _custom_task, json_body=body)
+
+    def update_custom_task(
+        self,
+        task_id: str,
+        *,
+        name: str | None = None,
+        language: str | None = None,
+        description: str | None = None,
+        maximum_memory: int | None = None,
+    ) -> CustomTask:
+        """Change task metadata; fields left as None are not sent (DataRobot keeps them)."""
+        body: dict[str, Any] = {}
+        for key, value in (
+            ("name", name),
+            ("language", language),
+            ("description", description),
+            ("maximumMemory", maximum_memory),
+        ):
+            if value is not None:
+                body[key] = value
+        path = f"customTasks/{task_id}/"
+        return self._call("PATCH", path, _custom_task, json_body=body)
+
+    def delete_custom_task(self, task_id: str) -> None:
+        """Delete a task. DataRobot answers 409 while a blueprint, model or deployment uses it."""
+        response = self._transport.request("DELETE", f"customTasks/{task_id}/", gone_is_done=True)
+        response.close()
+
+    def download_custom_task(self, task_id: str, dest: Path) -> None:
+        """Write the zip of the task's latest version to dest."""
+        self._download(f"customTasks/{task_id}/download/", dest)
+
+    # -- versions ----------------------------------------------------------------------------
+
+    def list_versions(self, task_id: str) -> list[CustomTaskVersion]:
+        """Every version of a task, as DataRobot orders them."""
+        path = f"customTasks/{task_id}/versions/"
+        return self._pages(path, {}, _version)
+
+    def get_version(self, task_id: str, version_id: str) -> CustomTaskVersion:
+        """One version of a task."""
+        path = f"customTasks/{task_id}/versions/{version_id}/"
+        return self._call("GET", path, _version)
+
+    def create_version(
+        self,
+        task_id: str,
+        *,
+        from_previous: bool,
+        is_major_update: bool,
+        base_environment_id: str,
+        files: Sequence[UploadFile] = (),
+        files_to_delete: Sequence[str] = (),
+        maximum_memory: int | None = None,
+        outbound_network_policy: str | None = None,
+        required_metadata: dict[str, str] | None = None,
+    ) -> CustomTaskVersion:
+        """Create a version by streaming files from disk.
+
+        from_previous=False POSTs a clean version holding exactly `files`; True PATCHes: the
+        previous version's files, plus `files` (added or replacing the same filePath), minus the
+        item ids in `files_to_delete`. Raises OutcomeUnknownError if DataRobot may have created
+        the version without the answer reaching us; it is never re-sent."""
+        if files_to_delete and not from_previous:
+            raise ValueError("files_to_delete needs from_previous=True (a clean version has none)")
+        check_file_paths(files)
+        metadata_json = None
+        if required_metadata is not None:
+            metadata_json = json.dumps(
+                [{"fieldName": key, "value": value} for key, value in required_metadata.items()]
+            )
+        fields = version_fields(
+            is_major_update=is_major_update,
+            base_environment_id=base_environment_id,
+            files_to_delete=files_to_delete,
+            required_metadata_json=metadata_json,
+            maximum_memory=maximum_memory,
+            outbound_network_policy=outbound_network_policy,
+        )
+        method = "PATCH" if from_previous else "POST"
+        path = f"customTasks/{task_id}/versions/"
+        return self._call(method, path, _version, form=lambda: VersionForm(fields, files))
+
+    def update_version(
+        self, task_id: str, version_id: str, *, description: str
+    ) -> CustomTaskVersion:
+        """Set a version's description (the only way: creation takes none)."""
+        path = f"customTasks/{task_id}/versions/{version_id}/"
+        return self._call("PATCH", path, _version, json_body={"description": description})
+
+    def download_version(self, task_id: str, version_id: str, dest: Path) -> None:
+        """Write the zip of one version to dest."""
+        self._download(f"customTasks/{task_id}/versions/{version_id}/download/", dest)
+
+    # -- dependency builds -------------------------------------------------------------------
+
+    def start_dependency_build(self, task_id: str, version_id: str) -> DependencyBuild:
+        """Start building the version's dependency image (answered 202 with the build)."""
+        path = _build_path(task_id, version_id)
+        return self._call("POST", path, _dependency_build)
+
+    def get_dependency_build(self, task_id: str, version_id: str) -> DependencyBuild | None:
+        """The version's dependency build, or None if none was started (DataRobot says 422)."""
+        path = _build_path(task_id, version_id)
+        try:
+            return self._call("GET", path, _dependency_build)
+        except ApiError as error:
+            if error.status == 422:
+                return None
+            raise
+
+    def get_dependency_build_log(self, task_id: str, version_id: str) -> bytes:
+        """The build log archive (tar.gz); see `build_log_tail` to read it."""
+        path = f"customTasks/{task_id}/versions/{version_id}/dependencyBuildLog/"
+        return self._transport.request("GET", path).content
+
+    # -- execution environments --------------------------------------------------------------
+
+    def list_execution_environments(
+        self, *, search_for: str | None = None
+    ) -> list[ExecutionEnvironment]:
+        """Execution environments the token's user can see."""
+        params: dict[str, Any] = {}
+        if search_for is not None:
+            params["searchFor"] = search_for
+        path = "executionEnvironments/"
+        return self._pages(path, params, _environment)
+
+    def get_execution_environment(self, environment_id: str) -> ExecutionEnvironment:
+        """One execution environment by id."""
+        path = f"executionEnvironments/{environment_id}/"
+        return self._call("GET", path, _environment)
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        parse: Callable[[Any], _T],
+        *,
+        json_body: dict[str, Any] | None = None,
+        form: Callable[[], VersionForm] | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> _T:
+        """Send a request and read its JSON answer into a dataclass with `parse`."""
+        response = self._transport.request(
+            method, path, params=params, json_body=json_body, form=form
+        )
+        shown = self._transport.shown_path(response.url or self._transport.url(path))
+        try:
+            raw = response.json()
+        except ValueError:
+            snippet = self._transport.redact(response.text[:200])
+            content_type = response.headers.get("Content-Type", "no Content-Type")
+            raise ApiError(
+                method,
+                shown,
+                response.status_code,
+                f"expected JSON, got {content_type}: {snippet!r}",
+                hint="check that the endpoint is DataRobot's API (it normally ends in /api/v2)",
+            ) from None
+        return _read(method, shown, response.status_code, parse, raw)
+
+    def _pages(self, path: str, params: Mapping[str, Any], parse: Callable[[Any], _T]) -> list[_T]:
+        """Every item of a paged list, following DataRobot's `next` URLs as given."""
+        items: list[_T] = []
+        target = self._transport.url(path)
+        first_params: dict[str, Any] | None = {**params, "limit": self.page_limit}
+        seen = {target}
+        while True:
+            page = self._call("GET", target, _page, params=first_params)
+            shown = self._transport.shown_path(target)
+            items.extend(_read("GET", shown, 200, parse, raw) for raw in page["data"])
+            following = page.get("next")
+            if not following:
+                return items
+            # DataRobot sends absolute links; a relative one is read as a browser would.
+            target = urljoin(target, str(following))
+            if not self._transport.same_origin(target):
+                # The token goes with every request: never follow a link to another host.
+                raise ApiError(
+                    "GET", shown, 200, f"refusing to follow a paging link to another host: {target}"
+                )
+            if target in seen:
+                raise ApiError("GET", shown, 200, f"the paging link loops back to {target}")
+            seen.add(target)
+            first_params = None
+
+    def _download(self, path: str, dest: Path) -> None:
+        """Stream a binary body into dest atomically (no half-written file on failure)."""
+        dest = Path(dest)
+        response = self._transport.request("GET", path, stream=True)
+        handle, temporary = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.")
+        try:
+            with os.fdopen(handle, "wb") as out, response:
+                for chunk in response.iter_content(chunk_size=1024 * 1024):
+                    out.write(chunk)
+            os.replace(temporary, dest)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+
+
+def _read(method: str, shown: str, status: int, parse: Callable[[Any], _T], raw: Any) -> _T:
+    """Parse DataRobot's JSON; a shape the contract does not promise becomes an ApiError."""
+    try:
+        return parse(raw)
+    except (_Unexpected, KeyError, TypeError, ValueError) as error:
+        raise ApiError(
+            method,
+            shown,
+            status,
+            f"unexpected response from DataRobot: {error}",
+            hint="this DataRobot version answers differently than ctask-sync expects; "
+            "please report it with this message",
+        ) from None
+
+
+def _page(raw: Any) -> dict[str, Any]:
+    if not isinstance(raw, dict) or not isinstance(raw.get("data"), list):
+        raise _Unexpected("expected a paged list with a `data` list")
+    return raw
+
+
+def _build_path(task_id: str, version_id: str) -> str:
+    return f"customTasks/{task_id}/versions/{version_id}/dependencyBuild/"
+
+
+def _require(raw: Any, key: str) -> Any:
+    if not isinstance(raw, dict):
+        raise _Unexpected(f"expected an object, got {type(raw).__name__}")
+    if raw.get(key) is None:
+        raise _Unexpected(f"missing field {key!r}")
+    return raw[key]
+
+
+def _optional_str(raw: dict[str, Any], key: str) -> str | None:
+    value = raw.get(key)
+    return None if value is None else str(value)
+
+
+def _optional_int(raw: dict[str, Any], key: str) -> int | None:
+    value = raw.get(key)
+    return None if value is None else int(value)
+
+
+def _item(raw: Any) -> Item:
+    return Item(
+        id=str(_require(raw, "id")),
+        file_name=str(_require(raw, "fileName")),
+        file_path=str(_require(raw, "filePath")),
+    )
+
+
+def _version(raw: Any) -> CustomTaskVersion:
+    version_id = str(_require(raw, "id"))
+    metadata = {
+        str(entry["fieldName"]): str(entry["value"])
+        for entry in raw.get("requiredMetadataValues") or ()
+    }
+    dependencies = tuple(str(dep["packageName"]) for dep in raw.get("dependencies") or ())
+    major = int(_require(raw, "versionMajor"))
+    minor = int(_require(raw, "versionMinor"))
+    return CustomTaskVersion(
+        id=version_id,
+        custom_task_id=str(_require(raw, "customTaskId")),
+        label=str(raw.get("label") or f"{major}.{minor}"),
+        version_major=major,
+        version_minor=minor,
+        is_frozen=bool(raw.get("isFrozen", False)),
+        description=str(raw.get("description") or ""),
+        created=str(raw.get("created") or ""),
+        base_environment_id=_optional_str(raw, "baseEnvironmentId"),
+        base_environment_version_id=_optional_str(raw, "baseEnvironmentVersionId"),
+        maximum_memory=_optional_int(raw, "maximumMemory"),
+        outbound_network_policy=_optional_str(raw, "outboundNetworkPolicy"),
+        required_metadata=metadata,
+        dependencies=dependencies,
+        items=tuple(_item(item) for item in raw.get("items") or ()),
+    )
+
+
+def _custom_task(raw: Any) -> CustomTask:
+    task_id = str(_require(raw, "id"))
+    latest = raw.get("latestVersion")
+    return CustomTask(
+        id=task_id,
+        name=str(_require(raw, "name")),
+        target_type=str(_require(raw, "targetType")),
+        language=str(raw.get("language") or ""),
+        description=str(raw.get("description") or ""),
+        created=str(raw.get("created") or ""),
+        updated=str(raw.get("updated") or ""),
+        latest_version=_version(latest) if latest else None,
+        maximum_memory=_optional_int(raw, "maximumMemory"),
+    )
+
+
+def _dependency_build(raw: Any) -> DependencyBuild:
+    return DependencyBuild(
+        custom_task_id=str(_require(raw, "customTaskId")),
+        custom_task_version_id=str(_require(raw, "customTaskVersionId")),
+        build_status=str(_require(raw, "buildStatus")),
+        build_start=_optional_str(raw, "buildStart"),
+        build_end=_optional_str(raw, "buildEnd"),
+        build_log_location=_optional_str(raw, "buildLogLocation"),
+    )
+
+
+def _environment(raw: Any) -> ExecutionEnvironment:
+    environment_id = str(_require(raw, "id"))
+    latest = raw.get("latestVersion")
+    if isinstance(latest, dict):
+        latest_id = _optional_str(latest, "id")
+    else:
+        latest_id = None if latest is None else str(latest)
+    keys = tuple(str(entry["fieldName"]) for entry in raw.get("requiredMetadataKeys") or ())
+    return ExecutionEnvironment(
+        id=environment_id,
+        name=str(_require(raw, "name")),
+        programming_language=_optional_str(raw, "programmingLanguage"),
+        latest_version_id=latest_id,
+        required_metadata_keys=keys,
+    )

@@ -1,0 +1,395 @@
+"""HTTP transport to DataRobot: one session, auth, timeouts, retries, error mapping, counters.
+
+Retry rules (why): a request that never left this machine (connect error) is always safe to
+repeat. Idempotent requests are also repeated on 429/500/502/503/504 and on lost responses. A
+POST or PATCH creates something, so it is repeated only when DataRobot refused it without acting
+(429); if it may have been acted on (timeout or connection lost after sending, or a 5xx) it raises
+`OutcomeUnknownError` and the engine re-reads DataRobot's state instead."""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, NoReturn
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from requests.auth import AuthBase
+
+from ctask_sync import __version__, redact
+from ctask_sync.datarobot import retry
+from ctask_sync.datarobot.http_errors import describe_exception, error_message, is_connect_error
+from ctask_sync.datarobot.retry import RetryPolicy
+from ctask_sync.datarobot.upload import VersionForm
+from ctask_sync.errors import ApiError, ConfigError, OutcomeUnknownError
+
+log = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT = 10.0
+USER_AGENT = f"ctask-sync/{__version__} (+python-requests)"
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "DELETE", "PUT", "OPTIONS"})
+# 500 too: issue 7 asks reads to ride out a transient server error, and a repeat is harmless.
+IDEMPOTENT_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+RETRY_AFTER_STATUSES = frozenset({429, 503})
+UNKNOWN_OUTCOME_HINT = (
+    "the request reached DataRobot but its outcome is unknown, so it was not re-sent; "
+    "run the command again: it re-reads DataRobot's state and continues from there"
+)
+
+
+@dataclass
+class RequestStats:
+    reads: int = 0
+    writes: int = 0
+    bytes_uploaded: int = 0  # file content bytes sent in version uploads
+    retries: int = 0
+    by_method: dict[str, int] = field(default_factory=dict)
+
+
+class _TokenAuth(AuthBase):
+    """`Authorization: Token …` set per request; also keeps ~/.netrc from overriding it."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = f"Token {self._token}"
+        return request
+
+    def __repr__(self) -> str:
+        return "_TokenAuth(token=<hidden>)"
+
+
+def normalise_endpoint(endpoint: str) -> str:
+    """The endpoint without trailing slashes (`https://x/api/v2/` -> `https://x/api/v2`)."""
+    return endpoint.strip().rstrip("/")
+
+
+def check_endpoint(endpoint: str) -> str:
+    """The normalised endpoint; ConfigError unless it is an http(s) URL with a host."""
+    normalised = normalise_endpoint(endpoint)
+    try:
+        parts = urlsplit(normalised)
+        host = parts.hostname or ""
+        valid = parts.scheme in ("http", "https") and bool(host)
+        # an empty label ("a..b") only fails later, deep in urllib3, while connecting
+        if valid and not host.startswith("["):
+            valid = "" not in host.removesuffix(".").split(".")
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        valid = False
+    if not valid:
+        raise ConfigError(
+            f"the DataRobot endpoint {normalised!r} is not a valid http(s) URL",
+            hint="set --endpoint / DATAROBOT_ENDPOINT to e.g. https://app.datarobot.com/api/v2",
+        )
+    return normalised
+
+
+def check_token(token: str) -> str:
+    """The token without surrounding whitespace (a secret pasted with its newline still works).
+
+    ConfigError if it is empty or has inner whitespace or control characters, which HTTP
+    headers cannot carry; the message never shows the token."""
+    stripped = token.strip()
+    if not stripped:
+        raise ConfigError("the DataRobot API token is empty", hint="set DATAROBOT_API_TOKEN")
+    if any(char.isspace() or ord(char) < 32 or ord(char) == 127 for char in stripped):
+        raise ConfigError(
+            "the DataRobot API token contains spaces or control characters",
+            hint="copy the API key again from DataRobot's Developer Tools page into "
+            "DATAROBOT_API_TOKEN",
+        )
+    return stripped
+
+
+def join_url(endpoint: str, path: str) -> str:
+    """Join a relative API path to the endpoint; absolute http(s) URLs (paging) pass through."""
+    if path.startswith(("http://", "https://")):
+        return path
+    if path.startswith("/"):
+        raise ValueError(f"API paths are relative to the endpoint, got {path!r}")
+    return f"{normalise_endpoint(endpoint)}/{path}"
+
+
+class Transport:
+    """Sends requests to one DataRobot endpoint and turns failures into ApiErrors."""
+
+    def __init__(
+        self,
+        endpoint: str,
+        token: str,
+        *,
+        ca_bundle: str | None,
+        timeout: float,
+        retry_policy: RetryPolicy,
+        pool_size: int = 16,
+    ) -> None:
+        self.endpoint = check_endpoint(endpoint)
+        token = check_token(token)
+        self._token = token
+        self.timeout = timeout
+        self.retry_policy = retry_policy
+        self.stats = RequestStats()
+        self._lock = threading.Lock()
+        self._rng = random.Random()
+        self.session = requests.Session()
+        self.session.auth = _TokenAuth(token)
+        self.session.headers["User-Agent"] = USER_AGENT
+        self.session.verify = ca_bundle if ca_bundle else True
+        adapter = HTTPAdapter(pool_connections=2, pool_maxsize=pool_size, max_retries=0)
+        self.session.mount("https://", adapter)
+        self.session.mount("http://", adapter)
+
+    def close(self) -> None:
+        self.session.close()
+
+    def url(self, path: str) -> str:
+        return join_url(self.endpoint, path)
+
+    def same_origin(self, url: str) -> bool:
+        """Whether url is on the endpoint's scheme and host (the token may be sent there)."""
+        mine, theirs = urlsplit(self.endpoint), urlsplit(url)
+        return (mine.scheme, mine.netloc) == (theirs.scheme, theirs.netloc)
+
+    def shown_path(self, url: str) -> str:
+        """The request path as errors show it: relative to the endpoint, without the query."""
+        without_query = url.split("?", 1)[0]
+        prefix = self.endpoint + "/"
+        if without_query.startswith(prefix):
+            return without_query[len(prefix) :]
+        return urlsplit(without_query).path
+
+    def redact(self, text: str) -> str:
+        """Hide this client's token and every token in the environment."""
+        if len(self._token) >= 4:
+            text = text.replace(self._token, "<hidden>")
+        return redact.redact(text)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json_body: dict[str, Any] | None = None,
+        form: Callable[[], VersionForm] | None = None,
+        stream: bool = False,
+        gone_is_done: bool = False,
+    ) -> requests.Response:
+        """Send one logical request with retries; return a response with status < 400.
+
+        `form` builds a fresh multipart body per attempt. With `gone_is_done`, a 404 after an
+        earlier attempt whose outcome was unknown counts as success (a DELETE that landed)."""
+        url = self.url(path)
+        shown = self.shown_path(url)
+        policy = self.retry_policy
+        started = time.monotonic()
+        maybe_done = False
+        attempt = 0
+        while True:
+            attempt += 1
+            body = form() if form is not None else None
+            try:
+                response = self._send(method, url, params, json_body, body, stream)
+            except requests.RequestException as exc:
+                failure = self._failure(method, shown, exc)
+                if failure.retryable and attempt < policy.attempts:
+                    maybe_done = maybe_done or not failure.before_sending
+                    delay = retry.backoff_delay(policy, attempt, self._rng)
+                    if self._wait(started, delay, method, shown, failure.message, attempt):
+                        continue
+                raise failure.error(attempt) from None
+            finally:
+                if body is not None:
+                    with self._lock:
+                        self.stats.bytes_uploaded += body.file_bytes
+                    body.close()
+            status = response.status_code
+            if status < 400:
+                return response
+            if status == 404 and gone_is_done and maybe_done:
+                return response
+            # A gateway error may come after the server acted (a DELETE that landed).
+            maybe_done = maybe_done or status >= 500
+            if self._status_retryable(method, status) and attempt < policy.attempts:
+                delay = self._status_delay(response, attempt)
+                if self._wait(started, delay, method, shown, f"HTTP {status}", attempt):
+                    response.close()
+                    continue
+            self._raise_status(method, shown, response, attempt)
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        params: dict[str, Any] | None,
+        json_body: dict[str, Any] | None,
+        body: VersionForm | None,
+        stream: bool,
+    ) -> requests.Response:
+        with self._lock:
+            self.stats.by_method[method] = self.stats.by_method.get(method, 0) + 1
+            if method in ("GET", "HEAD", "OPTIONS"):
+                self.stats.reads += 1
+            else:
+                self.stats.writes += 1
+        headers = {"Content-Type": body.content_type} if body is not None else None
+        return self.session.request(
+            method,
+            url,
+            params=params,
+            json=json_body,
+            data=body.encoder if body is not None else None,
+            headers=headers,
+            timeout=(CONNECT_TIMEOUT, self.timeout),
+            stream=stream,
+            allow_redirects=method == "GET",
+        )
+
+    def _status_retryable(self, method: str, status: int) -> bool:
+        if status == 429:
+            return True  # refused before acting, whatever the method
+        return method in IDEMPOTENT_METHODS and status in IDEMPOTENT_RETRY_STATUSES
+
+    def _status_delay(self, response: requests.Response, attempt: int) -> float:
+        if response.status_code in RETRY_AFTER_STATUSES:
+            asked = retry.parse_retry_after(response.headers.get("Retry-After"))
+            if asked is not None:
+                return asked
+        return retry.backoff_delay(self.retry_policy, attempt, self._rng)
+
+    def _wait(
+        self, started: float, delay: float, method: str, shown: str, reason: str, attempt: int
+    ) -> bool:
+        """Sleep before the next attempt if the retry budget allows it; False when it does not."""
+        if time.monotonic() - started + delay > self.retry_policy.max_total:
+            return False
+        with self._lock:
+            self.stats.retries += 1
+        log.info(
+            "%s %s: %s; retrying in %.1f s (attempt %d of %d)",
+            method,
+            shown,
+            reason,
+            delay,
+            attempt + 1,
+            self.retry_policy.attempts,
+        )
+        retry.sleep(delay)
+        return True
+
+    def _raise_status(
+        self, method: str, shown: str, response: requests.Response, attempt: int
+    ) -> NoReturn:
+        status = response.status_code
+        message = self.redact(error_message(response))
+        response.close()
+        if attempt > 1:
+            message += f" (gave up after {attempt} attempts)"
+        if method not in IDEMPOTENT_METHODS and status >= 500:
+            raise OutcomeUnknownError(method, shown, status, message, hint=UNKNOWN_OUTCOME_HINT)
+        raise ApiError(method, shown, status, message, hint=self._status_hint(status))
+
+    def _status_hint(self, status: int) -> str | None:
+        hints = {
+            401: "check DATAROBOT_API_TOKEN (the action's api-token input): it is missing, "
+            f"expired, or belongs to another DataRobot installation than {self.endpoint}",
+            403: "the token's user lacks permission for this; ask a DataRobot admin to enable "
+            "custom tasks for the account",
+            404: self._not_found_hint(),
+            413: "the upload is larger than DataRobot accepts; leave large files out of the task",
+            429: "DataRobot is rate-limiting this client; try again later or lower --concurrency",
+        }
+        if status >= 500:
+            return "DataRobot had a server error; try again later"
+        return hints.get(status)
+
+    def _not_found_hint(self) -> str:
+        if self.endpoint.endswith("/api/v2"):
+            return "it does not exist, or the token's user cannot see it"
+        return (
+            f"the endpoint {self.endpoint} does not end in /api/v2; DataRobot's API is normally "
+            "at https://<your DataRobot host>/api/v2"
+        )
+
+    def _failure(self, method: str, shown: str, exc: requests.RequestException) -> _Failure:
+        reason = self.redact(describe_exception(exc))
+        if isinstance(exc, requests.exceptions.SSLError):
+            return _Failure(
+                ApiError,
+                method,
+                shown,
+                f"TLS verification of {self.endpoint} failed: {reason}",
+                "pass --ca-bundle PATH with the certificate authorities your network uses",
+                retryable=False,
+                before_sending=True,
+            )
+        if is_connect_error(exc):
+            return _Failure(
+                ApiError,
+                method,
+                shown,
+                f"could not connect to {self.endpoint}: {reason}",
+                "check --endpoint / DATAROBOT_ENDPOINT and that DataRobot is reachable from here",
+                retryable=True,
+                before_sending=True,
+            )
+        if isinstance(exc, requests.exceptions.ReadTimeout):
+            message = f"no response within {self.timeout:g} s"
+        elif isinstance(exc, (requests.ConnectionError, requests.exceptions.ChunkedEncodingError)):
+            message = f"connection lost after the request was sent: {reason}"
+        else:
+            # A request that could not even be built (bad URL, bad header) fails the same way
+            # every time: no retry.
+            return _Failure(
+                ApiError,
+                method,
+                shown,
+                f"request could not be sent: {reason}",
+                "check --endpoint / DATAROBOT_ENDPOINT and DATAROBOT_API_TOKEN",
+                retryable=False,
+                before_sending=True,
+            )
+        if method in IDEMPOTENT_METHODS:
+            return _Failure(
+                ApiError,
+                method,
+                shown,
+                message,
+                "DataRobot did not answer in time; try again later",
+                retryable=True,
+                before_sending=False,
+            )
+        return _Failure(
+            OutcomeUnknownError,
+            method,
+            shown,
+            message,
+            UNKNOWN_OUTCOME_HINT,
+            retryable=False,
+            before_sending=False,
+        )
+
+
+@dataclass
+class _Failure:
+    """A transport failure, classified: may it be retried, and did it fail before sending?"""
+
+    kind: type[ApiError]
+    method: str
+    shown: str
+    message: str
+    hint: str
+    retryable: bool
+    before_sending: bool
+
+    def error(self, attempts: int) -> ApiError:
+        message = self.message
+        if attempts > 1:
+            message += f" (gave up after {attempts} attempts)"
+        return self.kind(self.method, self.shown, None, message, hint=self.hint)

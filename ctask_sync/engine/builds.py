@@ -1,0 +1,92 @@
+"""Wait for many dependency builds together, with backoff and one deadline for all of them."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from ctask_sync.datarobot.client import DataRobotClient, DependencyBuild, build_log_tail
+from ctask_sync.errors import ApiError
+
+Log = Callable[[str], None]
+
+
+@dataclass
+class BuildWatch:
+    key: str
+    task_id: str
+    version_id: str
+    status: str = "submitted"
+    log_tail: str | None = None
+
+
+def _sleep(seconds: float) -> None:
+    time.sleep(seconds)
+
+
+def wait_for_builds(
+    client: DataRobotClient,
+    builds: list[BuildWatch],
+    *,
+    timeout: float,
+    log: Log,
+    concurrency: int = 8,
+    first_delay: float = 0.5,
+    growth: float = 1.25,
+    max_delay: float = 10.0,
+    progress_every: float = 10.0,
+) -> None:
+    """Poll every unfinished build until all are terminal or the deadline passes.
+
+    Each round polls all pending builds at once (a round costs one request's latency, not one
+    per build), then waits a little longer than the round before. Statuses are updated in place;
+    builds still running at the deadline get status "timeout". A failed build's log tail is
+    fetched so the user sees why without opening DataRobot."""
+    pending = [b for b in builds if b.status not in ("success", "failed")]
+    if not pending:
+        return
+    start = time.monotonic()
+    deadline = start + timeout
+    delay = first_delay
+    last_progress = start
+    log(f"waiting for {len(pending)} dependency build(s) (deadline {timeout:.0f}s)")
+    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        while pending:
+            polled = list(pool.map(lambda w: _poll(client, w), pending))
+            for watch, build in zip(list(pending), polled, strict=True):
+                if build is None:
+                    continue
+                watch.status = build.build_status
+                if build.is_terminal:
+                    pending.remove(watch)
+                    log(f"  {watch.key}: dependency build {watch.status}")
+                    if watch.status == "failed":
+                        watch.log_tail = _log_tail(client, watch)
+            now = time.monotonic()
+            if not pending:
+                return
+            if now >= deadline:
+                for watch in pending:
+                    watch.status = "timeout"
+                log(f"  deadline reached: {len(pending)} build(s) still running")
+                return
+            if now - last_progress >= progress_every:
+                done = len(builds) - len(pending)
+                waited = now - start
+                log(f"  {done}/{len(builds)} builds done, {len(pending)} running ({waited:.0f}s)")
+                last_progress = now
+            _sleep(min(delay, max(deadline - now, 0.0)))
+            delay = min(delay * growth, max_delay)
+
+
+def _poll(client: DataRobotClient, watch: BuildWatch) -> DependencyBuild | None:
+    return client.get_dependency_build(watch.task_id, watch.version_id)
+
+
+def _log_tail(client: DataRobotClient, watch: BuildWatch) -> str | None:
+    try:
+        return build_log_tail(client.get_dependency_build_log(watch.task_id, watch.version_id))
+    except ApiError as exc:
+        return f"(build log unavailable: {exc.api_message})"

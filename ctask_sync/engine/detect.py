@@ -1,0 +1,194 @@
+"""Change detection: how each task's files differ from DataRobot's latest version.
+
+The cheapest sound source wins (DESIGN.md's chain): the sync record's content digest (no request),
+its per-file digests, git history since the recorded commit, and last the exact fallback of
+downloading the latest version's zip. All give the same answer; only the cost differs."""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+import zipfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from ctask_sync import git as gitinfo
+from ctask_sync.datarobot.client import DataRobotClient, ExecutionEnvironment
+from ctask_sync.engine.plan import FileDiff
+from ctask_sync.engine.remote import RemoteTask, SyncRecord, short_digest
+from ctask_sync.errors import CtaskSyncError
+from ctask_sync.git import GitInfo
+from ctask_sync.manifest.files import content_digest
+from ctask_sync.manifest.manifest import TaskSpec
+
+_CHUNK = 1 << 20
+
+
+def _diff_from_digests(
+    spec: TaskSpec, remote_digests: dict[str, str], short: bool
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    local = {f.path: (short_digest(f.digest) if short else f.digest) for f in spec.files}
+    added = tuple(sorted(set(local) - set(remote_digests)))
+    removed = tuple(sorted(set(remote_digests) - set(local)))
+    changed = tuple(
+        sorted(p for p in set(local) & set(remote_digests) if local[p] != remote_digests[p])
+    )
+    return added, changed, removed
+
+
+def zip_digests(archive: Path) -> dict[str, str]:
+    """path -> "sha256:<hex>" for every file in a downloaded version zip, read in chunks."""
+    digests: dict[str, str] = {}
+    with zipfile.ZipFile(archive) as zf:
+        for info in zf.infolist():
+            if info.is_dir():
+                continue
+            h = hashlib.sha256()
+            with zf.open(info) as member:
+                while chunk := member.read(_CHUNK):
+                    h.update(chunk)
+            digests[info.filename] = f"sha256:{h.hexdigest()}"
+    return digests
+
+
+def file_diff(
+    spec: TaskSpec,
+    remote: RemoteTask | None,
+    client: DataRobotClient,
+    git: GitInfo,
+) -> FileDiff:
+    """How spec's files differ from remote's latest version."""
+    latest = remote.latest if remote else None
+    if remote is None or latest is None:
+        return FileDiff(added=tuple(f.path for f in spec.files), source="new")
+    record = remote.record
+    remote_paths = {item.file_path for item in latest.items}
+    if record is not None:
+        if record.content == content_digest(spec.files):
+            return FileDiff(source="record")
+        if record.files is not None and set(record.files) == remote_paths:
+            added, changed, removed = _diff_from_digests(spec, record.files, short=True)
+            return FileDiff(added, changed, removed, source="record")
+        git_diff = _diff_from_git(spec, record, remote_paths, git)
+        if git_diff is not None:
+            return git_diff
+    with tempfile.TemporaryDirectory(prefix="ctask-sync-") as tmp:
+        archive = Path(tmp) / "latest.zip"
+        client.download_version(remote.task.id, latest.id, archive)
+        try:
+            digests = zip_digests(archive)
+        except zipfile.BadZipFile as exc:
+            raise CtaskSyncError(
+                f"{spec.key}: the zip of version {latest.label} downloaded from DataRobot is "
+                f"damaged ({exc})",
+                hint="run again; if it persists, check the version in DataRobot",
+            ) from exc
+    added, changed, removed = _diff_from_digests(spec, digests, short=False)
+    return FileDiff(added, changed, removed, source="download")
+
+
+def _diff_from_git(
+    spec: TaskSpec, record: SyncRecord, remote_paths: set[str], git: GitInfo
+) -> FileDiff | None:
+    """Diff via git history since the recorded commit, when that commit is known locally and
+    the record was written from a clean tree at it."""
+    if not record.commit or record.dirty or git.commit is None:
+        return None
+    touched = gitinfo.changed_paths(git.repo_root, record.commit, spec.folder)
+    if touched is None:
+        return None
+    local = {f.path for f in spec.files}
+    added = tuple(sorted(local - remote_paths))
+    removed = tuple(sorted(remote_paths - local))
+    changed = tuple(sorted((local & remote_paths) & touched))
+    return FileDiff(added, changed, removed, source="git")
+
+
+def failed_build(spec: TaskSpec, remote: RemoteTask | None, client: DataRobotClient) -> bool:
+    """Whether the latest version's dependency build failed; asked only for tasks with
+    `dependency_build: always`, which retry such builds (one GET each, never for `auto`)."""
+    latest = remote.latest if remote else None
+    if spec.dependency_build != "always" or remote is None or latest is None:
+        return False
+    if not latest.dependencies:
+        return False
+    build = client.get_dependency_build(remote.task.id, latest.id)
+    return build is not None and build.build_status == "failed"
+
+
+def late_run(record: SyncRecord | None, git: GitInfo) -> str | None:
+    """Why this run must not overwrite a version synced from a newer commit, or None."""
+    if record is None or not record.commit or git.commit is None or record.commit == git.commit:
+        return None
+    newer = False
+    if gitinfo.has_commit(git.repo_root, record.commit):
+        newer = gitinfo.is_ancestor(git.repo_root, git.commit, record.commit)
+    elif git.commit in record.parents:
+        newer = True  # the recorded commit is a child of ours
+    elif record.commit in git.parents:
+        newer = False  # ours is a child of the recorded commit
+    elif record.commit_time is not None and git.commit_time is not None:
+        # the recorded commit is not in this (shallow or rewritten) history: compare times; a
+        # commit of the same second cannot be proved older, so it is not overwritten either
+        if record.commit_time == git.commit_time:
+            return (
+                f"DataRobot holds a version synced from commit {record.commit[:12]}, made in the "
+                f"same second as this run's commit {git.commit[:12]}, and this clone is too "
+                "shallow to tell which is newer; refusing to overwrite it. Fetch more history "
+                "(actions/checkout: fetch-depth: 0) and run again"
+            )
+        newer = record.commit_time > git.commit_time
+    if not newer:
+        return None
+    return (
+        f"DataRobot holds a version synced from commit {record.commit[:12]}, which is newer than "
+        f"this run's commit {git.commit[:12]}; refusing to overwrite it with older files "
+        "(a late CI run?). Sync from the newer commit instead"
+    )
+
+
+def resolve_environments(
+    specs: Iterable[TaskSpec], environments: list[ExecutionEnvironment]
+) -> dict[str, str]:
+    """key -> environment id, resolving names once per run; unknown ids or names are errors."""
+    by_id = {env.id: env for env in environments}
+    by_name: dict[str, list[ExecutionEnvironment]] = {}
+    for env in environments:
+        by_name.setdefault(env.name, []).append(env)
+    resolved: dict[str, str] = {}
+    problems: list[str] = []
+    for spec in specs:
+        ref = spec.environment
+        if ref.id is not None:
+            if ref.id not in by_id:
+                problems.append(
+                    f"{spec.key}: environment id {ref.id} is not an execution environment this "
+                    "DataRobot user can see"
+                )
+                continue
+            env = by_id[ref.id]
+        else:
+            matches = by_name.get(ref.name or "", [])
+            if len(matches) != 1:
+                what = "no" if not matches else f"{len(matches)}"
+                problems.append(
+                    f"{spec.key}: {what} execution environments are named {ref.name!r}"
+                    + ("; give its id instead" if matches else "")
+                )
+                continue
+            env = matches[0]
+        missing = sorted(set(env.required_metadata_keys) - set(spec.required_metadata))
+        if missing:
+            problems.append(
+                f"{spec.key}: environment {env.name!r} requires metadata "
+                + ", ".join(missing)
+                + "; add them under required_metadata in the manifest"
+            )
+            continue
+        resolved[spec.key] = env.id
+    if problems:
+        raise CtaskSyncError(
+            "cannot resolve execution environments:\n  " + "\n  ".join(problems),
+            hint="list them with the DataRobot UI or `dr.ExecutionEnvironment.list()`",
+        )
+    return resolved

@@ -1,0 +1,190 @@
+"""Remote bookkeeping: who owns a task (the ownership marker in its description) and what a
+version holds (the sync record in the version's description); reading the remote state.
+
+Custom tasks have no labels or user-settable ids, so both live in free text. Both formats are
+versioned and found by a delimited pattern, so text a user adds around them is tolerated."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, unquote
+
+from ctask_sync.datarobot.client import CustomTask, CustomTaskVersion, DataRobotClient
+
+VERSION_DESCRIPTION_LIMIT = 10_000  # DataRobot's limit on a version description
+_MARKER_RE = re.compile(r"^\[ctask-sync:v1 namespace=(\S+) key=(\S+)\]\s*$", re.MULTILINE)
+_RECORD_START = "--- ctask-sync record v1 (written by ctask-sync; do not edit) ---"
+_RECORD_END = "--- end of ctask-sync record ---"
+_RECORD_RE = re.compile(
+    re.escape(_RECORD_START) + r"\s*\n(.*?)\n\s*" + re.escape(_RECORD_END), re.DOTALL
+)
+# Per-file digests are shortened in the record so more files fit; 96 bits is ample to see change.
+FILE_DIGEST_CHARS = 24
+
+
+@dataclass(frozen=True)
+class Owner:
+    namespace: str
+    key: str
+
+
+def marker(owner: Owner) -> str:
+    """The last line of an owned task's description."""
+    namespace, key = quote(owner.namespace, safe="/"), quote(owner.key, safe="/")
+    return f"[ctask-sync:v1 namespace={namespace} key={key}]"
+
+
+def with_marker(description: str, owner: Owner) -> str:
+    """The task description to send: the user's text, then the marker on its own last line."""
+    text = user_description(description)
+    return f"{text}\n\n{marker(owner)}" if text else marker(owner)
+
+
+def read_marker(description: str) -> Owner | None:
+    """The owner named by the last marker in description, if any."""
+    matches = list(_MARKER_RE.finditer(description or ""))
+    if not matches:
+        return None
+    last = matches[-1]
+    return Owner(namespace=unquote(last.group(1)), key=unquote(last.group(2)))
+
+
+def user_description(description: str) -> str:
+    """The description without our marker lines, blank runs collapsed: what the manifest's
+    description is compared to (the same normalisation applies to both sides)."""
+    return re.sub(r"\n{3,}", "\n\n", _MARKER_RE.sub("", description or "")).strip()
+
+
+@dataclass(frozen=True)
+class SyncRecord:
+    """What ctask-sync wrote into a version's description."""
+
+    tool: str
+    commit: str | None
+    ref: str | None
+    commit_time: int | None
+    tag: str | None
+    content: str  # digest over the sorted (path, content digest) pairs
+    settings: str  # digest over the version-level settings
+    files: dict[str, str] | None  # path -> shortened content digest, when they fit
+    build: bool = False  # a dependency build was started for this version
+    dirty: bool = False  # synced from a working tree with uncommitted changes
+    parents: tuple[str, ...] = ()  # the commit's parents: orders commits of the same second
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "tool": self.tool,
+            "commit": self.commit,
+            "ref": self.ref,
+            "time": self.commit_time,
+            "tag": self.tag,
+            "content": self.content,
+            "settings": self.settings,
+            "build": self.build,
+            "dirty": self.dirty,
+            "parents": list(self.parents),
+        }
+        if self.files is not None:
+            data["files"] = self.files
+        return data
+
+
+def short_digest(digest: str) -> str:
+    return digest.split(":", 1)[-1][:FILE_DIGEST_CHARS]
+
+
+def encode_record(record: SyncRecord, *, prefix: str = "") -> str:
+    """The version description holding record; per-file digests are dropped when they would not
+    fit DataRobot's 10,000-character limit (the content digest alone still proves equality)."""
+
+    def render(data: dict[str, Any]) -> str:
+        body = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        head = f"{prefix.strip()}\n\n" if prefix.strip() else ""
+        return f"{head}{_RECORD_START}\n{body}\n{_RECORD_END}"
+
+    text = render(record.to_json())
+    if len(text) > VERSION_DESCRIPTION_LIMIT:
+        data = record.to_json()
+        data.pop("files", None)
+        text = render(data)
+    return text
+
+
+def decode_record(description: str | None) -> SyncRecord | None:
+    """The record in a version description, or None when there is none or it is damaged."""
+    match = _RECORD_RE.search(description or "")
+    if not match:
+        return None
+    try:
+        data = json.loads(match.group(1))
+        files = data.get("files")
+        if files is not None and not (
+            isinstance(files, dict) and all(isinstance(v, str) for v in files.values())
+        ):
+            return None
+        return SyncRecord(
+            tool=str(data["tool"]),
+            commit=data.get("commit"),
+            ref=data.get("ref"),
+            commit_time=data.get("time"),
+            tag=data.get("tag"),
+            content=str(data["content"]),
+            settings=str(data["settings"]),
+            files=files,
+            build=bool(data.get("build", False)),
+            dirty=bool(data.get("dirty", False)),
+            parents=tuple(str(p) for p in data.get("parents") or ()),
+        )
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+@dataclass(frozen=True)
+class RemoteTask:
+    """One owned custom task as DataRobot reports it."""
+
+    task: CustomTask
+    key: str
+    record: SyncRecord | None  # of the latest version
+
+    @property
+    def latest(self) -> CustomTaskVersion | None:
+        return self.task.latest_version
+
+
+@dataclass
+class RemoteState:
+    namespace: str
+    tasks: dict[str, RemoteTask] = field(default_factory=dict)  # key -> the kept task
+    duplicates: list[RemoteTask] = field(default_factory=list)  # same key, created by a race
+    foreign_names: set[str] = field(default_factory=set)  # names of tasks we do not own
+
+
+def to_remote_task(task: CustomTask, key: str) -> RemoteTask:
+    latest = task.latest_version
+    return RemoteTask(
+        task=task, key=key, record=decode_record(latest.description) if latest else None
+    )
+
+
+def read_remote_state(client: DataRobotClient, namespace: str) -> RemoteState:
+    """One paged list of every custom task, filtered to those that namespace owns.
+
+    When a race made two tasks for one key, the oldest is kept (deterministically: created
+    time, then id) and the others are listed as duplicates."""
+    state = RemoteState(namespace=namespace)
+    owned: dict[str, list[CustomTask]] = {}
+    for task in client.list_custom_tasks():
+        owner = read_marker(task.description)
+        if owner is None or owner.namespace != namespace:
+            state.foreign_names.add(task.name)
+            continue
+        owned.setdefault(owner.key, []).append(task)
+    for key, tasks in owned.items():
+        tasks.sort(key=lambda t: (t.created, t.id))
+        state.tasks[key] = to_remote_task(tasks[0], key)
+        state.duplicates.extend(to_remote_task(t, key) for t in tasks[1:])
+    return state

@@ -1,0 +1,362 @@
+"""The engine's front door: one call each for plan, apply, status and cleanup.
+
+cli.py and github.py call only these. The data path runs one way (DESIGN.md): discover and
+validate every manifest (no network before all are valid) -> one paged list of DataRobot's
+tasks -> change detection -> a pure plan -> apply -> reports.
+
+PlanReport.to_dict() shape (report.py; also what `plan --json FILE` writes):
+{
+  "version": 1, "namespace": str, "endpoint": str, "commit": str|null, "ref": str|null,
+  "tag": str|null,
+  "tasks": [{
+      "key": str, "action": "create"|"update"|"unchanged"|"delete"|"refuse",
+      "name": str, "task_id": str|null, "manifest": str|null (path relative to repo root),
+      "folder": str|null (relative to repo root),
+      "files_added": [str], "files_changed": [str], "files_removed": [str],
+      "metadata_changes": [str]  (field names: name, description, language, record),
+      "new_version": {"major": bool, "reason": str}|null,
+      "dependency_build": bool, "delete": bool, "diff_source": str,
+      "warnings": [str], "reason": str|null (why refused/deleted)
+  }],
+  "summary": {"create": int, "update": int, "delete": int, "unchanged": int, "refuse": int},
+  "has_changes": bool, "warnings": [str]
+}
+
+ApplyReport.to_dict() shape (what `apply --json FILE` writes):
+{
+  "version": 1, "namespace": str, "endpoint": str, "commit": str|null, "ref": str|null,
+  "tag": str|null, "ok": bool,
+  "tasks": [{
+      "key": str, "action": str (as in the plan), "name": str, "task_id": str|null,
+      "version_id": str|null, "version_label": str|null, "manifest": str|null, "folder": str|null,
+      "files_uploaded": int, "bytes_uploaded": int, "files_deleted": int,
+      "build_status": "success"|"failed"|"submitted"|"processing"|"timeout"|null,
+      "build_log_tail": str|null, "error": str|null, "warnings": [str], "url": str|null
+  }],
+  "summary": {"created": int, "updated": int, "deleted": int, "unchanged": int,
+              "versions_created": int, "builds_failed": int, "errors": int},
+  "requests": {"reads": int, "writes": int, "bytes_uploaded": int}
+}
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ctask_sync import git as gitinfo
+from ctask_sync.datarobot.client import DataRobotClient, RetryPolicy
+from ctask_sync.engine.apply import Applier, RunInfo, TaskResult
+from ctask_sync.engine.detect import failed_build, file_diff, late_run, resolve_environments
+from ctask_sync.engine.plan import FileDiff, Plan, PlanContext, TaskPlan, build_plan, plan_task
+from ctask_sync.engine.remote import RemoteState, read_remote_state
+from ctask_sync.engine.shard import in_shard
+from ctask_sync.errors import ConfigError, CtaskSyncError, ManifestError
+from ctask_sync.git import GitInfo
+from ctask_sync.manifest.manifest import Discovery, TaskSpec, discover
+from ctask_sync.report import reports as report
+from ctask_sync.report.reports import ApplyReport, PlanReport
+
+Log = Callable[[str], None]
+
+EMBEDDED_STATE = ".ctask-sync"
+EMBEDDED_TOKEN = "embedded-emulator"  # the embedded emulator accepts any token
+
+
+@dataclass
+class SyncOptions:
+    path: Path
+    endpoint: str | None = None  # None: the embedded emulator, state in <repo>/.ctask-sync/
+    token: str | None = None  # from DATAROBOT_API_TOKEN, never argv
+    namespace: str | None = None
+    allow_delete: bool = False
+    wait: bool = True
+    build_timeout: float = 1800.0
+    concurrency: int = 8
+    major: bool = False  # every new version major (release tags)
+    tag: str | None = None  # recorded on every synced version
+    shard: tuple[int, int] | None = None  # (i, n), 1-based
+    ca_bundle: str | None = None
+    commit: str | None = None  # overrides git detection (the action passes GITHUB_SHA)
+    ref: str | None = None  # overrides git detection (the action passes GITHUB_REF)
+    retry_max_seconds: float = 120.0  # total retry wait per request before giving up
+    timeout: float = 60.0  # read timeout of each request
+
+
+@dataclass
+class _Session:
+    """Everything one run learned before planning."""
+
+    options: SyncOptions
+    git: GitInfo
+    root: Path
+    specs: list[TaskSpec]
+    namespace: str
+    client: DataRobotClient
+    endpoint: str
+    environment_ids: dict[str, str]
+    context: PlanContext
+    remote: RemoteState | None = None
+
+
+def _validate(options: SyncOptions) -> tuple[GitInfo, Discovery]:
+    path = Path(options.path)
+    if not path.is_dir():
+        raise ConfigError(f"{path}: no such folder", hint="pass the repository folder to sync")
+    git = gitinfo.read(path)
+    discovery = discover(path, repo_root=git.repo_root)
+    if discovery.errors:
+        lines = [f.format() for f in discovery.errors]
+        raise ManifestError(
+            f"{len(discovery.errors)} problem(s) in manifests; nothing was sent to DataRobot:\n"
+            + "\n".join(lines),
+            findings=list(discovery.findings),
+        )
+    return git, discovery
+
+
+def default_namespace(git: GitInfo) -> str:
+    """The origin remote's path, else the repository folder's name."""
+    return gitinfo.origin_path(git.repo_root) or git.repo_root.name
+
+
+@contextlib.contextmanager
+def _connect(options: SyncOptions, root: Path, log: Log) -> Iterator[tuple[DataRobotClient, str]]:
+    if options.endpoint:
+        if not options.token:
+            raise ConfigError(
+                "DATAROBOT_API_TOKEN is not set",
+                hint="export your DataRobot API key as DATAROBOT_API_TOKEN (never pass it on argv)",
+            )
+        client = DataRobotClient(
+            options.endpoint,
+            options.token,
+            ca_bundle=options.ca_bundle,
+            timeout=options.timeout,
+            retry=RetryPolicy(max_total=options.retry_max_seconds),
+            pool_size=max(16, options.concurrency),
+        )
+        try:
+            yield client, options.endpoint
+        finally:
+            client.close()
+        return
+    from ctask_sync.emulator import EmulatorSettings, start_emulator
+
+    state = root / EMBEDDED_STATE / "emulator"
+    log(
+        f"Using the embedded DataRobot emulator (state in {report.display_path(state)}); "
+        "set DATAROBOT_ENDPOINT and DATAROBOT_API_TOKEN to sync with DataRobot."
+    )
+    state.mkdir(parents=True, exist_ok=True)
+    with start_emulator(EmulatorSettings(state_dir=state), host="127.0.0.1", port=0) as emu:
+        client = DataRobotClient(
+            emu.endpoint, options.token or EMBEDDED_TOKEN, pool_size=max(16, options.concurrency)
+        )
+        try:
+            yield client, "embedded emulator"
+        finally:
+            client.close()
+
+
+def _in_scope(options: SyncOptions) -> Callable[[str], bool] | None:
+    if options.shard is None:
+        return None
+    i, n = options.shard
+    return lambda key: in_shard(key, i, n)
+
+
+@dataclass
+class _Detected:
+    diffs: dict[str, FileDiff] = field(default_factory=dict)
+    refusals: dict[str, str] = field(default_factory=dict)
+    failed_builds: set[str] = field(default_factory=set)
+
+
+def _detect(session: _Session, remote: RemoteState, specs: list[TaskSpec]) -> _Detected:
+    """The I/O half of planning (git, downloads, build states), tasks in parallel."""
+
+    def one(spec: TaskSpec) -> tuple[str, FileDiff, str | None, bool]:
+        current = remote.tasks.get(spec.key)
+        diff = file_diff(spec, current, session.client, session.git)
+        refusal = late_run(current.record, session.git) if current is not None else None
+        return spec.key, diff, refusal, failed_build(spec, current, session.client)
+
+    found = _Detected()
+    # a task whose manifest is gone may have been created by a newer commit: a late run with
+    # --allow-delete must not delete it
+    local = {s.key for s in specs}
+    for key, current in remote.tasks.items():
+        if key not in local:
+            refusal = late_run(current.record, session.git)
+            if refusal:
+                found.refusals[key] = refusal
+    with ThreadPoolExecutor(max_workers=session.options.concurrency) as pool:
+        for key, diff, refusal, failed in pool.map(one, specs):
+            found.diffs[key] = diff
+            if refusal:
+                found.refusals[key] = refusal
+            if failed:
+                found.failed_builds.add(key)
+    return found
+
+
+def _plan(session: _Session) -> Plan:
+    remote = read_remote_state(session.client, session.namespace)
+    session.remote = remote
+    found = _detect(session, remote, session.specs)
+    return build_plan(
+        session.specs,
+        remote,
+        found.diffs,
+        session.environment_ids,
+        session.context,
+        refusals=found.refusals,
+        failed_builds=frozenset(found.failed_builds),
+        in_scope=_in_scope(session.options),
+    )
+
+
+@contextlib.contextmanager
+def _session(options: SyncOptions, log: Log) -> Iterator[_Session]:
+    git, discovery = _validate(options)
+    scope = _in_scope(options)
+    specs = [s for s in discovery.tasks if scope is None or scope(s.key)]
+    namespace = options.namespace or default_namespace(git)
+    context = PlanContext(
+        namespace=namespace,
+        commit=options.commit or git.commit,
+        ref=options.ref or git.ref,
+        commit_time=git.commit_time,
+        tag=options.tag,
+        major=options.major or bool(options.tag),
+        allow_delete=options.allow_delete,
+    )
+    with _connect(options, git.repo_root, log) as (client, endpoint):
+        environments = client.list_execution_environments() if specs else []
+        yield _Session(
+            options=options,
+            git=git,
+            root=git.repo_root,
+            specs=specs,
+            namespace=namespace,
+            client=client,
+            endpoint=endpoint,
+            environment_ids=resolve_environments(specs, environments),
+            context=context,
+        )
+
+
+def plan(options: SyncOptions, log: Log = print) -> PlanReport:
+    """Validate, read remote state, compute the plan. Raises ManifestError with findings."""
+    with _session(options, log) as session:
+        return PlanReport(_plan(session), session.root, session.endpoint)
+
+
+def apply(options: SyncOptions, log: Log = print) -> ApplyReport:
+    """Plan and apply; waits on dependency builds unless options.wait is False."""
+    with _session(options, log) as session:
+        the_plan = _plan(session)
+        log(report.plan_text(the_plan))
+        if the_plan.refused:
+            raise CtaskSyncError(
+                "apply refused; nothing was written:\n"
+                + "\n".join(f"  {t.key}: {t.reason}" for t in the_plan.refused)
+            )
+        run = RunInfo(session.context, dirty=session.git.dirty, parents=session.git.parents)
+
+        def replan(key: str) -> TaskPlan:
+            remote = read_remote_state(session.client, session.namespace)
+            spec = next(s for s in session.specs if s.key == key)
+            current = remote.tasks.get(key)
+            return plan_task(
+                spec,
+                current,
+                file_diff(spec, current, session.client, session.git),
+                session.environment_ids[key],
+                session.context,
+            )
+
+        results: list[TaskResult] = []
+        if the_plan.has_changes:
+            log("")
+            log("Applying:")
+            applier = Applier(
+                session.client, run, log, replan=replan, concurrency=options.concurrency
+            )
+            results = applier.apply(
+                the_plan, wait=options.wait, build_timeout=options.build_timeout
+            )
+        else:
+            results = [
+                TaskResult(
+                    key=t.key,
+                    action=t.action,
+                    name=t.name,
+                    task_id=t.task_id,
+                    version_id=t.remote.latest.id if t.remote and t.remote.latest else None,
+                    version_label=t.remote.latest.label if t.remote and t.remote.latest else None,
+                    manifest=str(t.spec.manifest_path) if t.spec else None,
+                    folder=str(t.spec.folder) if t.spec else None,
+                    warnings=t.warnings,
+                )
+                for t in the_plan.tasks
+            ]
+        stats = session.client.stats
+        return ApplyReport(
+            plan=the_plan,
+            results=results,
+            root=session.root,
+            endpoint=session.endpoint,
+            requests={
+                "reads": stats.reads,
+                "writes": stats.writes,
+                "bytes_uploaded": stats.bytes_uploaded,
+            },
+        )
+
+
+def cleanup(options: SyncOptions, log: Log = print, *, yes: bool = True) -> list[str]:
+    """Delete every task options.namespace owns; returns the deleted keys.
+
+    Needs no manifests: a closed pull request's preview namespace is torn down from its name."""
+    if not options.namespace:
+        raise ConfigError(
+            "cleanup needs --namespace (or CTASK_SYNC_NAMESPACE)",
+            hint="name the namespace to tear down explicitly, e.g. acme/tasks/pr-12",
+        )
+    root = gitinfo.repo_root(Path(options.path))
+    deleted: list[str] = []
+    failures: list[str] = []
+    with _connect(options, root, log) as (client, _endpoint):
+        state = read_remote_state(client, options.namespace)
+        scope = _in_scope(options)
+        owned = [
+            t
+            for t in [*state.tasks.values(), *state.duplicates]
+            if scope is None or scope(t.key)  # each job of a shard matrix tears down its own keys
+        ]
+        if not owned:
+            log(f"namespace {options.namespace} owns no tasks")
+        for task in sorted(owned, key=lambda t: t.key):
+            if not yes:
+                deleted.append(task.key)
+                log(f"  - {task.key}  would delete task {task.task.id}")
+                continue
+            try:
+                client.delete_custom_task(task.task.id)
+            except CtaskSyncError as exc:
+                failures.append(f"{task.key}: {exc}")
+                log(f"  ! {task.key}: {exc}")
+                continue
+            deleted.append(task.key)
+            log(f"  - {task.key}  deleted task {task.task.id}")
+    if failures:
+        raise CtaskSyncError(
+            f"cleanup of {options.namespace}: {len(failures)} task(s) not deleted:\n  "
+            + "\n  ".join(failures)
+        )
+    return deleted

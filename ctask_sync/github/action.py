@@ -1,0 +1,260 @@
+"""`ctask-sync action`: the GitHub Action's whole logic, runnable outside a runner.
+
+Inputs come from INPUT_* variables (as GitHub passes them to JavaScript and Docker actions) and
+the runner's GITHUB_* variables; results go to the log, the job summary, step outputs, annotations
+and, on pull requests, one sticky comment. The engine is reached only through sync.py."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ctask_sync.engine import sync
+from ctask_sync.errors import ConfigError, CtaskSyncError, ManifestError
+from ctask_sync.github.comment import post_comment
+from ctask_sync.github.route import ActionConfig, Event, Route, read_config, route
+from ctask_sync.github.summary import (
+    apply_counts,
+    apply_outputs,
+    apply_table,
+    build_annotations,
+    build_logs_markdown,
+    code,
+    drift_found,
+    finding_annotations,
+    findings_markdown,
+    plan_counts,
+    plan_outputs,
+    plan_table,
+    warning_annotations,
+)
+from ctask_sync.github.workflow_commands import (
+    Annotation,
+    Workflow,
+    append_summary,
+    input_variable,
+    load_event,
+    write_outputs,
+)
+from ctask_sync.manifest.manifest import Finding, discover
+
+_SECRET_INPUTS = ("api-token", "github-token")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the action once; exit 0 on success, 1 on an expected failure (after reporting it)."""
+    env = dict(os.environ)
+    workflow = Workflow(runner=env.get("GITHUB_ACTIONS") == "true")
+    # Before anything can print: tokens that did not come from `secrets.*` are not masked yet.
+    for name in _SECRET_INPUTS:
+        workflow.add_mask(env.get(input_variable(name), ""))
+    workflow.add_mask(env.get("DATAROBOT_API_TOKEN", ""))
+    try:
+        config = read_config(env)
+        event = Event(env.get("GITHUB_EVENT_NAME", ""), env.get("GITHUB_REF", ""), load_event(env))
+        chosen = route(event, config)
+        return ActionRun(env, workflow, config, event, chosen).run()
+    except CtaskSyncError as exc:
+        # Outside a runner this prints `error: <message>`, as the other commands do.
+        workflow.annotate(Annotation("error", str(exc), title="ctask-sync"))
+        append_summary(env, f"## ctask-sync failed\n\n```\n{exc}\n```")
+        return 1
+
+
+@dataclass
+class ActionRun:
+    """One run: the routed mode against the engine, reported the GitHub way."""
+
+    env: Mapping[str, str]
+    workflow: Workflow
+    config: ActionConfig
+    event: Event
+    route: Route
+
+    def run(self) -> int:
+        """Report the route, run it, and return the exit code."""
+        r = self.route
+        self.workflow.log(f"ctask-sync: {r.reason}")
+        shard = (
+            f" (shard {self.config.shard[0]}/{self.config.shard[1]})" if self.config.shard else ""
+        )
+        where = f": `{r.namespace}`{shard}" if r.namespace else shard
+        self._summary(f"## ctask-sync {r.mode}{where}\n\n{r.reason}\n")
+        root = self._root()
+        if r.mode == "validate":
+            return self._validate(root)
+        options = self._options(root)
+        try:
+            if r.mode == "plan":
+                return self._plan(options)
+            if r.mode == "apply":
+                return self._apply(options)
+            return self._cleanup(options)
+        except ManifestError as exc:
+            return self._report_findings(
+                [f for f in exc.findings if isinstance(f, Finding)], str(exc)
+            )
+
+    def _root(self) -> Path:
+        workspace = Path(self.env.get("GITHUB_WORKSPACE") or os.getcwd())
+        root = (workspace / self.config.path).resolve()
+        if not root.is_dir():
+            raise ConfigError(
+                f"input path: {self.config.path!r} is not a folder in {workspace}",
+                hint="check out the repository first (actions/checkout) and set `path`",
+            )
+        return root
+
+    def _options(self, root: Path) -> sync.SyncOptions:
+        if not self.config.endpoint:
+            raise ConfigError(
+                "input endpoint is empty",
+                hint="set `endpoint: https://app.datarobot.com/api/v2` (or your installation's)",
+            )
+        if not self.config.api_token:
+            raise ConfigError(
+                "input api-token is empty",
+                hint="pass `api-token: ${{ secrets.DATAROBOT_API_TOKEN }}` in the step's `with:`",
+            )
+        if not self.route.namespace:
+            raise ConfigError("no namespace: set the `namespace` input (GITHUB_REPOSITORY unset)")
+        return sync.SyncOptions(
+            path=root,
+            endpoint=self.config.endpoint,
+            token=self.config.api_token,
+            namespace=self.route.namespace,
+            allow_delete=self.route.allow_delete,
+            wait=self.config.wait_for_builds,
+            build_timeout=self.config.build_timeout,
+            concurrency=self.config.concurrency,
+            major=self.route.major,
+            tag=self.route.tag,
+            shard=self.config.shard,
+            ca_bundle=self.env.get("REQUESTS_CA_BUNDLE") or None,
+            commit=self.env.get("GITHUB_SHA") or None,
+            ref=self.env.get("GITHUB_REF") or None,
+        )
+
+    @contextmanager
+    def _engine_log(self, title: str) -> Iterator[None]:
+        """The engine's messages may quote remote text: fold them and disarm workflow commands."""
+        with self.workflow.group(f"ctask-sync {title}"), self.workflow.untrusted():
+            yield
+
+    def _validate(self, root: Path) -> int:
+        discovery = discover(root)
+        findings = discovery.findings
+        for annotation in finding_annotations(findings):
+            self.workflow.annotate(annotation)
+        ok = not discovery.errors
+        lines = [
+            f"Manifests {'valid' if ok else 'invalid'}: {len(discovery.tasks)} valid task(s), "
+            f"{len(discovery.errors)} error(s), {len(discovery.warnings)} warning(s)."
+        ]
+        if findings:
+            lines.append(findings_markdown(findings))
+        self._summary("\n\n".join(lines))
+        write_outputs(self.env, {"valid": "true" if ok else "false"})
+        return 0 if ok else 1
+
+    def _report_findings(self, findings: list[Finding], message: str) -> int:
+        for annotation in finding_annotations(findings):
+            self.workflow.annotate(annotation)
+        if not findings:
+            self.workflow.annotate(Annotation("error", message, title="ctask-sync"))
+        body = findings_markdown(findings) if findings else f"```\n{message}\n```"
+        self._summary(f"**Invalid manifests: nothing was synced.**\n\n{body}")
+        if self.route.comment and findings:
+            self._comment(findings=findings)
+        return 1
+
+    def _plan(self, options: sync.SyncOptions) -> int:
+        with self._engine_log("plan"):
+            report = sync.plan(options, log=self._log_line)
+        plan = report.to_dict()
+        outputs = plan_outputs(plan, self._write_json(plan))
+        write_outputs(self.env, outputs)
+        self._task_groups(plan.get("tasks", []))
+        for annotation in warning_annotations(plan.get("tasks", [])):
+            self.workflow.annotate(annotation)
+        table = plan_table(plan) if plan.get("tasks") else "No tasks."
+        self._summary(f"{plan_counts(plan)}\n\n{table}")
+        if self.route.comment:
+            self._comment(plan=plan)
+        if self.route.fail_on_drift and drift_found(plan):
+            self.workflow.annotate(
+                Annotation(
+                    "error",
+                    f"drift: DataRobot differs from git ({plan_counts(plan)}); "
+                    "run the push workflow (apply) or revert the change made in DataRobot",
+                    title="ctask-sync drift",
+                )
+            )
+            return 1
+        return 0
+
+    def _apply(self, options: sync.SyncOptions) -> int:
+        with self._engine_log("apply"):
+            report = sync.apply(options, log=self._log_line)
+        result = report.to_dict()
+        write_outputs(self.env, apply_outputs(result, self._write_json(result)))
+        self._task_groups(result.get("tasks", []))
+        for annotation in build_annotations(result) + warning_annotations(result.get("tasks", [])):
+            self.workflow.annotate(annotation)
+        table = apply_table(result) if result.get("tasks") else "No tasks."
+        logs = build_logs_markdown(result)
+        self._summary(f"{apply_counts(result)}\n\n{table}" + (f"\n\n{logs}" if logs else ""))
+        if self.route.comment:
+            self._comment(applied=result)
+        return 0 if report.ok else 1
+
+    def _cleanup(self, options: sync.SyncOptions) -> int:
+        with self._engine_log("cleanup"):
+            deleted = sync.cleanup(options, log=self._log_line, yes=True)
+        write_outputs(self.env, {"deleted": str(len(deleted)), "tasks": json.dumps(deleted)})
+        listed = "\n".join(f"- {code(key)}" for key in deleted) or "No preview tasks existed."
+        self._summary(f"Deleted {len(deleted)} task(s).\n\n{listed}")
+        if self.route.pr_number is not None:
+            self._comment(deleted=deleted)
+        return 0
+
+    def _comment(self, **content: Any) -> None:
+        """Create or update the sticky PR comment with a plan, preview, cleanup or findings."""
+        post_comment(
+            self.env, self.workflow, self.config, self.route, payload=self.event.payload, **content
+        )
+
+    def _summary(self, markdown: str) -> None:
+        """The job summary; outside a runner (no GITHUB_STEP_SUMMARY) the same text on stdout."""
+        if not append_summary(self.env, markdown):
+            with self.workflow.untrusted() as write:
+                write(markdown + "\n")
+
+    def _log_line(self, message: str) -> None:
+        self.workflow.log(message)
+
+    def _task_groups(self, tasks: list[dict[str, Any]]) -> None:
+        """One folded log section per task; its text (and any build log) cannot run commands."""
+        for task in tasks:
+            title = f"{task.get('key')}: {task.get('action')}"
+            with self.workflow.group(title), self.workflow.untrusted() as write:
+                for name, value in task.items():
+                    if name != "build_log_tail" and value not in (None, [], ""):
+                        write(f"{name}: {value}")
+                if task.get("build_log_tail"):
+                    write("--- dependency build log (tail) ---")
+                    write(str(task["build_log_tail"]))
+
+    def _write_json(self, data: dict[str, Any]) -> str:
+        folder = self.env.get("RUNNER_TEMP") or tempfile.gettempdir()
+        handle, name = tempfile.mkstemp(prefix="ctask-sync-", suffix=".json", dir=folder)
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump(data, out, indent=2, sort_keys=True)
+        return name

@@ -1,0 +1,245 @@
+"""Select the files of a task folder, digest them, and keep every path inside the folder."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ctask_sync.manifest.globs import Glob, compile_all
+
+MANIFEST_NAME = "ctask.yaml"
+
+# DESIGN.md "Default ignores"; `.gitignore` rules come on top (see gitignored.py).
+DEFAULT_IGNORES: tuple[str, ...] = (
+    ".git",
+    "__pycache__/",
+    "*.pyc",
+    ".ipynb_checkpoints/",
+    ".DS_Store",
+    ".Rhistory",
+    ".Rproj.user/",
+    ".venv/",
+    "venv/",
+    ".env*",
+    ".pytest_cache/",
+    ".ctask-sync/",  # the embedded emulator's state: never part of a task
+)
+DEFAULT_IGNORE_GLOBS: tuple[Glob, ...] = tuple(compile_all(DEFAULT_IGNORES))
+
+# DataRobot accepts at most 10 GB for a serialized artifact (datarobot-api.md §9); a bigger file
+# could never be used, so it is rejected before anything is read or uploaded.
+MAX_FILE_SIZE = 10 * 1024**3
+
+_CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    """One file to upload."""
+
+    path: str  # POSIX path relative to the task folder, e.g. "sub dir/helper.py"
+    source: Path  # absolute path on disk
+    size: int
+    digest: str  # "sha256:<64 hex>" of the content
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    """A file that must not (or cannot) be uploaded; `path` is relative to the task folder."""
+
+    path: str
+    message: str
+
+
+@dataclass
+class Selection:
+    """What `select_files` found in one task folder."""
+
+    files: list[FileEntry] = field(default_factory=list)
+    problems: list[FileProblem] = field(default_factory=list)
+    # Include patterns (by index) that selected no file at all: almost always a typo.
+    unmatched_includes: list[int] = field(default_factory=list)
+
+
+def file_digest(path: Path | str) -> str:
+    """ "sha256:<hex>" of a file's content, read in chunks so that GB-sized files stay cheap."""
+    sha = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            sha.update(chunk)
+    return f"sha256:{sha.hexdigest()}"
+
+
+def content_digest(entries: list[FileEntry] | tuple[FileEntry, ...]) -> str:
+    """Digest over the sorted (path, content digest) pairs: equal iff the file sets are equal."""
+    pairs = sorted((e.path, e.digest) for e in entries)
+    # JSON of a list of pairs is unambiguous whatever characters the paths hold.
+    encoded = json.dumps(pairs, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return f"sha256:{hashlib.sha256(encoded).hexdigest()}"
+
+
+def human_size(size: int) -> str:
+    """1234567 -> '1.2 MB' (decimal units, like most file browsers)."""
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if value < 1000 or unit == "TB":
+            return f"{size} B" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    raise AssertionError("unreachable")
+
+
+def binary_size(size: int) -> str:
+    """10737418240 -> '10 GiB' (limits read best in the units they were set in)."""
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.1f}".removesuffix(".0") + f" {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")
+
+
+def is_default_ignored(rel: str, *, is_dir: bool) -> bool:
+    """True when DESIGN.md's default ignores drop `rel` (relative to a task folder)."""
+    return any(g.matches(rel, is_dir=is_dir) for g in DEFAULT_IGNORE_GLOBS)
+
+
+def _within(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+@dataclass
+class _Rules:
+    include: list[Glob] | None
+    exclude: list[Glob]
+    ignored: frozenset[str]  # absolute paths that .gitignore drops
+
+    def dropped(self, rel: str, abs_path: str, *, is_dir: bool) -> bool:
+        if rel == MANIFEST_NAME or abs_path in self.ignored:
+            return True
+        if is_default_ignored(rel, is_dir=is_dir):
+            return True
+        return any(g.matches(rel, is_dir=is_dir) for g in self.exclude)
+
+
+def select_files(
+    folder: Path,
+    *,
+    include: list[Glob] | None = None,
+    exclude: list[Glob] | None = None,
+    ignored: frozenset[str] = frozenset(),
+    digest: bool = True,
+) -> Selection:
+    """Select, size and digest the files of one task folder.
+
+    A file is selected when it matches an include pattern (default: all files) and neither the
+    default ignores, `ignored` (absolute paths from .gitignore) nor an exclude pattern drop it.
+    Problems (symlinks leaving the folder, unreadable or special files, files over
+    MAX_FILE_SIZE, non-UTF-8 names) are reported only for files that would be uploaded.
+    """
+    rules = _Rules(include=include, exclude=exclude or [], ignored=ignored)
+    selection = Selection()
+    matched = [False] * len(include or [])
+    real_folder = os.path.realpath(folder)
+    stack: list[tuple[str, str]] = [("", str(folder))]
+    while stack:
+        rel_dir, abs_dir = stack.pop()
+        try:
+            with os.scandir(abs_dir) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            selection.problems.append(
+                FileProblem(rel_dir or ".", f"cannot list folder: {exc.strerror or exc}")
+            )
+            continue
+        for entry in entries:
+            rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+            is_link = entry.is_symlink()
+            is_dir = not is_link and entry.is_dir(follow_symlinks=False)
+            if rules.dropped(rel, entry.path, is_dir=is_dir):
+                continue
+            if is_dir:
+                stack.append((rel, entry.path))
+                continue
+            if include is not None:
+                hits = [i for i, g in enumerate(include) if g.matches(rel)]
+                if not hits:
+                    continue
+                for i in hits:
+                    matched[i] = True
+            _add_file(selection, rel, entry, real_folder, is_link=is_link, digest=digest)
+    selection.files.sort(key=lambda e: e.path)
+    selection.problems.sort(key=lambda p: p.path)
+    selection.unmatched_includes = [i for i, hit in enumerate(matched) if not hit]
+    return selection
+
+
+def _add_file(
+    selection: Selection,
+    rel: str,
+    entry: os.DirEntry[str],
+    real_folder: str,
+    *,
+    is_link: bool,
+    digest: bool,
+) -> None:
+    problems = selection.problems
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = os.fsencode(rel).decode("utf-8", "backslashreplace")
+        problems.append(FileProblem(shown, "file name is not valid UTF-8: rename the file"))
+        return
+    if is_link:
+        target = os.path.realpath(entry.path)
+        if not _within(target, real_folder):
+            problems.append(
+                FileProblem(
+                    rel,
+                    f"is a symlink to {target}, outside the task folder: ctask-sync never "
+                    "uploads files from outside it (copy the file into the folder instead)",
+                )
+            )
+            return
+    try:
+        st = os.stat(entry.path)  # follows a symlink inside the folder to its target
+    except FileNotFoundError:
+        problems.append(FileProblem(rel, "is a broken symlink: its target does not exist"))
+        return
+    except OSError as exc:
+        problems.append(FileProblem(rel, f"cannot read: {exc.strerror or exc}"))
+        return
+    if stat.S_ISDIR(st.st_mode):
+        problems.append(
+            FileProblem(
+                rel,
+                "is a symlink to a folder: only symlinks to files are followed "
+                "(replace it with the folder itself, or exclude it)",
+            )
+        )
+        return
+    if not stat.S_ISREG(st.st_mode):
+        problems.append(
+            FileProblem(rel, "is not a regular file (a FIFO, socket or device): exclude it")
+        )
+        return
+    if st.st_size > MAX_FILE_SIZE:
+        problems.append(
+            FileProblem(
+                rel,
+                f"is {st.st_size:,} bytes, over the {binary_size(MAX_FILE_SIZE)} limit "
+                "DataRobot has for one file: exclude it or make it smaller",
+            )
+        )
+        return
+    file_hash = ""
+    if digest:
+        try:
+            file_hash = file_digest(entry.path)
+        except OSError as exc:
+            problems.append(FileProblem(rel, f"cannot read: {exc.strerror or exc}"))
+            return
+    selection.files.append(FileEntry(rel, Path(entry.path), st.st_size, file_hash))
