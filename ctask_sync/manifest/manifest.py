@@ -57,6 +57,15 @@ class EnvironmentRef:
 
 
 @dataclass(frozen=True)
+class ShareEntry:
+    """One `share:` entry: a user and the role ctask-sync keeps on the task's access list."""
+
+    username: str
+    role: str  # OWNER | READ_WRITE | USER | EDITOR | READ_ONLY | CONSUMER
+    can_share: bool = True
+
+
+@dataclass(frozen=True)
 class TaskSpec:
     key: str
     name: str
@@ -71,6 +80,8 @@ class TaskSpec:
     folder: Path  # absolute
     manifest_path: Path  # absolute
     files: tuple[FileEntry, ...]
+    blueprints: str = "leave"  # leave | follow | releases: what apply does to pinning blueprints
+    share: tuple[ShareEntry, ...] | None = None  # None: the access list is left alone
 
 
 @dataclass(frozen=True)
@@ -335,6 +346,7 @@ def _check_one(manifest: Path, repo_root: Path, ignored: frozenset[str]) -> _Che
             doc.pos(("language",)),
         )
 
+    share = _share(b, doc, data) if ("share",) not in bad_paths else None
     if not b.failed:
         environment = data["environment"]
         checked.spec = TaskSpec(
@@ -355,8 +367,26 @@ def _check_one(manifest: Path, repo_root: Path, ignored: frozenset[str]) -> _Che
             folder=folder,
             manifest_path=manifest,
             files=selected,
+            blueprints=data.get("blueprints") or "leave",
+            share=share,
         )
     return checked
+
+
+def _share(b: _Builder, doc: Document, data: dict[str, Any]) -> tuple[ShareEntry, ...] | None:
+    """The `share:` entries (None when absent); a user listed twice is an error."""
+    raw = data.get("share")
+    if raw is None:
+        return None
+    entries: list[ShareEntry] = []
+    seen: set[str] = set()
+    for i, item in enumerate(raw):
+        username = item["username"].strip()
+        if username.lower() in seen:
+            b.error(f"share: {username} is listed twice", doc.pos(("share", i, "username")))
+        seen.add(username.lower())
+        entries.append(ShareEntry(username, item["role"], bool(item.get("can_share", True))))
+    return tuple(entries)
 
 
 def _select(
