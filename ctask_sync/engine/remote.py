@@ -73,6 +73,7 @@ class SyncRecord:
     build: bool = False  # a dependency build was started for this version
     dirty: bool = False  # synced from a working tree with uncommitted changes
     parents: tuple[str, ...] = ()  # the commit's parents: orders commits of the same second
+    shared: tuple[str, ...] = ()  # usernames a sync added to the access list (`share:`)
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -87,6 +88,8 @@ class SyncRecord:
             "dirty": self.dirty,
             "parents": list(self.parents),
         }
+        if self.shared:
+            data["shared"] = list(self.shared)
         if self.files is not None:
             data["files"] = self.files
         return data
@@ -137,6 +140,7 @@ def decode_record(description: str | None) -> SyncRecord | None:
             build=bool(data.get("build", False)),
             dirty=bool(data.get("dirty", False)),
             parents=tuple(str(p) for p in data.get("parents") or ()),
+            shared=tuple(str(u) for u in data.get("shared") or ()),
         )
     except (ValueError, KeyError, TypeError):
         return None
