@@ -28,6 +28,7 @@ def options_from_args(args: argparse.Namespace) -> SyncOptions:
         token=os.environ.get("DATAROBOT_API_TOKEN") or None,
         namespace=args.namespace or namespace_default(),
         allow_delete=bool(getattr(args, "allow_delete", False)),
+        allow_rollback=bool(getattr(args, "allow_rollback", False)),
         wait=not getattr(args, "no_wait", False),
         build_timeout=float(getattr(args, "build_timeout", 1800.0)),
         concurrency=int(getattr(args, "concurrency", 8)),

@@ -1,7 +1,7 @@
 """Issue 7, item 4: a late run (an apply of an older commit after a newer one has synced) is
 refused with exit 1 and zero writes: in the same repository on the same branch, in a full clone
 checked out at the older commit, and in a shallow CI-style clone that has never seen the newer
-commit (there only commit times can tell)."""
+commit (issue 12: it is fetched from origin and ancestry decides, never commit times)."""
 
 from __future__ import annotations
 
@@ -42,7 +42,8 @@ def refused(lab: Lab, checkout: Path, new: str, old: str) -> None:
         "error: apply refused; nothing was written:\n"
         f"  alpha: DataRobot holds a version synced from commit {new[:12]}, which is newer than "
         f"this run's commit {old[:12]}; refusing to overwrite it with older files (a late CI "
-        "run?). Sync from the newer commit instead\n"
+        "run?). Sync from the newer commit instead, or pass --allow-rollback to roll back on "
+        "purpose\n"
     )
     assert lab.admin.writes() == []
 
