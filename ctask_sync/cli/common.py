@@ -38,6 +38,7 @@ def options_from_args(args: argparse.Namespace) -> SyncOptions:
         ca_bundle=getattr(args, "ca_bundle", None),
         retry_max_seconds=float(getattr(args, "retry_max_seconds", 120.0)),
         timeout=float(getattr(args, "timeout", 60.0)),
+        consumers=bool(getattr(args, "consumers", False)),
     )
 
 

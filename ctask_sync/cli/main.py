@@ -143,6 +143,12 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {redact(message)}\n")
 
 
+_CONSUMERS_HELP = (
+    "also list the user blueprints that use each task and the version each pins "
+    "(one paged list of user blueprints; see docs/manifest.md)"
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="ctask-sync",
@@ -159,6 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_engine_options(p)
     p.add_argument("--allow-delete", action="store_true", help="plan deletions of removed tasks")
     p.add_argument("--markdown", metavar="FILE", help="also write the plan as Markdown")
+    p.add_argument("--consumers", action="store_true", help=_CONSUMERS_HELP)
 
     p = sub.add_parser("apply", help="sync DataRobot with the repository")
     _add_engine_options(p)
@@ -180,6 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("status", help="show key → task id, latest version, in sync or drifted")
     p.add_argument("path", nargs="?", default=".", help="repository folder (default: .)")
     p.add_argument("--json", dest="json_file", metavar="FILE", help="write a JSON report")
+    p.add_argument("--consumers", action="store_true", help=_CONSUMERS_HELP)
     _add_remote_options(p)
 
     p = sub.add_parser("cleanup", help="delete every task a namespace owns (preview teardown)")

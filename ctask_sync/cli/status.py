@@ -5,10 +5,12 @@ Exit 0 when every task is in sync and usable, 2 when any is not, 1 on error."""
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from ctask_sync.cli.common import options_from_args, write_json
 from ctask_sync.engine import sync
 from ctask_sync.engine.steps import AwaitBuild, StartBuild, TaskPlan
+from ctask_sync.report import consumers
 
 IN_SYNC = "in sync"
 _STATES = {
@@ -36,8 +38,10 @@ def state(task: TaskPlan) -> str:
 
 def run(args: argparse.Namespace) -> int:
     report = sync.plan(options_from_args(args), log=print)
-    rows = []
+    rows: list[dict[str, Any]] = []
+    uses: dict[str, list[str]] = {}
     for task in report.plan.tasks:
+        uses[task.key] = consumers.detail_lines(task)
         latest = task.remote.latest if task.remote else None
         rows.append(
             {
@@ -47,6 +51,12 @@ def run(args: argparse.Namespace) -> int:
                 "version_id": latest.id if latest else None,
                 "state": state(task),
                 "build": task.build,
+                # with --consumers: the user blueprints using the task (else null: not read)
+                "consumers": (
+                    None
+                    if task.consumers is None
+                    else [consumers.use_dict(u) for u in task.consumers]
+                ),
             }
         )
     width = max((len(r["key"] or "") for r in rows), default=3)
@@ -56,6 +66,8 @@ def run(args: argparse.Namespace) -> int:
             f"{(r['key'] or '').ljust(width)}  {r['task_id'] or '-':<24}  "
             f"{r['version'] or '-':<8}  {r['state']}"
         )
+        for line in uses[r["key"]]:
+            print(f"{''.ljust(width)}  {line}")
     if args.json_file:
         write_json(args.json_file, {"version": 1, "tasks": rows})
     return 0 if all(r["state"] == IN_SYNC for r in rows) else 2

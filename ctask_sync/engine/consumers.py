@@ -13,7 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from ctask_sync.datarobot.blueprints import LATEST_PREFIX, UserBlueprint, version_refs
-from ctask_sync.datarobot.client import CustomTaskVersion, DataRobotClient
+from ctask_sync.datarobot.client import DataRobotClient
+from ctask_sync.engine.model import Grant, RemoteVersion
 
 # blueprints: in the manifest
 BLUEPRINT_POLICIES = ("leave", "follow", "releases")
@@ -59,7 +60,7 @@ class Consumers:
 
 
 def _precise(
-    blueprint: UserBlueprint, managed: Mapping[str, CustomTaskVersion | None]
+    blueprint: UserBlueprint, managed: Mapping[str, RemoteVersion | None]
 ) -> list[tuple[str, str | None]]:
     """(task id, pinned version id or None for latest_) from a blueprint read with its tasks."""
     owner_of = {use.version_id: use.custom_task_id for use in blueprint.custom_task_versions}
@@ -75,7 +76,7 @@ def _precise(
 
 
 def read_consumers(
-    client: DataRobotClient, managed: Mapping[str, CustomTaskVersion | None]
+    client: DataRobotClient, managed: Mapping[str, RemoteVersion | None]
 ) -> Consumers:
     """The uses of the managed tasks (task id -> its latest version) at the documented cost."""
     consumers: dict[str, list[BlueprintUse]] = {}
@@ -114,13 +115,21 @@ def read_consumers(
     return Consumers({task_id: tuple(uses) for task_id, uses in consumers.items()})
 
 
-def next_label(latest: CustomTaskVersion | None, *, major: bool) -> str:
+def read_grants(client: DataRobotClient, task_id: str) -> tuple[Grant, ...]:
+    """The task's access list (one paged GET; only for tasks whose manifest has `share:`)."""
+    return tuple(Grant(e.username, e.role, e.can_share) for e in client.get_access_list(task_id))
+
+
+def next_label(latest: RemoteVersion | None, *, major: bool) -> str:
     """The label DataRobot gives the next version: 1.0 first, then minor or major steps."""
     if latest is None:
         return "1.0"
+    major_part, _, minor_part = latest.label.partition(".")
+    if not (major_part.isdigit() and minor_part.isdigit()):
+        return "the new version"  # a label DataRobot did not number as major.minor
     if major:
-        return f"{latest.version_major + 1}.0"
-    return f"{latest.version_major}.{latest.version_minor + 1}"
+        return f"{int(major_part) + 1}.0"
+    return f"{major_part}.{int(minor_part) + 1}"
 
 
 def follows(policy: str, *, tag: str | None) -> bool:

@@ -196,6 +196,7 @@ def remote_custom_task(task: CustomTask) -> RemoteCustomTask:
         description=task.description,
         created=task.created,
         latest_version=remote_version(latest) if latest is not None else None,
+        created_by=task.created_by,
     )
 
 

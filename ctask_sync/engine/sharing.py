@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from ctask_sync.datarobot.access import AccessChange, AccessEntry
+from ctask_sync.engine.model import Grant
 from ctask_sync.manifest.manifest import ShareEntry
 
 
@@ -30,9 +30,6 @@ class ShareChange:
             return f"change {self.username}: {self.old_role} -> {grant}"
         return f"remove {self.username} ({self.old_role}, added by an earlier sync)"
 
-    def to_request(self) -> AccessChange:
-        return AccessChange(self.username, self.role, self.can_share)
-
 
 @dataclass(frozen=True)
 class SharePlan:
@@ -47,7 +44,7 @@ def _norm(username: str) -> str:
 
 def plan_share(
     wanted: Iterable[ShareEntry],
-    current: Iterable[AccessEntry],
+    current: Iterable[Grant],
     recorded: Iterable[str],
     *,
     creator: str | None,

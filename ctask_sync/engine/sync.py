@@ -52,8 +52,10 @@ from pathlib import Path
 
 from ctask_sync import git as gitinfo
 from ctask_sync.datarobot.client import DataRobotClient, RetryPolicy
-from ctask_sync.engine import late
+from ctask_sync.engine import late, plan_consumers
 from ctask_sync.engine.apply import Applier, RunInfo, TaskResult, result_of
+from ctask_sync.engine.apply_consumers import in_use_error
+from ctask_sync.engine.consumers import read_consumers, read_grants
 from ctask_sync.engine.detect import build_state, file_diff, resolve_environments
 from ctask_sync.engine.model import Detected
 from ctask_sync.engine.plan import build_plan, plan_task
@@ -61,7 +63,7 @@ from ctask_sync.engine.remote import RemoteState, read_remote_state
 from ctask_sync.engine.results import RunningBuild
 from ctask_sync.engine.shard import in_shard
 from ctask_sync.engine.steps import Plan, PlanContext, TaskPlan
-from ctask_sync.errors import ConfigError, CtaskSyncError, ManifestError
+from ctask_sync.errors import ApiError, ConfigError, CtaskSyncError, ManifestError
 from ctask_sync.git import GitInfo
 from ctask_sync.manifest.manifest import Discovery, TaskSpec, discover
 from ctask_sync.report import reports as report
@@ -92,6 +94,9 @@ class SyncOptions:
     ref: str | None = None  # overrides git detection (the action passes GITHUB_REF)
     retry_max_seconds: float = 120.0  # total retry wait per request before giving up
     timeout: float = 60.0  # read timeout of each request
+    consumers: bool = False  # read and show the user blueprints using each task (--consumers)
+    # False for pull-request previews: no user blueprint is changed (github/ sets it)
+    touch_blueprints: bool = True
 
 
 @dataclass
@@ -200,6 +205,8 @@ def _detect(session: _Session, remote: RemoteState, specs: list[TaskSpec]) -> De
         build = build_state(spec, current, session.client)
         if build is not None:
             found.builds[spec.key] = build
+        if spec.share is not None and current is not None:
+            found.access[spec.key] = read_grants(session.client, current.task.id)
 
     with ThreadPoolExecutor(max_workers=session.options.concurrency) as pool:
         list(pool.map(one, specs))
@@ -218,7 +225,19 @@ def _plan(session: _Session) -> Plan:
         session.context,
         in_scope=_in_scope(session.options),
     )
+    the_plan = _with_consumers(session, the_plan)
+    the_plan = plan_consumers.with_sharing(the_plan, found.access)
     return Plan(context=the_plan.context, tasks=the_plan.tasks, warnings=found.warnings)
+
+
+def _with_consumers(session: _Session, the_plan: Plan) -> Plan:
+    """Read the user blueprints (one paged list, at most) only when the plan or a flag needs
+    them: see engine/consumers.py for the cost."""
+    wanted = plan_consumers.consumers_wanted(the_plan, asked=session.options.consumers)
+    if wanted:
+        consumers = read_consumers(session.client, wanted)
+        the_plan = plan_consumers.with_consumers(the_plan, consumers, wanted)
+    return plan_consumers.preview_warnings(the_plan)
 
 
 def _replan(session: _Session, key: str) -> TaskPlan:
@@ -226,7 +245,7 @@ def _replan(session: _Session, key: str) -> TaskPlan:
     remote = read_remote_state(session.client, session.namespace)
     spec = next(s for s in session.specs if s.key == key)
     current = remote.tasks.get(key)
-    return plan_task(
+    task = plan_task(
         spec,
         current,
         file_diff(spec, current, session.client, session.git),
@@ -234,6 +253,12 @@ def _replan(session: _Session, key: str) -> TaskPlan:
         session.context,
         build=build_state(spec, current, session.client),
     )
+    if spec.share is None or current is None:
+        return task
+    # sharing is replanned too; blueprints follow only a version whose creation was confirmed
+    access = {key: read_grants(session.client, current.task.id)}
+    one = plan_consumers.with_sharing(Plan(context=session.context, tasks=(task,)), access)
+    return one.tasks[0]
 
 
 @contextlib.contextmanager
@@ -251,6 +276,7 @@ def _session(options: SyncOptions, log: Log) -> Iterator[_Session]:
         major=options.major or bool(options.tag),
         allow_delete=options.allow_delete,
         allow_rollback=options.allow_rollback,
+        touch_blueprints=options.touch_blueprints,
     )
     with _connect(options, git.repo_root, log) as (client, endpoint):
         environments = client.list_execution_environments() if specs else []
@@ -323,6 +349,14 @@ def _still_running(applier: Applier) -> list[RunningBuild]:
     ]
 
 
+def _blueprint_names(client: DataRobotClient) -> dict[str, str]:
+    """Names of the token's user blueprints, to word what blocks a deletion (one paged list)."""
+    try:
+        return {b.id: b.model_type for b in client.list_user_blueprints()}
+    except CtaskSyncError:
+        return {}  # the ids alone still say what to look at
+
+
 def cleanup(options: SyncOptions, log: Log = print, *, yes: bool = True) -> list[str]:
     """Delete every task options.namespace owns; returns the deleted keys.
 
@@ -335,6 +369,7 @@ def cleanup(options: SyncOptions, log: Log = print, *, yes: bool = True) -> list
     root = gitinfo.repo_root(Path(options.path))
     deleted: list[str] = []
     failures: list[str] = []
+    names: dict[str, str] | None = None  # blueprint id -> name, read at the first 409
     with _connect(options, root, log) as (client, _endpoint):
         state = read_remote_state(client, options.namespace)
         scope = _in_scope(options)
@@ -353,6 +388,9 @@ def cleanup(options: SyncOptions, log: Log = print, *, yes: bool = True) -> list
             try:
                 client.delete_custom_task(task.task.id)
             except CtaskSyncError as exc:
+                if isinstance(exc, ApiError) and exc.status == 409:
+                    names = names if names is not None else _blueprint_names(client)
+                    exc = in_use_error(task.task.id, exc, names)
                 failures.append(f"{task.key}: {exc}")
                 log(f"  ! {task.key}: {exc}")
                 continue

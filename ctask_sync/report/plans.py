@@ -14,6 +14,7 @@ from ctask_sync.engine.steps import (
     StartBuild,
     TaskPlan,
 )
+from ctask_sync.report import consumers
 from ctask_sync.report.paths import relative
 
 SYMBOLS = {
@@ -47,7 +48,8 @@ def _update_parts(task: TaskPlan) -> list[str]:
     if task.version is not None:
         kind = "major" if task.version.major else "minor"
         parts.append(f"new {kind} version ({task.version.reason})")
-        return parts
+        return parts + consumers.parts(task)
+    parts.extend(consumers.parts(task))
     if task.write_record:
         parts.append("write sync record")
     for step in task.steps:
@@ -65,9 +67,11 @@ def describe(task: TaskPlan) -> str:
         if isinstance(step, Refuse):
             return f"refused: {step.reason}"
         if isinstance(step, Keep):
-            return f"{step.reason}; kept: {step.hint}"
+            blocked = f"; {consumers.blockers_text(step.blockers)}" if step.blockers else ""
+            return f"{step.reason}; kept: {step.hint}{blocked}"
         if isinstance(step, DeleteTask):
-            return step.reason
+            blocked = f"; {consumers.blockers_text(step.blockers)}" if step.blockers else ""
+            return step.reason + blocked
     if task.action == "create":
         n = len(task.spec.files) if task.spec else 0
         parts.append(f"create task with {n} file{'s' if n != 1 else ''}")
@@ -116,6 +120,7 @@ def _task_dict(t: TaskPlan, root: Path) -> dict[str, Any]:
         "diff_source": t.diff.source,
         "warnings": list(t.warnings),
         "reason": t.reason,
+        **consumers.plan_fields(t),
     }
 
 
@@ -159,6 +164,7 @@ def plan_text(plan: Plan) -> str:
     lines = []
     for t in plan.tasks:
         lines.append(f"  {SYMBOLS[t.action]} {t.key.ljust(width)}  {describe(t)}")
+        lines.extend(f"      {line}" for line in consumers.detail_lines(t))
         lines.extend(f"      warning: {w}" for w in t.warnings)
     lines.extend(f"  warning: {w}" for w in plan.warnings)
     lines.append("")

@@ -50,10 +50,11 @@ def test_repin_moves_only_the_named_versions() -> None:
 
 
 def test_next_label_and_policies() -> None:
-    latest = version(version_major=1, version_minor=4, label="1.4")
+    latest = version(label="1.4")
     assert next_label(latest, major=False) == "1.5"
     assert next_label(latest, major=True) == "2.0"
     assert next_label(None, major=False) == "1.0"
+    assert next_label(version(label="draft"), major=False) == "the new version"
     assert follows("follow", tag=None) and follows("releases", tag="v2.0.0")
     assert not follows("releases", tag=None) and not follows("leave", tag="v2.0.0")
 
