@@ -94,6 +94,15 @@ def test_follow_moves_pins_of_this_task_only(
         f"move user blueprint {mixed.user_blueprint_id} (Mixed): 1.0 -> 1.1"
     ) in line
     assert "Latest" not in line  # latest_ follows by itself
+    plan_file = repo.parent / "plan.json"
+    cli("plan", str(repo), "--json", str(plan_file))
+    planned = {t["key"]: t for t in json.loads(plan_file.read_text())["tasks"]}
+    assert sorted(u["blueprint_id"] for u in planned["fraud/xgb"]["blueprint_updates"]) == sorted(
+        [pinned.user_blueprint_id, mixed.user_blueprint_id]
+    )
+    assert {u["new_version"] for u in planned["fraud/xgb"]["blueprint_updates"]} == {"1.1"}
+    assert planned["churn/rf"]["blueprint_updates"] == []
+    assert planned["churn/rf"]["consumers"] is None  # leave: its blueprints are not read
 
     applied = cli("apply", str(repo))
     assert applied.code == 0, applied.out + applied.err
@@ -220,3 +229,61 @@ def test_a_planned_deletion_names_its_blocking_blueprint(
     cleanup = cli("cleanup", str(repo))
     assert cleanup.code == 1
     assert f"it is still used by {blocked}" in cleanup.out + cleanup.err
+
+
+def test_releases_follow_only_release_tag_runs(
+    cli: Callable[..., Run], repo: Path, emulator: Any
+) -> None:
+    write_task(repo, "fraud/xgb", extra="blueprints: releases\n")
+    commit_all(repo, "first")
+    assert cli("apply", str(repo)).code == 0
+    v1 = task_ids(cli, repo)["fraud/xgb"]["version_id"]
+    witness(emulator)
+    pinned = dr.UserBlueprint.create_from_custom_task_version_id(v1)
+
+    (repo / "fraud/xgb/helper.py").write_text("X = 2\n")
+    commit_all(repo, "a push to main: a minor version")
+    assert cli("apply", str(repo)).code == 0
+    assert task_ids(cli, repo)["fraud/xgb"]["version"] == "1.1"
+    assert pins(pinned.user_blueprint_id) == [v1]
+
+    (repo / "fraud/xgb/helper.py").write_text("X = 3\n")
+    commit_all(repo, "release")
+    tagged = cli("apply", str(repo), "--tag", "v2.0.0")
+    assert tagged.code == 0, tagged.out + tagged.err
+    assert (
+        f"move user blueprint {pinned.user_blueprint_id} (Task fraud/xgb (v1.0)): 1.0 -> 2.0"
+        in (tagged.out)
+    )
+    released = task_ids(cli, repo)["fraud/xgb"]
+    assert released["version"] == "2.0"
+    assert pins(pinned.user_blueprint_id) == [released["version_id"]]
+
+
+def test_previews_never_touch_blueprints(repo: Path, emulator: Any, admin: Admin) -> None:
+    from ctask_sync.engine import sync
+
+    write_task(repo, "fraud/xgb", extra=FOLLOW)
+    commit_all(repo, "first")
+    options = sync.SyncOptions(
+        path=repo,
+        endpoint=emulator.endpoint,
+        token=SENTINEL_TOKEN,
+        namespace="acme/tasks/pr-7",
+        touch_blueprints=False,
+    )
+    first = sync.apply(options, log=lambda _line: None)
+    v1 = first.results[0].version_id
+    assert v1 is not None
+    witness(emulator)
+    pinned = dr.UserBlueprint.create_from_custom_task_version_id(v1)
+
+    (repo / "fraud/xgb/helper.py").write_text("X = 2\n")
+    commit_all(repo, "change")
+    admin.clear()
+    lines: list[str] = []
+    second = sync.apply(options, log=lines.append)
+    assert second.results[0].version_label == "1.1"
+    assert not [r for r in admin.log() if "userBlueprints" in r["path"]]  # not even read
+    assert pins(pinned.user_blueprint_id) == [v1]
+    assert "blueprints: follow skipped: previews never change blueprints" in "\n".join(lines)
