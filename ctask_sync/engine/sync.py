@@ -18,7 +18,14 @@ PlanReport.to_dict() shape (report.py; also what `plan --json FILE` writes):
       "dependency_build": bool (a build will be started),
       "build": "success"|"failed"|"running"|"missing"|null (the latest version's build),
       "delete": bool, "diff_source": str,
-      "warnings": [str], "reason": str|null (why refused/deleted)
+      "warnings": [str], "reason": str|null (why refused/deleted),
+      "consumers": [{"blueprint_id", "name", "version_id": str|null (null: latest_),
+                     "version": str (label or "latest")}]|null (null: not read),
+      "blueprint_updates": [{"blueprint_id", "name", "old_version_ids": [str],
+                             "old_versions": [str], "new_version": str}],
+      "share_changes": [{"username", "action": "add"|"change"|"remove", "role": str|null,
+                         "can_share": bool|null, "old_role": str|null}],
+      "blockers": [{"blueprint_id", "name"}] (user blueprints a deletion would meet)
   }],
   "summary": {"create": int, "update": int, "delete": int, "keep": int, "unchanged": int,
               "refuse": int},
@@ -34,7 +41,8 @@ ApplyReport.to_dict() shape (what `apply --json FILE` writes):
       "version_id": str|null, "version_label": str|null, "manifest": str|null, "folder": str|null,
       "files_uploaded": int, "bytes_uploaded": int, "files_deleted": int,
       "build_status": "success"|"failed"|"submitted"|"processing"|"timeout"|null,
-      "build_log_tail": str|null, "error": str|null, "warnings": [str], "url": str|null
+      "build_log_tail": str|null, "error": str|null, "warnings": [str], "url": str|null,
+      "share_changes": [as in the plan, as sent], "blueprints_updated": [as blueprint_updates]
   }],
   "summary": {"created": int, "updated": int, "deleted": int, "kept": int, "unchanged": int,
               "versions_created": int, "builds_failed": int, "errors": int},
