@@ -13,6 +13,7 @@ from ctask_sync.engine.steps import (
     Refuse,
     StartBuild,
     TaskPlan,
+    WriteRecord,
 )
 from ctask_sync.report import consumers
 from ctask_sync.report.paths import relative
@@ -50,7 +51,8 @@ def _update_parts(task: TaskPlan) -> list[str]:
         parts.append(f"new {kind} version ({task.version.reason})")
         return parts + consumers.parts(task)
     parts.extend(consumers.parts(task))
-    if task.write_record:
+    # the record written beside a build only notes the build: the build is the news
+    if any(isinstance(s, WriteRecord) and s.reason != "dependency build" for s in task.steps):
         parts.append("write sync record")
     for step in task.steps:
         if isinstance(step, StartBuild):
