@@ -10,7 +10,7 @@ label). Nothing is read unless a manifest or a flag asks for consumers."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ctask_sync.datarobot.blueprints import LATEST_PREFIX, UserBlueprint, version_refs
 from ctask_sync.datarobot.client import DataRobotClient
@@ -101,13 +101,7 @@ def read_consumers(
     for task_id in sorted(older):
         labels = {v.id: v.label for v in client.list_versions(task_id)}
         consumers[task_id] = [
-            BlueprintUse(
-                u.blueprint_id,
-                u.blueprint_name,
-                u.task_id,
-                u.version_id,
-                labels.get(u.version_id or ""),
-            )
+            replace(u, version_label=labels.get(u.version_id))
             if u.version_label is None and u.version_id is not None
             else u
             for u in consumers[task_id]
