@@ -3,14 +3,13 @@ annotations, all rendered from the engine's plan/apply dicts (sync.py's document
 
 from __future__ import annotations
 
-import html
 import json
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ctask_sync.github.workflow_commands import Annotation
 from ctask_sync.manifest.manifest import Finding
+from ctask_sync.report.markdown import code, fence, inert
 
 SUMMARY_KEYS = ("created", "updated", "deleted", "unchanged", "versions-created", "builds-failed")
 # GitHub shows only about 10 annotations of each level per step; the summary lists them all.
@@ -18,17 +17,6 @@ MAX_ANNOTATIONS = 10
 # A job summary is capped at 1 MiB; past this many rows, unchanged tasks are only counted.
 MAX_TABLE_ROWS = 300
 _PLAN_COUNTS = {"created": "create", "updated": "update", "deleted": "delete"}
-
-
-def cell(value: object) -> str:
-    """Text safe inside a Markdown table cell of a comment (no HTML, no column breaks)."""
-    text = html.escape(str(value), quote=False).replace("|", "\\|")
-    return " ".join(text.split())
-
-
-def code(value: object) -> str:
-    """Inline code in a table cell (backticks inside the value are dropped)."""
-    return f"`{cell(value).replace('`', '')}`" if str(value) else ""
 
 
 def _files_planned(task: Mapping[str, Any]) -> str:
@@ -56,7 +44,7 @@ def _version_planned(task: Mapping[str, Any]) -> str:
 def _task_name(task: Mapping[str, Any]) -> str:
     key = str(task.get("key", ""))
     name = str(task.get("name") or "")
-    return f"{code(key)} {cell(name)}" if name and name != key else code(key)
+    return f"{code(key)} {inert(name)}" if name and name != key else code(key)
 
 
 def _shown(tasks: Sequence[Mapping[str, Any]], max_rows: int) -> tuple[list[Any], str]:
@@ -88,9 +76,9 @@ def plan_table(plan: Mapping[str, Any], max_rows: int = MAX_TABLE_ROWS) -> str:
             + " | ".join(
                 [
                     _task_name(task),
-                    cell(action),
-                    cell(_files_planned(task)),
-                    cell(_version_planned(task)),
+                    inert(action),
+                    inert(_files_planned(task)),
+                    inert(_version_planned(task)),
                     "will build" if task.get("dependency_build") else "",
                     code(task["task_id"]) if task.get("task_id") else "",
                 ]
@@ -114,7 +102,7 @@ def apply_table(report: Mapping[str, Any], max_rows: int = MAX_TABLE_ROWS) -> st
         if task.get("files_deleted"):
             files.append(f"{task['files_deleted']} deleted")
         url = task.get("url")
-        link = f"[{cell(task.get('task_id') or 'open')}]({url})" if url else ""
+        link = f"[{inert(task.get('task_id') or 'open')}]({url})" if url else ""
         if not link and task.get("task_id"):
             link = code(task["task_id"])
         rows.append(
@@ -122,10 +110,10 @@ def apply_table(report: Mapping[str, Any], max_rows: int = MAX_TABLE_ROWS) -> st
             + " | ".join(
                 [
                     _task_name(task),
-                    cell(action),
-                    cell(", ".join(files)),
-                    cell(task.get("version_label") or ""),
-                    cell(task.get("build_status") or ""),
+                    inert(action),
+                    inert(", ".join(files)),
+                    inert(task.get("version_label") or ""),
+                    inert(task.get("build_status") or ""),
                     link,
                 ]
             )
@@ -141,12 +129,9 @@ def build_logs_markdown(report: Mapping[str, Any]) -> str:
         tail = task.get("build_log_tail")
         if not tail or task.get("build_status") not in ("failed", "timeout"):
             continue
-        longest = max((len(run) for run in re.findall(r"`+", str(tail))), default=0)
-        fence = "`" * max(3, longest + 1)  # a fence the log itself cannot close
         blocks.append(
-            f"<details><summary>Dependency build log of {cell(task.get('key'))} "
-            f"({cell(task.get('build_status'))})</summary>\n\n"
-            f"{fence}text\n{str(tail).rstrip()}\n{fence}\n\n</details>"
+            f"<details><summary>Dependency build log of {inert(task.get('key'))} "
+            f"({inert(task.get('build_status'))})</summary>\n\n{fence(tail)}\n\n</details>"
         )
     return "\n\n".join(blocks)
 
@@ -243,7 +228,7 @@ def findings_markdown(findings: Sequence[Finding]) -> str:
     lines = ["| File | Line | Severity | Problem |", "|---|---|---|---|"]
     for f in findings:
         where = f"{f.line}:{f.column}" if f.line and f.column else str(f.line or "")
-        lines.append(f"| {code(f.path)} | {where} | {f.severity} | {cell(f.message)} |")
+        lines.append(f"| {code(f.path)} | {where} | {f.severity} | {inert(f.message)} |")
     return "\n".join(lines)
 
 
