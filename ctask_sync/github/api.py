@@ -64,7 +64,9 @@ class Identity:
 
     def wrote(self, comment: dict[str, Any]) -> bool:
         """Whether `comment` was written by this identity."""
-        user = comment.get("user") if isinstance(comment.get("user"), dict) else {}
+        user = comment.get("user")
+        if not isinstance(user, dict):
+            return False
         if self.login is not None:
             return bool(user.get("login") == self.login)
         return bool(user.get("type") == "Bot")
@@ -242,11 +244,13 @@ def upsert_sticky_comment(
     mine = [
         c
         for c in api.comments(repository, number)
-        if identity.wrote(c) and str(c.get("body", "")).startswith(prefix)
+        if identity.wrote(c)
+        and isinstance(c.get("id"), int)
+        and str(c.get("body", "")).startswith(prefix)
     ]
     # The oldest one is the sticky comment; it keeps its place in the conversation. An
     # installation token only knows it is some Bot: a 403 on another app's comment moves on.
-    for existing in sorted(mine, key=lambda c: int(c.get("id") or 0)):
+    for existing in sorted(mine, key=lambda c: int(c["id"])):
         try:
             updated = api.update_comment(repository, int(existing["id"]), body)
         except GitHubApiError as exc:

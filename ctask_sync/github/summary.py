@@ -11,7 +11,15 @@ from ctask_sync.github.workflow_commands import Annotation
 from ctask_sync.manifest.manifest import Finding
 from ctask_sync.report.markdown import code, fence, inert
 
-SUMMARY_KEYS = ("created", "updated", "deleted", "unchanged", "versions-created", "builds-failed")
+SUMMARY_KEYS = (
+    "created",
+    "updated",
+    "deleted",
+    "unchanged",
+    "versions-created",
+    "builds-failed",
+    "errors",
+)
 # GitHub shows only about 10 annotations of each level per step; the summary lists them all.
 MAX_ANNOTATIONS = 10
 # A job summary is capped at 1 MiB; past this many rows, unchanged tasks are only counted.
@@ -136,6 +144,14 @@ def build_logs_markdown(report: Mapping[str, Any]) -> str:
     return "\n\n".join(blocks)
 
 
+def _removed(plan: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    """Keys of the tasks whose folders are gone: (deleted by an apply, kept in DataRobot)."""
+    gone = [t for t in plan.get("tasks", []) if t.get("action") == "delete"]
+    deleted = [str(t.get("key")) for t in gone if t.get("delete")]
+    kept = [str(t.get("key")) for t in gone if not t.get("delete")]
+    return deleted, kept
+
+
 def plan_counts(plan: Mapping[str, Any]) -> str:
     """One line: how many tasks each action would touch."""
     summary = plan.get("summary", {})
@@ -146,14 +162,57 @@ def plan_counts(plan: Mapping[str, Any]) -> str:
         ("unchanged", "unchanged"),
         ("refuse", "refused"),
     )
-    return ", ".join(f"{summary.get(name, 0)} {label}" for name, label in labels)
+    line = ", ".join(f"{summary.get(name, 0)} {label}" for name, label in labels)
+    kept = _removed(plan)[1]
+    return line + (f", {len(kept)} kept" if kept else "")
+
+
+def deletions_markdown(plan: Mapping[str, Any], doing: str) -> str:
+    """The tasks whose folders are gone, said loudly: `doing` ("Merging this") deletes them, or
+    they are kept in DataRobot. '' when no folder is gone."""
+    deleted, kept = _removed(plan)
+    lines = []
+    if deleted:
+        keys = ", ".join(code(k) for k in deleted)
+        lines.append(f"> **{doing} deletes {len(deleted)} task(s) from DataRobot:** {keys}")
+    if kept:
+        keys = ", ".join(code(k) for k in kept)
+        lines.append(
+            f"> **Kept: {len(kept)} task(s) whose folders are gone stay in DataRobot** "
+            f"(`allow-delete` is false): {keys}"
+        )
+    return "\n>\n".join(lines)
+
+
+def plan_has_news(plan: Mapping[str, Any]) -> bool:
+    """Changes, or a removed task folder (even one that is kept): worth a comment."""
+    deleted, kept = _removed(plan)
+    return bool(plan.get("has_changes") or deleted or kept)
+
+
+def remote_counts(report: Mapping[str, Any]) -> dict[str, int]:
+    """The apply's counts, saying what exists remotely: a task created whose first version then
+    failed is created (it is in DataRobot) and its error is counted too."""
+    counts = {name: int(value) for name, value in report.get("summary", {}).items()}
+    tasks = report.get("tasks", [])
+    counts["created"] = sum(1 for t in tasks if t.get("action") == "create" and t.get("task_id"))
+    counts["errors"] = sum(1 for t in tasks if t.get("error"))
+    return counts
 
 
 def apply_counts(report: Mapping[str, Any]) -> str:
     """One line: what the apply did."""
-    summary = report.get("summary", {})
-    names = ("created", "updated", "deleted", "unchanged", "versions_created", "builds_failed")
-    return ", ".join(f"{summary.get(n, 0)} {n.replace('_', ' ')}" for n in names)
+    counts = remote_counts(report)
+    names = (
+        "created",
+        "updated",
+        "deleted",
+        "unchanged",
+        "versions_created",
+        "builds_failed",
+        "errors",
+    )
+    return ", ".join(f"{counts.get(n, 0)} {n.replace('_', ' ')}" for n in names)
 
 
 def drift_found(plan: Mapping[str, Any]) -> bool:
@@ -172,7 +231,8 @@ def plan_outputs(plan: Mapping[str, Any], plan_json: str) -> dict[str, str]:
     outputs = {name: str(summary.get(_PLAN_COUNTS.get(name, name), 0)) for name in SUMMARY_KEYS}
     outputs["versions-created"] = "0"
     outputs["builds-failed"] = "0"
-    outputs["has-changes"] = "true" if plan.get("has_changes") else "false"
+    outputs["errors"] = "0"
+    outputs["has-changes"] = "true" if plan_has_news(plan) else "false"
     outputs["plan-json"] = plan_json
     outputs["tasks"] = _tasks_json(plan.get("tasks", []))
     return outputs
@@ -180,9 +240,9 @@ def plan_outputs(plan: Mapping[str, Any], plan_json: str) -> dict[str, str]:
 
 def apply_outputs(report: Mapping[str, Any], plan_json: str) -> dict[str, str]:
     """Step outputs for an apply: what was done."""
-    summary = report.get("summary", {})
-    outputs = {name: str(summary.get(name.replace("-", "_"), 0)) for name in SUMMARY_KEYS}
-    changed = any(summary.get(n) for n in ("created", "updated", "deleted"))
+    counts = remote_counts(report)
+    outputs = {name: str(counts.get(name.replace("-", "_"), 0)) for name in SUMMARY_KEYS}
+    changed = any(counts.get(n) for n in ("created", "updated", "deleted"))
     outputs["has-changes"] = "true" if changed else "false"
     outputs["plan-json"] = plan_json
     outputs["tasks"] = _tasks_json(report.get("tasks", []))

@@ -18,9 +18,9 @@ from ctask_sync.redact import redact
 # A zero-width joiner after `@` and `#` breaks GitHub's mention and reference autolinking
 # (`@team`, `#1`, `GH-1` stays text) while the text still reads the same.
 ZWJ = "\u200d"
-# Characters with a Markdown meaning inline; escaped with a backslash. `<`, `>` and `&` are
-# handled by HTML escaping first.
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()!|~$])")
+# Characters with a Markdown meaning inline, escaped with a backslash (`[`/`]` alone disarm
+# links and images). `<`, `>` and `&` are handled by HTML escaping first.
+_MARKDOWN = re.compile(r"([\\`*_\[\]|~$])")
 _BACKTICKS = re.compile(r"`+")
 _MENTION = re.compile(r"([@#])")
 _FENCE = re.compile(r"^ {0,3}(`{3,})(.*)$")

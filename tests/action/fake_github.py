@@ -3,8 +3,9 @@
 Modelled on the real API: `Authorization: Bearer <token>`; `GET /user` answers 403 "Resource not
 accessible by integration" for an installation token (GITHUB_TOKEN, `ghs_…`) and the user for a
 personal token (`users`); a GitHub App's installation token (`apps`, also `ghs_…`) comments as
-`<slug>[bot]` and gets the same 403 on /user; comment lists are paged with `per_page`/`page` and a `Link` header carrying
-absolute `rel="next"`/`rel="last"` URLs; comments are written as the token's user."""
+`<slug>[bot]` and gets the same 403 on /user; comment lists are paged with `per_page`/`page`
+and a `Link` header carrying absolute `rel="next"`/`rel="last"` URLs; comments are written as
+the token's user. `faults` plans misbehaviour (5xx, 429, HTML bodies) request by request."""
 
 from __future__ import annotations
 

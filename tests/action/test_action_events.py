@@ -318,7 +318,7 @@ def test_pull_request_with_a_bad_manifest_says_so_in_the_comment(
     assert result.conclusion == "failure"
     [comment] = github_api.on(50)
     assert "**Invalid manifests: nothing was planned.**" in comment.body
-    assert "| `tasks/alpha/ctask.yaml` | 8:17 | error | maximum_memory:" in comment.body
+    assert "| `tasks/alpha/ctask.yaml` | 8:17 | error | maximum\\_memory:" in comment.body
     assert api_writes(emulator.admin_url) == []
 
 
