@@ -21,11 +21,9 @@ from ctask_sync.errors import ConfigError, CtaskSyncError, ManifestError
 from ctask_sync.github.comment import post_comment
 from ctask_sync.github.route import ActionConfig, Event, Route, read_config, route
 from ctask_sync.github.summary import (
-    apply_counts,
+    apply_markdown,
     apply_outputs,
-    apply_table,
     build_annotations,
-    build_logs_markdown,
     deletions_markdown,
     drift_found,
     finding_annotations,
@@ -73,6 +71,12 @@ def run(args: argparse.Namespace) -> int:
         workflow.annotate(Annotation("error", str(exc), title="ctask-sync"))
         append_summary(env, f"## ctask-sync failed\n\n{fence(exc)}")
         return 1
+
+
+def job_summary(parts: list[str]) -> str:
+    """The run's summary parts as one document under GitHub's 1 MiB limit, head and tail kept
+    (GitHub drops a larger summary altogether)."""
+    return cap_middle(redact("\n\n".join(parts)), _SUMMARY_BUDGET)
 
 
 @dataclass
@@ -233,9 +237,7 @@ class ActionRun:
         self._task_groups(result.get("tasks", []))
         for annotation in build_annotations(result) + warning_annotations(result.get("tasks", [])):
             self.workflow.annotate(annotation)
-        table = apply_table(result) if result.get("tasks") else "No tasks."
-        logs = build_logs_markdown(result)
-        self._summary(f"{apply_counts(result)}\n\n{table}" + (f"\n\n{logs}" if logs else ""))
+        self._summary(apply_markdown(result))
         if self.route.comment:
             outputs.update(self._comment(applied=result))
         write_outputs(self.env, outputs)
@@ -268,7 +270,7 @@ class ActionRun:
         GITHUB_STEP_SUMMARY) the same text on stdout."""
         if not self.summary_parts:
             return
-        markdown = cap_middle(redact("\n\n".join(self.summary_parts)), _SUMMARY_BUDGET)
+        markdown = job_summary(self.summary_parts)
         self.summary_parts.clear()
         if not append_summary(self.env, markdown):
             with self.workflow.untrusted() as write:

@@ -130,6 +130,13 @@ def apply_table(report: Mapping[str, Any], max_rows: int = MAX_TABLE_ROWS) -> st
     return "\n".join(rows) + note
 
 
+def apply_markdown(report: Mapping[str, Any]) -> str:
+    """The apply for the job summary: counts, the table, and the failed builds' log tails."""
+    table = apply_table(report) if report.get("tasks") else "No tasks."
+    logs = build_logs_markdown(report)
+    return f"{apply_counts(report)}\n\n{table}" + (f"\n\n{logs}" if logs else "")
+
+
 def build_logs_markdown(report: Mapping[str, Any]) -> str:
     """The log tail of every failed or late dependency build, folded, for the job summary."""
     blocks = []
