@@ -94,6 +94,7 @@ class Harness:
         *,
         inputs: dict[str, str] | None = None,
         github_token: str = "ghs_installationToken0000",
+        extra_env: dict[str, str] | None = None,
     ) -> ActionResult:
         values = {"endpoint": self.endpoint, "api-token": SENTINEL_TOKEN}
         values.update(inputs or {})
@@ -106,6 +107,7 @@ class Harness:
             repository=REPOSITORY,
             api_url=self.github_api.base_url,
             github_token=github_token,
+            extra_env=extra_env,
         )
 
     def push(self, ref: str = "refs/heads/main", **kw: Any) -> ActionResult:

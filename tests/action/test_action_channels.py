@@ -6,6 +6,7 @@ survives App tokens and a misbehaving GitHub; counts say what exists remotely.""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from action_support import (
     write_task,
 )
 from fake_github import FakeGitHub, Fault
+from runner import _fake_python
 
 from ctask_sync.emulator.testing import SENTINEL_TOKEN, AdminClient
 from ctask_sync.report.markdown import ZWJ
@@ -200,3 +202,18 @@ def test_a_task_whose_first_version_failed_is_counted_as_existing(
     assert (out["created"], out["versions-created"], out["errors"]) == ("2", "1", "1")
     assert "2 created, 0 updated, 0 deleted, 0 unchanged, 1 versions created, " in result.summary
     assert "0 builds failed, 1 errors" in result.summary
+
+
+def test_an_empty_python_version_uses_the_runners_python3(harness: Harness, tmp_path: Path) -> None:
+    pip_log = tmp_path / "python3-pip.log"
+    runner_bin = tmp_path / "runner-bin"
+    (runner_bin / "python3").symlink_to(_fake_python(runner_bin, pip_log))
+    path = f"{runner_bin}{os.pathsep}{os.environ['PATH']}"
+    result = harness.push(inputs={"python-version": ""}, extra_env={"PATH": path})
+    assert result.conclusion == "success", result.raw_stderr
+    assert [s.ran for s in result.steps[:1]] == [False]  # setup-python skipped
+    venv_python = f"{harness.runner.temp}/ctask-sync-venv/bin/python"
+    assert result.step("install").outputs == {"python": venv_python}
+    # The runner's python3 made the venv; pip ran in the venv (the same stand-in logs it).
+    assert len(pip_log.read_text(encoding="utf-8").splitlines()) == 2
+    assert result.outputs["created"] == "2"
