@@ -150,6 +150,7 @@ class ActionRun:
             token=self.config.api_token,
             namespace=self.route.namespace,
             allow_delete=self.route.allow_delete,
+            allow_rollback=self.config.allow_rollback,
             wait=self.config.wait_for_builds,
             build_timeout=self.config.build_timeout,
             concurrency=self.config.concurrency,

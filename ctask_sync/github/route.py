@@ -46,6 +46,7 @@ class ActionConfig:
     github_token: str
     shard: tuple[int, int] | None
     fail_on_drift: bool | None = None  # None: only scheduled runs fail on drift
+    allow_rollback: bool = False
     allow_untrusted_events: bool = False
     request_timeout: float = 60.0
     retry_budget: float = 120.0
@@ -79,6 +80,7 @@ def read_config(env: Mapping[str, str]) -> ActionConfig:
         shard=shard,
         fail_on_drift=inputs.optional_boolean("fail-on-drift"),
         allow_untrusted_events=inputs.boolean("allow-untrusted-events", False),
+        allow_rollback=inputs.boolean("allow-rollback", False),
         request_timeout=inputs.number(
             "request-timeout", _env_number(env, "CTASK_SYNC_TIMEOUT", 60.0), minimum=1.0
         ),

@@ -153,9 +153,9 @@ def build_logs_markdown(report: Mapping[str, Any]) -> str:
 
 def _removed(plan: Mapping[str, Any]) -> tuple[list[str], list[str]]:
     """Keys of the tasks whose folders are gone: (deleted by an apply, kept in DataRobot)."""
-    gone = [t for t in plan.get("tasks", []) if t.get("action") == "delete"]
-    deleted = [str(t.get("key")) for t in gone if t.get("delete")]
-    kept = [str(t.get("key")) for t in gone if not t.get("delete")]
+    tasks = plan.get("tasks", [])
+    deleted = [str(t.get("key")) for t in tasks if t.get("action") == "delete"]
+    kept = [str(t.get("key")) for t in tasks if t.get("action") == "keep"]
     return deleted, kept
 
 

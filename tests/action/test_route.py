@@ -289,3 +289,12 @@ def test_timeout_retry_budget_and_ca_bundle_inputs_fall_back_to_the_readme_varia
     config = read_config(env)
     assert (config.request_timeout, config.retry_budget, config.ca_bundle) == (5.0, 0.0, "ca")
     assert read_config({}).request_timeout == 60.0
+
+
+def test_allow_rollback_and_untrusted_opt_ins_default_off() -> None:
+    assert (read_config({}).allow_rollback, read_config({}).allow_untrusted_events) == (
+        False,
+        False,
+    )
+    config = read_config({"INPUT_ALLOW_ROLLBACK": "true", "INPUT_ALLOW_UNTRUSTED_EVENTS": "true"})
+    assert (config.allow_rollback, config.allow_untrusted_events) == (True, True)
