@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from ctask_sync.errors import CtaskSyncError
 from ctask_sync.git import git_toplevel, ignored_paths
-from ctask_sync.manifest import schemacheck
+from ctask_sync.manifest import checks, drum, schemacheck
 from ctask_sync.manifest.files import (
     MANIFEST_NAME,
     FileEntry,
@@ -179,8 +179,8 @@ class _Builder:
     def error(self, message: str, pos: Pos | None = None, *, path: str | None = None) -> None:
         self._add("error", message, pos, path)
 
-    def warning(self, message: str, pos: Pos | None = None) -> None:
-        self._add("warning", message, pos, None)
+    def warning(self, message: str, pos: Pos | None = None, *, path: str | None = None) -> None:
+        self._add("warning", message, pos, path)
 
     def _add(
         self,
@@ -321,19 +321,7 @@ def _check_one(manifest: Path, repo_root: Path, ignored: frozenset[str]) -> _Che
     if files_ok:
         selected = _select(b, doc, folder, files_section, ignored)
 
-    language = data.get("language")
-    names = {f.path for f in selected}
-    if language == "python" and selected and "custom.py" not in names:
-        b.warning(
-            "python task without custom.py: DRUM needs it for the fit/transform hooks "
-            "unless the artifact alone is enough",
-            doc.pos(("language",)),
-        )
-    if language == "r" and selected and "custom.R" not in names:
-        b.warning(
-            "r task without custom.R: DRUM needs it for the fit/transform hooks",
-            doc.pos(("language",)),
-        )
+    _check_task_files(b, doc, data, selected)
 
     if not b.failed:
         environment = data["environment"]
@@ -357,6 +345,39 @@ def _check_one(manifest: Path, repo_root: Path, ignored: frozenset[str]) -> _Che
             files=selected,
         )
     return checked
+
+
+def _check_task_files(
+    b: _Builder, doc: Document, data: dict[str, Any], selected: tuple[FileEntry, ...]
+) -> None:
+    """What DRUM and DataRobot would refuse in the files, and files that should not go."""
+    if not selected or any(f.path.endswith("/" + MANIFEST_NAME) for f in selected):
+        return  # nothing to check, or a nested task folder: that error says what to do
+    language = data.get("language")
+    hooks = {f.path.rsplit("/", 1)[-1].lower() for f in selected if drum.is_hook(f.path)}
+    if language == "python" and "custom.py" not in hooks:
+        b.warning(
+            "python task without custom.py: DRUM needs it for the fit/transform hooks "
+            "unless the artifact alone is enough",
+            doc.pos(("language",)),
+        )
+    elif language == "r" and "custom.r" not in hooks:
+        b.warning(
+            "r task without custom.R: DRUM needs it for the fit/transform hooks",
+            doc.pos(("language",)),
+        )
+    found = [
+        *drum.check_hook_files(selected, language),
+        *drum.check_metadata(selected, data.get("target_type")),
+        *checks.check_requirements(selected),
+        *checks.check_credentials(selected),
+    ]
+    for finding in found:
+        shown = display_path(b.manifest.parent / finding.path)
+        if finding.severity == "error":
+            b.error(finding.message, finding.pos, path=shown)
+        else:
+            b.warning(finding.message, finding.pos, path=shown)
 
 
 def _select(
