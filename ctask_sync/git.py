@@ -177,3 +177,28 @@ def ignored_paths(root: Path, *, in_git: bool) -> frozenset[str]:
         if raw:
             paths.add(os.path.join(root, os.fsdecode(raw).rstrip("/")))
     return frozenset(paths)
+
+
+def uncommitted_files(root: Path) -> dict[str, str] | None:
+    """Absolute path -> 'untracked' or 'modified' for every file under root whose working-copy
+    content is not what HEAD holds (staged or not); None outside git or when git cannot tell.
+
+    An apply from such a working copy uploads files that no commit holds, so nobody can later
+    see from git what DataRobot runs."""
+    top = git_toplevel(root)
+    if top is None:
+        return None
+    result = _git_raw(
+        ["status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames", "--", "."],
+        root,
+    )
+    if result.returncode != 0:
+        return None
+    states: dict[str, str] = {}
+    for raw in result.stdout.split(b"\0"):
+        if len(raw) < 4:
+            continue
+        code, name = raw[:2], os.fsdecode(raw[3:])
+        # the paths porcelain prints are relative to the top level, whatever the cwd
+        states[os.path.join(top, name)] = "untracked" if code == b"??" else "modified"
+    return states

@@ -146,7 +146,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     p = sub.add_parser("validate", help="check every ctask.yaml offline")
-    p.add_argument("path", nargs="?", default=".", help="folder to search (default: .)")
+    p.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="folders to search, or ctask.yaml files as pre-commit passes them (default: .)",
+    )
     p.add_argument("--json", action="store_true", help="print the findings as JSON")
 
     p = sub.add_parser("plan", help="show what apply would change (exit 2 when changes)")

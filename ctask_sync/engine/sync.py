@@ -57,6 +57,7 @@ from ctask_sync.engine.shard import in_shard
 from ctask_sync.errors import ConfigError, CtaskSyncError, ManifestError
 from ctask_sync.git import GitInfo
 from ctask_sync.manifest.manifest import Discovery, TaskSpec, discover
+from ctask_sync.manifest.worktree import uncommitted_warnings
 from ctask_sync.report import reports as report
 from ctask_sync.report.reports import ApplyReport, PlanReport
 
@@ -225,6 +226,8 @@ def _session(options: SyncOptions, log: Log) -> Iterator[_Session]:
     git, discovery = _validate(options)
     scope = _in_scope(options)
     specs = [s for s in discovery.tasks if scope is None or scope(s.key)]
+    for warning in uncommitted_warnings(git.repo_root, specs):
+        log(warning.format())
     namespace = options.namespace or default_namespace(git)
     context = PlanContext(
         namespace=namespace,

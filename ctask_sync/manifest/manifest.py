@@ -255,7 +255,9 @@ def _check_globs(b: _Builder, doc: Document, section: str, patterns: list[str]) 
     return ok
 
 
-def _check_one(manifest: Path, repo_root: Path, ignored: frozenset[str]) -> _Checked:
+def _check_one(
+    manifest: Path, repo_root: Path, ignored: frozenset[str], *, digest: bool = True
+) -> _Checked:
     b = _Builder(manifest)
     folder = manifest.parent
     checked = _Checked(manifest=manifest, findings=b.findings)
@@ -319,7 +321,7 @@ def _check_one(manifest: Path, repo_root: Path, ignored: frozenset[str]) -> _Che
         files_ok = include_ok and exclude_ok
     selected: tuple[FileEntry, ...] = ()
     if files_ok:
-        selected = _select(b, doc, folder, files_section, ignored)
+        selected = _select(b, doc, folder, files_section, ignored, digest=digest)
 
     _check_task_files(b, doc, data, selected)
 
@@ -386,6 +388,8 @@ def _select(
     folder: Path,
     files_section: dict[str, Any],
     ignored: frozenset[str],
+    *,
+    digest: bool,
 ) -> tuple[FileEntry, ...]:
     include_patterns: list[str] | None = files_section.get("include")
     exclude_patterns: list[str] = files_section.get("exclude") or []
@@ -394,6 +398,7 @@ def _select(
         include=compile_all(include_patterns) if include_patterns else None,
         exclude=compile_all(exclude_patterns),
         ignored=ignored,
+        digest=digest,
     )
     for problem in selection.problems:
         b.error(problem.message, path=display_path(folder / problem.path))
@@ -498,12 +503,21 @@ def _finding_order(finding: Finding) -> tuple[bool, bool, int, int]:
     return (not about_manifest, finding.line is None, finding.line or 0, finding.column or 0)
 
 
-def discover(root: Path, *, repo_root: Path | None = None) -> Discovery:
+def discover(
+    root: Path,
+    *,
+    repo_root: Path | None = None,
+    only: frozenset[Path] | None = None,
+    digest: bool = True,
+) -> Discovery:
     """Find every ctask.yaml under root, validate all of them, select their files.
 
     Every problem of every manifest becomes a Finding; TaskSpecs are built only for valid
     manifests, and a manifest involved in a cross-manifest problem (nesting, duplicate key)
-    yields none. Raises CtaskSyncError only when root itself cannot be searched."""
+    yields none. With `only` (absolute manifest paths, as pre-commit passes them), every
+    manifest is still checked, so that keys stay unique, but only those are reported.
+    `digest=False` skips reading file contents (validate needs sizes, not digests).
+    Raises CtaskSyncError only when root itself cannot be searched."""
     root = Path(root)
     if not root.exists():
         raise CtaskSyncError(f"{root}: no such folder", hint="pass the folder that holds tasks")
@@ -516,8 +530,11 @@ def discover(root: Path, *, repo_root: Path | None = None) -> Discovery:
     base = Path(repo_root).resolve() if repo_root is not None else (toplevel or root)
     ignored = ignored_paths(root, in_git=toplevel is not None)
     manifests, walk_findings = find_manifests(root, ignored)
-    results = [_check_one(m, base, ignored) for m in manifests]
+    results = [_check_one(m, base, ignored, digest=digest) for m in manifests]
     _cross_check(results, {r.manifest: display_path(r.manifest) for r in results})
+    if only is not None:
+        results = [r for r in results if r.manifest in only]
+        manifests = [m for m in manifests if m in only]
     discovery = Discovery(root=root, manifest_paths=manifests, repo_root=base)
     discovery.findings.extend(walk_findings)
     for result in results:
