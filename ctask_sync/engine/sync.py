@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ctask_sync import git as gitinfo
-from ctask_sync.datarobot.client import DataRobotClient, RetryPolicy
+from ctask_sync.datarobot.client import DataRobotClient, ExecutionEnvironment, RetryPolicy
 from ctask_sync.engine.apply import Applier, RunInfo, TaskResult
 from ctask_sync.engine.detect import failed_build, file_diff, late_run, resolve_environments
 from ctask_sync.engine.plan import FileDiff, Plan, PlanContext, TaskPlan, build_plan, plan_task
@@ -251,6 +251,12 @@ def _session(options: SyncOptions, log: Log) -> Iterator[_Session]:
             environment_ids=resolve_environments(specs, environments),
             context=context,
         )
+
+
+def environments(options: SyncOptions, log: Log = print) -> list[ExecutionEnvironment]:
+    """The execution environments the token's user can see, from the endpoint `plan` uses."""
+    with _connect(options, gitinfo.repo_root(Path(options.path)), log) as (client, _endpoint):
+        return client.list_execution_environments()
 
 
 def plan(options: SyncOptions, log: Log = print) -> PlanReport:

@@ -127,8 +127,9 @@ class _Out:
         self.doc = doc
         self.findings = findings
 
-    def error(self, path: Path_, message: str) -> None:
-        self.findings.append(FileFinding(METADATA_NAME, self.doc.pos(path), "error", message))
+    def error(self, path: Path_, message: str, *, at_key: bool = False) -> None:
+        pos = self.doc.key_pos(path) if at_key else self.doc.pos(path)
+        self.findings.append(FileFinding(METADATA_NAME, pos, "error", message))
 
 
 def _check_hyperparameters(out: _Out, params: Any) -> None:
@@ -158,7 +159,7 @@ def _check_parameter(out: _Out, path: Path_, param: dict[str, Any]) -> None:
     allowed = _PARAM_KEYS[kind]
     for extra in sorted(set(param) - set(allowed)):
         hint = suggest(extra, list(allowed)) or f" ({kind} parameters take {', '.join(allowed)})"
-        out.error((*path, extra), f"{crumb(path)}: unknown key '{extra}'{hint}")
+        out.error((*path, extra), f"{crumb(path)}: unknown key '{extra}'{hint}", at_key=True)
     _check_name(out, path, param.get("name"))
     if kind in ("int", "float"):
         _check_range(out, path, param, kind)

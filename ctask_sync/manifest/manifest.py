@@ -54,6 +54,8 @@ class EnvironmentRef:
     id: str | None = None
     name: str | None = None
     version_id: str | None = None
+    # where the manifest names it, for the errors of resolving it remotely; not part of identity
+    where: str | None = field(default=None, compare=False)  # "path:line:column"
 
 
 @dataclass(frozen=True)
@@ -165,6 +167,9 @@ class _Checked:
     key: str | None = None
     key_pos: Pos | None = None
     is_task_folder: bool = True  # False for a directory named ctask.yaml
+    # A cross-manifest error reported on the other manifest, and that manifest: shown here
+    # instead when only this one is validated (pre-commit passes changed files only).
+    conflict: tuple[Finding, Path] | None = None
 
 
 class _Builder:
@@ -233,6 +238,10 @@ def _read_text(b: _Builder) -> str | None:
             Pos(line, column),
         )
         return None
+
+
+def _where(shown: str, pos: Pos | None) -> str:
+    return f"{shown}:{pos.line}:{pos.column}" if pos else shown
 
 
 def _default_key(folder: Path, repo_root: Path) -> str:
@@ -337,6 +346,9 @@ def _check_one(
                 id=environment.get("id"),
                 name=environment.get("name"),
                 version_id=environment.get("version_id"),
+                where=_where(
+                    b.shown, doc.pos(("environment", "id" if "id" in environment else "name"))
+                ),
             ),
             maximum_memory=memory,
             outbound_network_policy=data.get("outbound_network_policy"),
@@ -469,6 +481,7 @@ def _cross_check(results: list[_Checked], shown: dict[Path, str]) -> None:
                 )
                 _fail(result, message, None)
                 outer.spec = None
+                outer.conflict = (_finding(outer, message, None), result.manifest)
                 break
     first_by_key: dict[str, _Checked] = {}
     for result in results:
@@ -482,19 +495,26 @@ def _cross_check(results: list[_Checked], shown: dict[Path, str]) -> None:
             )
             _fail(result, message, result.key_pos)
             first.spec = None
+            other = (
+                f"duplicate key '{result.key}': {shown[result.manifest]} uses it too; "
+                "keys must be unique in the repository (set a different 'key')"
+            )
+            first.conflict = (_finding(first, other, first.key_pos), result.manifest)
+
+
+def _finding(result: _Checked, message: str, pos: Pos | None) -> Finding:
+    return Finding(
+        display_path(result.manifest),
+        pos.line if pos else None,
+        pos.column if pos else None,
+        "error",
+        message,
+        result.key,
+    )
 
 
 def _fail(result: _Checked, message: str, pos: Pos | None) -> None:
-    result.findings.append(
-        Finding(
-            display_path(result.manifest),
-            pos.line if pos else None,
-            pos.column if pos else None,
-            "error",
-            message,
-            result.key,
-        )
-    )
+    result.findings.append(_finding(result, message, pos))
     result.spec = None
 
 
@@ -535,6 +555,9 @@ def discover(
     if only is not None:
         results = [r for r in results if r.manifest in only]
         manifests = [m for m in manifests if m in only]
+        for result in results:
+            if result.conflict is not None and result.conflict[1] not in only:
+                result.findings.append(result.conflict[0])
     discovery = Discovery(root=root, manifest_paths=manifests, repo_root=base)
     discovery.findings.extend(walk_findings)
     for result in results:
