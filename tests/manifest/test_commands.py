@@ -99,29 +99,28 @@ def test_schema_root_config(cli: Callable[..., Run]) -> None:
 def test_environments_lists_what_the_token_sees(repo: Path, cli: Callable[..., Run]) -> None:
     result = cli("environments")
     assert result.code == 0
-    assert result.out.splitlines()[:3] == [
-        "NAME                                                ID                        "
-        "LANGUAGE  LATEST VERSION",
-        "[DataRobot] Python 3 PyTorch Drop-In                5e8c888007389fe0f466c72b  "
-        "python    5e8c888007389fe0f466c72c",
-        "[DataRobot] Python 3 Scikit-Learn Drop-In           5e8c889607389fe0f466c72d  "
-        "python    5e8c889607389fe0f466c72e",
-    ]
     assert result.err.startswith("Using the embedded DataRobot emulator")
+    header, *rows = result.out.splitlines()
+    assert re.split(r"  +", header) == ["NAME", "ID", "LANGUAGE", "LATEST VERSION"]
     listed = json.loads(cli("environments", "--json").out)
-    assert listed[2] == {
-        "name": "[DataRobot] R Drop-In",
-        "id": "5e8c88a307389fe0f466c730",
-        "programming_language": "r",
-        "latest_version_id": "5e8c88a307389fe0f466c731",
-    }
+    # columns line up: every id starts where the header's ID does
+    assert {row.index(e["id"]) for row, e in zip(rows, listed, strict=True)} == {header.index("ID")}
+    assert [re.split(r"  +", row) for row in rows] == [
+        [e["name"], e["id"], e["programming_language"], e["latest_version_id"]] for e in listed
+    ]
+    sklearn = next(e for e in listed if e["id"] == "5e8c889607389fe0f466c72d")
+    assert (sklearn["name"], sklearn["programming_language"]) == (
+        "[DataRobot] Python 3.12 Scikit-Learn Drop-In",
+        "python",
+    )
+    assert [e["name"] for e in listed] == sorted((e["name"] for e in listed), key=str.lower)
 
 
 def test_unknown_environment_name_has_file_line_and_did_you_mean(
     repo: Path, cli: Callable[..., Run]
 ) -> None:
     manifest = VALID.replace(
-        "  id: 5e8c889607389fe0f466c72d", '  name: "[DataRobot] Python 3 Scikit-Lern Drop-In"'
+        "  id: 5e8c889607389fe0f466c72d", '  name: "[DataRobot] Python 3.12 Scikit-Lern Drop-In"'
     )
     write_task(repo, "t", manifest)
     git(repo, "add", ".")
@@ -131,8 +130,8 @@ def test_unknown_environment_name_has_file_line_and_did_you_mean(
     assert result.err == (
         "error: cannot resolve execution environments:\n"
         "  t/ctask.yaml:5:9: t: no execution environment is named "
-        "'[DataRobot] Python 3 Scikit-Lern Drop-In' "
-        "(did you mean '[DataRobot] Python 3 Scikit-Learn Drop-In'?)\n"
+        "'[DataRobot] Python 3.12 Scikit-Lern Drop-In' "
+        "(did you mean '[DataRobot] Python 3.12 Scikit-Learn Drop-In'?)\n"
         "  hint: `ctask-sync environments` lists the names and ids this token can use\n"
     )
 
