@@ -37,6 +37,7 @@ from ctask_sync.engine.steps import (
     Refuse,
     ShareTask,
     StartBuild,
+    Step,
     TaskPlan,
     UpdateBlueprints,
     UpdateTask,
@@ -160,46 +161,53 @@ class Applier:
             shared=remote.record.shared if remote and remote.record else (),
             created_by=remote.task.created_by if remote else None,
         )
+        # What exists remotely is reported even when a later step fails: a task created
+        # whose first version was refused is in DataRobot, and the outputs must say so.
+        try:
+            for step in task.steps:
+                self._run_step(task, step, state, result)
+        finally:
+            result.task_id = state.task_id
+            if state.version is not None:
+                result.version_id = state.version.id
+                result.version_label = state.version.label
+
+    def _run_step(self, task: TaskPlan, step: Step, state: _Progress, result: TaskResult) -> None:
         spec = task.spec
-        for step in task.steps:
-            match step:
-                case Keep() | Refuse():
-                    pass
-                case DeleteTask():
-                    result.deleted = self._delete(task)
-                case CreateTask():
-                    assert spec is not None
-                    state.task_id, state.created_by = self._create_task(spec)
-                case UpdateTask(changes=changes):
-                    assert spec is not None and state.task_id is not None
-                    self._update_task(spec, state.task_id, changes)
-                case CreateVersion():
-                    assert spec is not None
-                    self._create_version(spec, step, state, result)
-                case StartBuild(retry=retry):
-                    assert spec is not None
-                    self._start_build(spec, state, retry=retry)
-                case AwaitBuild():
-                    self._watch(task.key, state, status="processing")
-                case WriteRecord():
-                    assert spec is not None
-                    self._write_record(spec, task, state)
-                case RecordBuildOutcome(outcome=outcome):
-                    self._record_outcome(state, outcome)
-                case ShareTask():
-                    self._share(task.key, step, state, result)
-                case UpdateBlueprints():
-                    assert state.task_id is not None and state.version is not None
-                    done, failed = consumers.follow(
-                        self.client, task.key, state.task_id, state.version, step, self.log
-                    )
-                    result.blueprints_updated = tuple(done)
-                    if failed:
-                        result.error = "; ".join(failed)
-        result.task_id = state.task_id
-        if state.version is not None:
-            result.version_id = state.version.id
-            result.version_label = state.version.label
+        match step:
+            case Keep() | Refuse():
+                pass
+            case DeleteTask():
+                result.deleted = self._delete(task)
+            case CreateTask():
+                assert spec is not None
+                state.task_id, state.created_by = self._create_task(spec)
+            case UpdateTask(changes=changes):
+                assert spec is not None and state.task_id is not None
+                self._update_task(spec, state.task_id, changes)
+            case CreateVersion():
+                assert spec is not None
+                self._create_version(spec, step, state, result)
+            case StartBuild(retry=retry):
+                assert spec is not None
+                self._start_build(spec, state, retry=retry)
+            case AwaitBuild():
+                self._watch(task.key, state, status="processing")
+            case WriteRecord():
+                assert spec is not None
+                self._write_record(spec, task, state)
+            case RecordBuildOutcome(outcome=outcome):
+                self._record_outcome(state, outcome)
+            case ShareTask():
+                self._share(task.key, step, state, result)
+            case UpdateBlueprints():
+                assert state.task_id is not None and state.version is not None
+                done, failed = consumers.follow(
+                    self.client, task.key, state.task_id, state.version, step, self.log
+                )
+                result.blueprints_updated = tuple(done)
+                if failed:
+                    result.error = "; ".join(failed)
 
     def _share(self, key: str, step: ShareTask, state: _Progress, result: TaskResult) -> None:
         """Reconcile the access list; a refusal is the task's error, not the end of its steps
