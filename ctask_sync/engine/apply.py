@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 from ctask_sync import __version__
 from ctask_sync.datarobot.client import CustomTaskVersion, DataRobotClient, UploadFile
@@ -56,6 +57,8 @@ class RunInfo:
     context: PlanContext
     dirty: bool  # uncommitted changes were synced
     parents: tuple[str, ...] = ()  # the commit's parents (orders commits of one second)
+    root: str = "."  # the sync root, relative to the git top level
+    root_dir: Path | None = None  # the sync root's folder: task folders are recorded below it
 
 
 def settings_digest(plan: TaskPlan) -> str:
@@ -91,7 +94,20 @@ def make_record(spec: TaskSpec, plan: TaskPlan, run: RunInfo, *, build: bool) ->
         build=build,
         dirty=run.dirty,
         parents=run.parents,
+        namespace=run.context.namespace,
+        key=spec.key,
+        root=run.root,
+        folder=_folder(spec, run.root_dir),
     )
+
+
+def _folder(spec: TaskSpec, root_dir: Path | None) -> str | None:
+    if root_dir is None:
+        return None
+    try:
+        return spec.folder.relative_to(root_dir).as_posix() or "."
+    except ValueError:
+        return None
 
 
 class Applier:

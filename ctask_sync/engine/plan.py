@@ -147,6 +147,18 @@ def _metadata_changes(spec: TaskSpec, remote: RemoteTask) -> dict[str, str]:
     return changes
 
 
+def _ownership_note(remote: RemoteTask) -> str:
+    if remote.adopting:
+        return (
+            f"adopt: task {remote.task.id} is taken over (ownership marker and sync record "
+            "written; a new version only if files or settings differ)"
+        )
+    return (
+        "drift: marker removed outside git (the sync record of the latest version names this "
+        "namespace and key); apply restores it"
+    )
+
+
 def plan_task(
     spec: TaskSpec,
     remote: RemoteTask | None,
@@ -203,6 +215,10 @@ def plan_task(
     warnings: list[str] = []
     latest = remote.latest
     metadata = _metadata_changes(spec, remote)
+    if not remote.marker_ok:
+        # the marker goes back with the description (the user's text as the manifest has it)
+        metadata.setdefault("description", user_description(spec.description))
+        warnings.append(_ownership_note(remote))
     version: VersionPlan | None = None
     write_record = False
     check_build = False
@@ -215,7 +231,7 @@ def plan_task(
             upload=all_files,
         )
     else:
-        if remote.record is None:
+        if remote.record is None and not remote.adopting:
             warnings.append(
                 f"drift: latest version {latest.label} carries no ctask-sync record (made by hand "
                 "or an interrupted run); its contents were compared file by file"

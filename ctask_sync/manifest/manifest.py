@@ -71,6 +71,7 @@ class TaskSpec:
     folder: Path  # absolute
     manifest_path: Path  # absolute
     files: tuple[FileEntry, ...]
+    adopt: str | None = None  # id of an existing task to take over (written by `import`)
 
 
 @dataclass(frozen=True)
@@ -355,6 +356,7 @@ def _check_one(manifest: Path, repo_root: Path, ignored: frozenset[str]) -> _Che
             folder=folder,
             manifest_path=manifest,
             files=selected,
+            adopt=data.get("adopt"),
         )
     return checked
 
@@ -392,8 +394,15 @@ def _select(
     return tuple(selection.files)
 
 
-def find_manifests(root: Path, ignored: frozenset[str]) -> tuple[list[Path], list[Finding]]:
-    """Every ctask.yaml under root, skipping .git, ignored folders and unfollowed symlinks."""
+# A folder holding this file is another sync root: its tasks are not this root's.
+ROOT_CONFIG_NAME = "ctask-sync.yaml"
+
+
+def find_manifests(
+    root: Path, ignored: frozenset[str], *, stop_at_roots: bool = False
+) -> tuple[list[Path], list[Finding]]:
+    """Every ctask.yaml under root, skipping .git, ignored folders and unfollowed symlinks
+    (and, with stop_at_roots, folders below root that hold their own ctask-sync.yaml)."""
     found: list[Path] = []
     findings: list[Finding] = []
     stack = [str(root)]
@@ -422,6 +431,8 @@ def find_manifests(root: Path, ignored: frozenset[str]) -> tuple[list[Path], lis
             elif entry.is_dir(follow_symlinks=False) and not is_default_ignored(
                 entry.name, is_dir=True
             ):
+                if stop_at_roots and os.path.exists(os.path.join(entry.path, ROOT_CONFIG_NAME)):
+                    continue
                 stack.append(entry.path)
     return sorted(found), findings
 
@@ -477,7 +488,9 @@ def _finding_order(finding: Finding) -> tuple[bool, bool, int, int]:
     return (not about_manifest, finding.line is None, finding.line or 0, finding.column or 0)
 
 
-def discover(root: Path, *, repo_root: Path | None = None) -> Discovery:
+def discover(
+    root: Path, *, repo_root: Path | None = None, stop_at_roots: bool = False
+) -> Discovery:
     """Find every ctask.yaml under root, validate all of them, select their files.
 
     Every problem of every manifest becomes a Finding; TaskSpecs are built only for valid
@@ -494,7 +507,7 @@ def discover(root: Path, *, repo_root: Path | None = None) -> Discovery:
     toplevel = git_toplevel(root)
     base = Path(repo_root).resolve() if repo_root is not None else (toplevel or root)
     ignored = ignored_paths(root, in_git=toplevel is not None)
-    manifests, walk_findings = find_manifests(root, ignored)
+    manifests, walk_findings = find_manifests(root, ignored, stop_at_roots=stop_at_roots)
     results = [_check_one(m, base, ignored) for m in manifests]
     _cross_check(results, {r.manifest: display_path(r.manifest) for r in results})
     discovery = Discovery(root=root, manifest_paths=manifests, repo_root=base)

@@ -141,6 +141,7 @@ def plan_text(plan: Plan) -> str:
     for t in plan.tasks:
         lines.append(f"  {SYMBOLS[t.action]} {t.key.ljust(width)}  {describe(t)}")
         lines.extend(f"      warning: {w}" for w in t.warnings if "--allow-delete" not in w)
+    lines.extend(f"  warning: {w}" for w in plan.warnings)
     lines.append("")
     lines.append(summary_line(plan) if plan.tasks else "No tasks found.")
     return "\n".join(lines)
