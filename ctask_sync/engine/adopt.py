@@ -7,6 +7,7 @@ warning naming it; apply refuses to create it unless allowed explicitly."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import replace
 
@@ -87,9 +88,23 @@ def _same_kind(task: CustomTask, spec: TaskSpec) -> bool:
     return task.name == spec.name and task.target_type.lower() == wanted
 
 
+def _preview_of(namespace: str, base: str) -> bool:
+    return re.fullmatch(re.escape(base) + r"/pr-[0-9]+", namespace) is not None
+
+
+def _stands_apart(task: CustomTask, namespace: str) -> bool:
+    """A task of this namespace's pull-request previews (or of the namespace a preview is
+    of): same names there are the point of previews, not a silent duplicate."""
+    owner = owner_of(task, latest_record(task))
+    return owner is not None and (
+        _preview_of(owner.namespace, namespace) or _preview_of(namespace, owner.namespace)
+    )
+
+
 def namesakes(plan: Plan, state: RemoteState) -> dict[str, list[CustomTask]]:
     """key -> tasks this namespace does not own that a create of key would stand beside."""
-    others = [*state.foreign, *(t.task for t in state.other_roots)]
+    foreign = [t for t in state.foreign if not _stands_apart(t, state.namespace)]
+    others = [*foreign, *(t.task for t in state.other_roots)]
     found: dict[str, list[CustomTask]] = {}
     for task in plan.tasks:
         if task.action != "create" or task.spec is None:

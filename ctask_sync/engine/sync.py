@@ -277,7 +277,7 @@ def _session(options: SyncOptions, log: Log) -> Iterator[_Session]:
     specs = [s for s in discovery.tasks if s.key in scope.shown]
     namespace, source = resolve_namespace(options.namespace, root, embedded=not options.endpoint)
     log(endpoint_line(options, root.folder))
-    log(f"Namespace: {namespace} (from {source}); root: {report.display_path(root.folder)}")
+    log(f"Namespace: {namespace} (from {source}); root: {root.name}")
     context = PlanContext(
         namespace=namespace,
         commit=options.commit or git.commit,

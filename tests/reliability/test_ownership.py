@@ -82,7 +82,14 @@ def test_strangers_are_never_modified_or_deleted(
     strangers = make_strangers(tmp_path)
     before = {what: snapshot(task_id, tmp_path) for what, task_id in strangers.items()}
     fresh_lab.admin.clear()
-    args = ["apply", str(repo), "--allow-delete", *remote_args(fresh_lab.endpoint)]
+    # the strangers share our tasks' names: creating beside them needs the explicit flag
+    args = [
+        "apply",
+        str(repo),
+        "--allow-delete",
+        "--allow-duplicate-name",
+        *remote_args(fresh_lab.endpoint),
+    ]
 
     for key in KEYS:
         write_task(repo, key, {"custom.py": "pass\n"})
