@@ -195,6 +195,8 @@ def plan_task(
         )
 
     all_files = tuple(f.path for f in spec.files)
+    if remote is None and refusal:  # e.g. an `adopt:` that cannot be honoured
+        return replace(base, action="refuse", reason=refusal)
     if remote is None:
         # DataRobot numbers a task's first version 1.0 whether or not it is "major"
         first = new_version(from_previous=False, major=False, reason="first", upload=all_files)
