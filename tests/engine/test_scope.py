@@ -143,11 +143,12 @@ def test_a_real_endpoint_without_a_namespace_says_to_run_init(
     commit_all(repo)
     run = cli("plan", str(repo), namespace=None)
     assert run.code == 1
+    shown = display_path(repo)
     assert run.err == (
-        f"error: no namespace for {display_path(repo)}: no ctask-sync.yaml at or above it, no --namespace "
+        f"error: no namespace for {shown}: no ctask-sync.yaml at or above it, no --namespace "
         "and no CTASK_SYNC_NAMESPACE\n"
-        f"  hint: run `ctask-sync init {display_path(repo)}` to write ctask-sync.yaml with the namespace that "
-        "owns this root's tasks, and commit it\n"
+        f"  hint: run `ctask-sync init {shown}` to write ctask-sync.yaml with the namespace "
+        "that owns this root's tasks, and commit it\n"
     )
     assert admin.log() == []  # resolved before connecting: not one request
 
