@@ -149,7 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="ctask-sync",
         description="Keep DataRobot custom tasks in step with folders in a git repository.",
     )
-    parser.add_argument("--version", action="version", version=f"ctask-sync {__version__}")
+    parser.add_argument("-V", "--version", action="version", version=f"ctask-sync {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     p = sub.add_parser("validate", help="check every ctask.yaml offline")
@@ -313,8 +313,18 @@ def _dispatch(args: argparse.Namespace) -> int:
     raise AssertionError(f"no such command: {command}")  # argparse refuses unknown commands
 
 
+def _tolerate_narrow_encodings() -> None:
+    """Print what the stream can encode and replace the rest: a Windows pipe (cp1252) must never
+    turn a task name or a ✓ into a UnicodeEncodeError."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="replace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
+    _tolerate_narrow_encodings()
     try:
         _refuse_secret_on_argv(args_list)
         try:
@@ -334,11 +344,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the last line of defence: exit 3, no traceback
         print(f"error: {redact(f'{type(exc).__name__}: {exc}')}", file=sys.stderr)
         print(BUG_HINT, file=sys.stderr)
+        from ctask_sync.cli.crash import write_crash_log
+
+        log = write_crash_log(exc, _shown_argv(args_list))
+        if log is not None:
+            print(f"The traceback, version and platform are in {log}", file=sys.stderr)
         if os.environ.get("CTASK_SYNC_DEBUG"):
             import traceback
 
             print(redact(traceback.format_exc()), file=sys.stderr)
         return 3
+
+
+def _shown_argv(argv: list[str]) -> list[str]:
+    """argv for the crash log, with every known secret hidden."""
+    return [redact(arg) for arg in argv]
 
 
 if __name__ == "__main__":

@@ -3,6 +3,8 @@ REST API on loopback. Helpers live in action_support (this folder is put on sys.
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +19,20 @@ if str(HERE) not in sys.path:
 from action_support import PAT, REPOSITORY, Harness, commit_all, git, write_task  # noqa: E402
 from fake_github import FakeGitHub, serve  # noqa: E402
 from runner import ActionRunner  # noqa: E402
+
+
+@pytest.fixture(scope="session", autouse=True)
+def github_npm_packages() -> None:
+    """Install GitHub's locked npm packages once if missing, so the README's plain
+    `python3 -m pytest` works on a fresh machine (.ci/run installs them up front)."""
+    node_dir = HERE.parents[1] / ".ci" / "node"
+    if (node_dir / "node_modules" / "@actions").is_dir() or shutil.which("npm") is None:
+        return  # present, or no npm: the evaluator then fails with its own clear message
+    subprocess.run(
+        ["npm", "ci", "--prefix", str(node_dir), "--no-audit", "--no-fund", "--quiet"],
+        check=True,
+        timeout=300,
+    )
 
 
 @pytest.fixture

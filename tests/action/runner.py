@@ -1,14 +1,17 @@
 """Run a composite action the way a GitHub runner does, for tests.
 
 It reads action.yml, evaluates the `${{ }}` expressions of every step's `env:`, `with:`, `if:`
-and `run:` from an inputs map and a `github` context, runs each `run:` with its shell and the
-runner's variables (GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files per step, an event payload file,
-GITHUB_ACTION_PATH, ...), parses the outputs back, and processes stdout as the runner does:
-`::add-mask::` lines are swallowed and their values masked, `::stop-commands::` suspends command
-processing, annotations and groups are collected.
+and `run:` with GitHub's own evaluator (gha_expressions: @actions/expressions) from an inputs
+map, a `github` context and the declared `env` (never the process environment), runs each `run:`
+with its shell and the runner's variables (GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files per step,
+an event payload file, GITHUB_ACTION_PATH, ...), parses the outputs back, applies GITHUB_ENV and
+GITHUB_PATH to the steps that follow, and processes stdout as the runner does: `::add-mask::`
+lines are swallowed and their values masked, `::stop-commands::` suspends command processing,
+annotations and groups are collected.
 
 `uses:` steps are not run. `actions/setup-python` is stood in for by a wrapper interpreter whose
-`-m pip install` is a no-op (the package under test is importable from the action's folder)."""
+`-m pip install` is a no-op (the package under test is importable from the action's folder), or,
+given `python=`, by that real interpreter: then the install step really runs pip."""
 
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from gha_expressions import condition, interpolate, to_string
+from gha_expressions import condition, interpolate, interpolate_all
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 _COMMAND = re.compile(r"^::([A-Za-z-]+)(?: ([^:]*))?::(.*)$")
@@ -179,6 +182,46 @@ def _fake_python(bin_dir: Path, pip_log: Path) -> Path:
     return script
 
 
+def _yaml_text(value: Any) -> str:
+    """A scalar from action.yml as the runner reads it (BaseLoader keeps most as text)."""
+    return "" if value is None else str(value)
+
+
+def _apply_env_file(text: str, env: dict[str, str]) -> None:
+    """GITHUB_ENV's `NAME=value` and `NAME<<DELIM` lines, for the steps that follow."""
+    for name, value in parse_output_file(text).items():
+        # The runner refuses NODE_OPTIONS from GITHUB_ENV (it would steer every node action).
+        if name.upper() != "NODE_OPTIONS":
+            env[name] = value
+
+
+def _apply_path_file(text: str, prepend: list[str]) -> None:
+    """GITHUB_PATH lines: each one goes to the front; a repeated line moves to the front."""
+    for line in text.splitlines():
+        entry = line.strip()
+        if entry:
+            if entry in prepend:
+                prepend.remove(entry)
+            prepend.append(entry)
+
+
+def _search_path(prepend: list[str], path: str) -> str:
+    """PATH as the runner builds it: the last GITHUB_PATH entry first, then the original."""
+    return os.pathsep.join([*reversed(prepend), *([path] if path else [])])
+
+
+@dataclass
+class _JobState:
+    """What carries over from one step to the next: the declared env and GITHUB_PATH."""
+
+    env: dict[str, str]  # the `env` context: declared `env:` plus GITHUB_ENV, nothing inherited
+    prepend_path: list[str] = field(default_factory=list)
+    failed: bool = False
+
+    def status(self) -> dict[str, bool]:
+        return {"success": not self.failed, "failure": self.failed, "cancelled": False}
+
+
 @dataclass
 class ActionRunner:
     """Runs action.yml (at `action_path`) in `workspace` for one event."""
@@ -187,6 +230,8 @@ class ActionRunner:
     temp: Path  # RUNNER_TEMP and the harness's files
     action_path: Path = REPO_ROOT
     timeout: float = 120.0
+    # setup-python's interpreter; None: a wrapper that skips `pip install` (fast, offline).
+    python: Path | None = None
 
     def run(
         self,
@@ -201,10 +246,17 @@ class ActionRunner:
         run_id: str = "4242",
         github_token: str = "ghs_harnessDefaultToken0000",
         secrets: tuple[str, ...] = (),
+        env: Mapping[str, str] | None = None,
         extra_env: Mapping[str, str] | None = None,
     ) -> ActionResult:
-        """Run every step; returns outputs, summary, processed log and commands."""
-        action = yaml.safe_load((self.action_path / "action.yml").read_text(encoding="utf-8"))
+        """Run every step; returns outputs, summary, processed log and commands.
+
+        `env` is what the calling workflow declares (`env:` of the workflow, job and the `uses:`
+        step): it is the `env` context and reaches every step's process. `extra_env` only reaches
+        the processes, like the runner machine's own environment."""
+        text = (self.action_path / "action.yml").read_text(encoding="utf-8")
+        # BaseLoader: every scalar stays text, as the runner reads `default: 1800` or `false`.
+        action = yaml.load(text, Loader=yaml.BaseLoader)
         assert action["runs"]["using"] == "composite"
         self.temp.mkdir(parents=True, exist_ok=True)
         event_path = self.temp / "event.json"
@@ -222,18 +274,9 @@ class ActionRunner:
             "api_url": api_url,
             "server_url": "https://github.com",
         }
-        resolved_inputs: dict[str, str] = {}
-        for name, spec in (action.get("inputs") or {}).items():
-            if name in inputs:
-                resolved_inputs[name] = inputs[name]
-            else:
-                default = to_string((spec or {}).get("default", ""))
-                resolved_inputs[name] = interpolate(default, {"github": github})
-        unknown = set(inputs) - set(resolved_inputs)
-        assert not unknown, f"inputs not declared in action.yml: {unknown}"
-
-        base_env = {k: v for k, v in os.environ.items() if not _INHERITED_DROP.match(k)}
-        base_env.update(
+        resolved_inputs = self._inputs(action, inputs, github)
+        process_env = {k: v for k, v in os.environ.items() if not _INHERITED_DROP.match(k)}
+        process_env.update(
             {
                 "CI": "true",
                 "GITHUB_ACTIONS": "true",
@@ -251,29 +294,26 @@ class ActionRunner:
                 "RUNNER_OS": "Linux",
             }
         )
-        base_env.update(extra_env or {})
+        process_env.update(extra_env or {})
+        state = _JobState(env=dict(env or {}))
         processor = _LogProcessor(masks=list(secrets))
         steps: dict[str, Any] = {}
         results: list[StepResult] = []
         summaries: list[str] = []
-        failed = False
         pip_log = self.temp / "harness-pip.log"
         for index, step in enumerate(action["runs"]["steps"]):
             step_id = str(step.get("id") or f"__step{index}")
             contexts = {
                 "inputs": resolved_inputs,
                 "github": github,
-                "env": base_env,
+                "env": dict(state.env),
                 "steps": steps,
                 "runner": {"os": "Linux", "temp": str(self.temp)},
             }
-            status = {"success": not failed, "always": True, "failure": failed, "cancelled": False}
             result = StepResult(step_id, str(step.get("name", step_id)), ran=False)
             results.append(result)
-            if "if" in step and not condition(to_string(step["if"]), contexts, status):
-                steps[step_id] = {"outputs": {}, "outcome": "skipped", "conclusion": "skipped"}
-                continue
-            if failed and "if" not in step:
+            # Without `if:` a step runs on success only: `success()` is the implicit condition.
+            if not condition(_yaml_text(step.get("if", "success()")), contexts, state.status()):
                 steps[step_id] = {"outputs": {}, "outcome": "skipped", "conclusion": "skipped"}
                 continue
             if "uses" in step:
@@ -281,38 +321,53 @@ class ActionRunner:
                 steps[step_id] = {"outputs": result.outputs, "outcome": "success"}
                 continue
             result.ran = True
-            code = self._run_step(step, step_id, contexts, base_env, result, summaries)
+            code = self._run_step(step, step_id, contexts, process_env, state, result, summaries)
             processor.feed(result.stdout)
             processor.feed(result.stderr)
             outcome = "success" if code == 0 else "failure"
             steps[step_id] = {"outputs": result.outputs, "outcome": outcome}
-            failed = failed or code != 0
+            state.failed = state.failed or code != 0
 
         output_contexts = {"steps": steps, "github": github, "inputs": resolved_inputs}
-        outputs = {
-            name: interpolate(to_string(spec.get("value", "")), output_contexts)
+        values = {
+            name: _yaml_text(spec.get("value", ""))
             for name, spec in (action.get("outputs") or {}).items()
         }
         return ActionResult(
             steps=results,
-            outputs=outputs,
+            outputs=interpolate_all(values, output_contexts),
             summary="".join(summaries),
             log=processor.log,
             commands=processor.commands,
             masks=processor.masks,
-            conclusion="failure" if failed else "success",
+            conclusion="failure" if state.failed else "success",
         )
+
+    @staticmethod
+    def _inputs(
+        action: Mapping[str, Any], inputs: Mapping[str, str], github: Mapping[str, Any]
+    ) -> dict[str, str]:
+        """Given inputs, else the declared defaults (which may use the `github` context)."""
+        declared = action.get("inputs") or {}
+        unknown = set(inputs) - set(declared)
+        assert not unknown, f"inputs not declared in action.yml: {unknown}"
+        defaults = {
+            name: _yaml_text((spec or {}).get("default", ""))
+            for name, spec in declared.items()
+            if name not in inputs
+        }
+        resolved = interpolate_all(defaults, {"github": github})
+        resolved.update(inputs)
+        return {name: resolved[name] for name in declared}
 
     def _uses(
         self, step: Mapping[str, Any], contexts: Mapping[str, Any], pip_log: Path
     ) -> dict[str, str]:
         uses = str(step["uses"])
-        with_values = {
-            k: interpolate(to_string(v), contexts) for k, v in (step.get("with") or {}).items()
-        }
+        with_values = interpolate_all(step.get("with") or {}, contexts)
         if uses.startswith("actions/setup-python@"):
             assert with_values.get("update-environment") == "false"
-            python = _fake_python(self.temp / "harness-python", pip_log)
+            python = self.python or _fake_python(self.temp / "harness-python", pip_log)
             version = f"{sys.version_info.major}.{sys.version_info.minor}"
             return {"python-path": str(python), "python-version": version}
         return {}
@@ -322,18 +377,21 @@ class ActionRunner:
         step: Mapping[str, Any],
         step_id: str,
         contexts: Mapping[str, Any],
-        base_env: Mapping[str, str],
+        process_env: Mapping[str, str],
+        state: _JobState,
         result: StepResult,
         summaries: list[str],
     ) -> int:
         shell = step.get("shell")
         assert shell == "bash", f"step {step_id}: only shell bash is supported, got {shell}"
-        env = dict(base_env)
-        for key, value in (step.get("env") or {}).items():
-            env[key] = interpolate(to_string(value), contexts)
+        step_env = interpolate_all(step.get("env") or {}, contexts)
+        # The step's own env is in the `env` context of its `run:`, as on a runner.
+        run_contexts = {**contexts, "env": {**contexts["env"], **step_env}}
         # As the runner does: expressions in `run:` are substituted before the shell sees it.
-        script = interpolate(str(step["run"]), contexts)
+        script = interpolate(str(step["run"]), run_contexts)
         result.script = script
+        env = {**process_env, **state.env, **step_env}
+        env["PATH"] = _search_path(state.prepend_path, env.get("PATH", ""))
         files = {
             "GITHUB_OUTPUT": self.temp / f"output-{step_id}",
             "GITHUB_STEP_SUMMARY": self.temp / f"summary-{step_id}",
@@ -359,4 +417,6 @@ class ActionRunner:
         result.stderr = completed.stderr
         result.outputs = parse_output_file(files["GITHUB_OUTPUT"].read_text(encoding="utf-8"))
         summaries.append(files["GITHUB_STEP_SUMMARY"].read_text(encoding="utf-8"))
+        _apply_env_file(files["GITHUB_ENV"].read_text(encoding="utf-8"), state.env)
+        _apply_path_file(files["GITHUB_PATH"].read_text(encoding="utf-8"), state.prepend_path)
         return completed.returncode

@@ -15,7 +15,7 @@ from ctask_sync.emulator.testing import SENTINEL_TOKEN
 
 from .conftest import Admin, Run, commit_all, git, write_task
 
-OTHER_ENV_NAME = "[DataRobot] Python 3 PyTorch Drop-In"
+OTHER_ENV_NAME = "[DataRobot] Python 3.12 PyTorch Drop-In"
 
 
 def witness(emulator: Any) -> None:
