@@ -177,3 +177,27 @@ def ignored_paths(root: Path, *, in_git: bool) -> frozenset[str]:
         if raw:
             paths.add(os.path.join(root, os.fsdecode(raw).rstrip("/")))
     return frozenset(paths)
+
+
+def is_shallow(root: Path) -> bool:
+    """True in a shallow clone (actions/checkout's default depth 1)."""
+    return _git(root, "rev-parse", "--is-shallow-repository") == "true"
+
+
+def fetch_commits(root: Path, shas: tuple[str, ...], *, depth: int) -> bool:
+    """Fetch these commits and up to depth-1 ancestors of each from origin, never prompting
+    for credentials; True when git succeeded. Bounded: depth commits per sha, 60 s in all."""
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
+    try:
+        done = subprocess.run(
+            ["git", "fetch", "--quiet", "--no-tags", f"--depth={depth}", "origin", *shas],
+            cwd=root,
+            capture_output=True,
+            check=False,
+            timeout=60,
+            env=env,
+            stdin=subprocess.DEVNULL,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0

@@ -24,6 +24,7 @@ def options_from_args(args: argparse.Namespace) -> SyncOptions:
         namespace=args.namespace or None,
         allow_delete=bool(getattr(args, "allow_delete", False)),
         allow_duplicate_name=bool(getattr(args, "allow_duplicate_name", False)),
+        allow_rollback=bool(getattr(args, "allow_rollback", False)),
         wait=not getattr(args, "no_wait", False),
         build_timeout=float(getattr(args, "build_timeout", 1800.0)),
         concurrency=int(getattr(args, "concurrency", 8)),

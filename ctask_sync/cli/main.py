@@ -1,7 +1,7 @@
 """Command line: argparse, environment fallbacks, exit codes.
 
-Exit codes: 0 success (plan: no changes), 1 expected error, 2 plan has changes,
-3 unexpected error (a bug), 130 interrupted."""
+Exit codes: 0 success (plan: no changes; status: all in sync), 1 expected error, 2 plan has
+changes or status finds a task not in sync, 3 unexpected error (a bug), 130 interrupted."""
 
 from __future__ import annotations
 
@@ -128,6 +128,12 @@ def _add_engine_options(p: argparse.ArgumentParser) -> None:
         help="make every new version a major version (release tags do this)",
     )
     p.add_argument("--tag", help="release tag to record on every synced version")
+    p.add_argument(
+        "--allow-rollback",
+        action="store_true",
+        help="sync an older commit over versions synced from a newer one (a deliberate "
+        "rollback; without it such a late run is refused)",
+    )
     _add_remote_options(p)
 
 

@@ -11,14 +11,15 @@ import re
 from collections.abc import Iterable
 from dataclasses import replace
 
-from ctask_sync.datarobot.client import CustomTask
-from ctask_sync.engine.plan import TARGET_TYPES, Plan, TaskPlan
+from ctask_sync.engine.model import RemoteCustomTask
+from ctask_sync.engine.plan import TARGET_TYPES
 from ctask_sync.engine.remote import (
     RemoteState,
     RemoteTask,
     latest_record,
     owner_of,
 )
+from ctask_sync.engine.steps import Plan, Refuse, TaskPlan
 from ctask_sync.manifest.manifest import TaskSpec
 
 ALLOW_FLAG = "--allow-duplicate-name"
@@ -83,7 +84,7 @@ def adopt(specs: Iterable[TaskSpec], state: RemoteState) -> dict[str, str]:
     return refusals
 
 
-def _same_kind(task: CustomTask, spec: TaskSpec) -> bool:
+def _same_kind(task: RemoteCustomTask, spec: TaskSpec) -> bool:
     wanted = TARGET_TYPES[spec.target_type].lower()
     return task.name == spec.name and task.target_type.lower() == wanted
 
@@ -92,7 +93,7 @@ def _preview_of(namespace: str, base: str) -> bool:
     return re.fullmatch(re.escape(base) + r"/pr-[0-9]+", namespace) is not None
 
 
-def _stands_apart(task: CustomTask, namespace: str) -> bool:
+def _stands_apart(task: RemoteCustomTask, namespace: str) -> bool:
     """A task of this namespace's pull-request previews (or of the namespace a preview is
     of): same names there are the point of previews, not a silent duplicate."""
     owner = owner_of(task, latest_record(task))
@@ -101,11 +102,11 @@ def _stands_apart(task: CustomTask, namespace: str) -> bool:
     )
 
 
-def namesakes(plan: Plan, state: RemoteState) -> dict[str, list[CustomTask]]:
+def namesakes(plan: Plan, state: RemoteState) -> dict[str, list[RemoteCustomTask]]:
     """key -> tasks this namespace does not own that a create of key would stand beside."""
     foreign = [t for t in state.foreign if not _stands_apart(t, state.namespace)]
     others = [*foreign, *(t.task for t in state.other_roots)]
-    found: dict[str, list[CustomTask]] = {}
+    found: dict[str, list[RemoteCustomTask]] = {}
     for task in plan.tasks:
         if task.action != "create" or task.spec is None:
             continue
@@ -115,7 +116,7 @@ def namesakes(plan: Plan, state: RemoteState) -> dict[str, list[CustomTask]]:
     return found
 
 
-def _describe(spec: TaskSpec, tasks: list[CustomTask]) -> str:
+def _describe(spec: TaskSpec, tasks: list[RemoteCustomTask]) -> str:
     ids = ", ".join(t.id for t in tasks)
     first = tasks[0].id
     return (
@@ -126,7 +127,7 @@ def _describe(spec: TaskSpec, tasks: list[CustomTask]) -> str:
     )
 
 
-def warn_namesakes(plan: Plan, found: dict[str, list[CustomTask]]) -> Plan:
+def warn_namesakes(plan: Plan, found: dict[str, list[RemoteCustomTask]]) -> Plan:
     """plan with a warning on every create that stands beside a namesake."""
     tasks = tuple(
         replace(t, warnings=(*t.warnings, _describe(t.spec, found[t.key])))
@@ -137,7 +138,7 @@ def warn_namesakes(plan: Plan, found: dict[str, list[CustomTask]]) -> Plan:
     return replace(plan, tasks=tasks)
 
 
-def refuse_namesakes(plan: Plan, found: dict[str, list[CustomTask]]) -> Plan:
+def refuse_namesakes(plan: Plan, found: dict[str, list[RemoteCustomTask]]) -> Plan:
     """plan where every create beside a namesake is refused (apply without the flag)."""
 
     def refused(task: TaskPlan) -> TaskPlan:
@@ -145,6 +146,6 @@ def refuse_namesakes(plan: Plan, found: dict[str, list[CustomTask]]) -> Plan:
             return task
         reason = _describe(task.spec, found[task.key])
         kept = tuple(w for w in task.warnings if w != reason)
-        return replace(task, action="refuse", reason=reason, warnings=kept)
+        return replace(task, steps=(Refuse(reason),), warnings=kept)
 
     return replace(plan, tasks=tuple(refused(t) for t in plan.tasks))

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from ctask_sync import git as gitinfo
 from ctask_sync.datarobot.client import DataRobotClient, ExecutionEnvironment
-from ctask_sync.engine.plan import FileDiff
+from ctask_sync.engine.model import BuildStatus, FileDiff, build_status
+from ctask_sync.engine.plan import wants_build
 from ctask_sync.engine.remote import RemoteTask, SyncRecord, short_digest
 from ctask_sync.errors import CtaskSyncError
 from ctask_sync.git import GitInfo
@@ -104,47 +105,22 @@ def _diff_from_git(
     return FileDiff(added, changed, removed, source="git")
 
 
-def failed_build(spec: TaskSpec, remote: RemoteTask | None, client: DataRobotClient) -> bool:
-    """Whether the latest version's dependency build failed; asked only for tasks with
-    `dependency_build: always`, which retry such builds (one GET each, never for `auto`)."""
+def build_state(
+    spec: TaskSpec, remote: RemoteTask | None, client: DataRobotClient
+) -> BuildStatus | None:
+    """The latest version's dependency build, when the version needs one (else None).
+
+    A final outcome in the sync record costs no request; otherwise (a build started with
+    --no-wait, a run interrupted during the wait, a record from an older ctask-sync, or no
+    record) one GET of the build's status."""
     latest = remote.latest if remote else None
-    if spec.dependency_build != "always" or remote is None or latest is None:
-        return False
-    if not latest.dependencies:
-        return False
+    if remote is None or latest is None or not wants_build(spec, latest.dependencies):
+        return None
+    record = remote.record
+    if record is not None and record.build_outcome in ("success", "failed"):
+        return "success" if record.build_outcome == "success" else "failed"
     build = client.get_dependency_build(remote.task.id, latest.id)
-    return build is not None and build.build_status == "failed"
-
-
-def late_run(record: SyncRecord | None, git: GitInfo) -> str | None:
-    """Why this run must not overwrite a version synced from a newer commit, or None."""
-    if record is None or not record.commit or git.commit is None or record.commit == git.commit:
-        return None
-    newer = False
-    if gitinfo.has_commit(git.repo_root, record.commit):
-        newer = gitinfo.is_ancestor(git.repo_root, git.commit, record.commit)
-    elif git.commit in record.parents:
-        newer = True  # the recorded commit is a child of ours
-    elif record.commit in git.parents:
-        newer = False  # ours is a child of the recorded commit
-    elif record.commit_time is not None and git.commit_time is not None:
-        # the recorded commit is not in this (shallow or rewritten) history: compare times; a
-        # commit of the same second cannot be proved older, so it is not overwritten either
-        if record.commit_time == git.commit_time:
-            return (
-                f"DataRobot holds a version synced from commit {record.commit[:12]}, made in the "
-                f"same second as this run's commit {git.commit[:12]}, and this clone is too "
-                "shallow to tell which is newer; refusing to overwrite it. Fetch more history "
-                "(actions/checkout: fetch-depth: 0) and run again"
-            )
-        newer = record.commit_time > git.commit_time
-    if not newer:
-        return None
-    return (
-        f"DataRobot holds a version synced from commit {record.commit[:12]}, which is newer than "
-        f"this run's commit {git.commit[:12]}; refusing to overwrite it with older files "
-        "(a late CI run?). Sync from the newer commit instead"
-    )
+    return build_status(build.build_status if build is not None else None)
 
 
 def resolve_environments(

@@ -21,7 +21,13 @@ import yaml
 
 from ctask_sync.datarobot.client import CustomTask, CustomTaskVersion, DataRobotClient
 from ctask_sync.engine.plan import TARGET_TYPES
-from ctask_sync.engine.remote import latest_record, owner_of, user_description
+from ctask_sync.engine.remote import (
+    Owner,
+    latest_record,
+    owner_of,
+    remote_custom_task,
+    user_description,
+)
 from ctask_sync.errors import CtaskSyncError
 from ctask_sync.manifest.manifest import MANIFEST_NAME, discover, display_path
 
@@ -33,6 +39,11 @@ class Imported:
     folder: Path
     files: int
     warnings: tuple[str, ...] = ()
+
+
+def _owner(task: CustomTask) -> Owner | None:
+    remote = remote_custom_task(task)
+    return owner_of(remote, latest_record(remote))
 
 
 def select(
@@ -52,7 +63,7 @@ def select(
         if task is None:
             problems.append(f"task {task_id} is not in DataRobot (or this token cannot see it)")
             continue
-        owner = owner_of(task, latest_record(task))
+        owner = _owner(task)
         if owner is not None:
             problems.append(
                 f"task {task_id} ({task.name!r}) is synced already by namespace "
@@ -62,7 +73,7 @@ def select(
         chosen[task.id] = task
     if unowned:
         for task in tasks:
-            if owner_of(task, latest_record(task)) is not None:
+            if _owner(task) is not None:
                 continue
             if name_filter is None or fnmatch.fnmatchcase(task.name, name_filter):
                 chosen.setdefault(task.id, task)

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from ctask_sync.datarobot.client import CustomTask, CustomTaskVersion, DataRobotClient
+from ctask_sync.engine.model import RemoteCustomTask, RemoteItem, RemoteVersion
 
 VERSION_DESCRIPTION_LIMIT = 10_000  # DataRobot's limit on a version description
 _MARKER_RE = re.compile(r"^\[ctask-sync:v1 namespace=(\S+) key=(\S+)\]\s*$", re.MULTILINE)
@@ -73,6 +74,9 @@ class SyncRecord:
     settings: str  # digest over the version-level settings
     files: dict[str, str] | None  # path -> shortened content digest, when they fit
     build: bool = False  # a dependency build was started for this version
+    # the build's final outcome (success | failed), written once the wait ends; None while
+    # unknown, when the next run reads the build's status (one GET) instead
+    build_outcome: str | None = None
     dirty: bool = False  # synced from a working tree with uncommitted changes
     parents: tuple[str, ...] = ()  # the commit's parents: orders commits of the same second
     # who synced it (None in records written before ownership was recorded)
@@ -105,6 +109,8 @@ class SyncRecord:
         for name in ("namespace", "key", "root", "folder"):
             if getattr(self, name) is not None:
                 data[name] = getattr(self, name)
+        if self.build_outcome is not None:
+            data["build_outcome"] = self.build_outcome
         return data
 
 
@@ -151,6 +157,7 @@ def decode_record(description: str | None) -> SyncRecord | None:
             settings=str(data["settings"]),
             files=files,
             build=bool(data.get("build", False)),
+            build_outcome=_outcome(data.get("build_outcome")),
             dirty=bool(data.get("dirty", False)),
             parents=tuple(str(p) for p in data.get("parents") or ()),
             namespace=_optional_text(data, "namespace"),
@@ -171,12 +178,12 @@ def _optional_text(data: dict[str, Any], name: str) -> str | None:
     return value
 
 
-def latest_record(task: CustomTask) -> SyncRecord | None:
+def latest_record(task: RemoteCustomTask) -> SyncRecord | None:
     latest = task.latest_version
     return decode_record(latest.description) if latest else None
 
 
-def owner_of(task: CustomTask, record: SyncRecord | None) -> Owner | None:
+def owner_of(task: RemoteCustomTask, record: SyncRecord | None) -> Owner | None:
     """Who owns task: the latest version's record when it names an owner (version
     descriptions are not edited in the UI, and survive edits of the task's), else the marker."""
     if record is not None and record.owner is not None:
@@ -184,18 +191,22 @@ def owner_of(task: CustomTask, record: SyncRecord | None) -> Owner | None:
     return read_marker(task.description)
 
 
+def _outcome(value: object) -> str | None:
+    return str(value) if value in ("success", "failed") else None
+
+
 @dataclass(frozen=True)
 class RemoteTask:
     """One owned custom task as DataRobot reports it."""
 
-    task: CustomTask
+    task: RemoteCustomTask
     key: str
     record: SyncRecord | None  # of the latest version
     marker_ok: bool = True  # False: the description's marker was edited away (or never written)
     adopting: bool = False  # named by a manifest's `adopt:`; not ours until apply marks it
 
     @property
-    def latest(self) -> CustomTaskVersion | None:
+    def latest(self) -> RemoteVersion | None:
         return self.task.latest_version
 
     @property
@@ -204,12 +215,41 @@ class RemoteTask:
         return self.record.root if self.record is not None else None
 
 
+def remote_version(version: CustomTaskVersion) -> RemoteVersion:
+    return RemoteVersion(
+        id=version.id,
+        label=version.label,
+        is_frozen=version.is_frozen,
+        description=version.description,
+        base_environment_id=version.base_environment_id,
+        maximum_memory=version.maximum_memory,
+        outbound_network_policy=version.outbound_network_policy,
+        required_metadata=dict(version.required_metadata),
+        dependencies=version.dependencies,
+        items=tuple(RemoteItem(id=i.id, file_path=i.file_path) for i in version.items),
+    )
+
+
+def remote_custom_task(task: CustomTask) -> RemoteCustomTask:
+    """The client's model of a task in the engine's own values."""
+    latest = task.latest_version
+    return RemoteCustomTask(
+        id=task.id,
+        name=task.name,
+        target_type=task.target_type,
+        language=task.language,
+        description=task.description,
+        created=task.created,
+        latest_version=remote_version(latest) if latest is not None else None,
+    )
+
+
 @dataclass
 class RemoteState:
     namespace: str
     tasks: dict[str, RemoteTask] = field(default_factory=dict)  # key -> the kept task
     duplicates: list[RemoteTask] = field(default_factory=list)  # same key, created by a race
-    foreign: list[CustomTask] = field(default_factory=list)  # tasks this namespace does not own
+    foreign: list[RemoteCustomTask] = field(default_factory=list)  # tasks this namespace lacks
     # tasks of this namespace that another sync root synced (two roots sharing a namespace)
     other_roots: list[RemoteTask] = field(default_factory=list)
 
@@ -218,7 +258,7 @@ class RemoteState:
         return {t.name for t in self.foreign}
 
 
-def to_remote_task(task: CustomTask, owner: Owner) -> RemoteTask:
+def to_remote_task(task: RemoteCustomTask, owner: Owner) -> RemoteTask:
     """task as owned by owner; marker_ok says whether its description still says so."""
     return RemoteTask(
         task=task,
@@ -239,8 +279,8 @@ def read_remote_state(
     is kept (deterministically: created time, then id) and the others are listed as
     duplicates."""
     state = RemoteState(namespace=namespace)
-    owned: dict[str, list[CustomTask]] = {}
-    for task in client.list_custom_tasks():
+    owned: dict[str, list[RemoteCustomTask]] = {}
+    for task in map(remote_custom_task, client.list_custom_tasks()):
         owner = owner_of(task, latest_record(task))
         if owner is None or owner.namespace != namespace:
             state.foreign.append(task)
