@@ -51,7 +51,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ctask_sync import git as gitinfo
-from ctask_sync.datarobot.client import DataRobotClient, RetryPolicy
+from ctask_sync.datarobot.client import DataRobotClient, ExecutionEnvironment, RetryPolicy
 from ctask_sync.engine import adopt as adoption
 from ctask_sync.engine import late
 from ctask_sync.engine import scope as scoping
@@ -68,6 +68,7 @@ from ctask_sync.errors import ConfigError, CtaskSyncError, ManifestError
 from ctask_sync.git import GitInfo
 from ctask_sync.manifest.manifest import Discovery, TaskSpec, discover
 from ctask_sync.manifest.rootconfig import SyncRoot, find_root, resolve_namespace
+from ctask_sync.manifest.worktree import uncommitted_warnings
 from ctask_sync.report import reports as report
 from ctask_sync.report.reports import ApplyReport, PlanReport
 
@@ -294,6 +295,8 @@ def _session(options: SyncOptions, log: Log) -> Iterator[_Session]:
     namespace, source = resolve_namespace(options.namespace, root, embedded=not options.endpoint)
     log(endpoint_line(options, root.folder))
     log(f"Namespace: {namespace} (from {source}); root: {root.name}")
+    for warning in uncommitted_warnings(git.repo_root, specs):
+        log(warning.format())
     context = PlanContext(
         namespace=namespace,
         commit=options.commit or git.commit,
@@ -319,6 +322,12 @@ def _session(options: SyncOptions, log: Log) -> Iterator[_Session]:
             environment_ids=resolve_environments(specs, environments),
             context=context,
         )
+
+
+def environments(options: SyncOptions, log: Log = print) -> list[ExecutionEnvironment]:
+    """The execution environments the token's user can see, from the endpoint `plan` uses."""
+    with connect(options, find_root(Path(options.path)).folder, log) as (client, _endpoint):
+        return client.list_execution_environments()
 
 
 def plan(options: SyncOptions, log: Log = print) -> PlanReport:
