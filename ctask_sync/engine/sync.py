@@ -326,7 +326,9 @@ def _session(options: SyncOptions, log: Log) -> Iterator[_Session]:
 
 def environments(options: SyncOptions, log: Log = print) -> list[ExecutionEnvironment]:
     """The execution environments the token's user can see, from the endpoint `plan` uses."""
-    with connect(options, find_root(Path(options.path)).folder, log) as (client, _endpoint):
+    root = find_root(Path(options.path)).folder
+    log(endpoint_line(options, root))
+    with connect(options, root, log) as (client, _endpoint):
         return client.list_execution_environments()
 
 
