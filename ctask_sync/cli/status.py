@@ -69,5 +69,13 @@ def run(args: argparse.Namespace) -> int:
         for line in uses[r["key"]]:
             print(f"{''.ljust(width)}  {line}")
     if args.json_file:
-        write_json(args.json_file, {"version": 1, "tasks": rows})
+        write_json(
+            args.json_file,
+            {
+                "version": 1,
+                "endpoint": report.endpoint,
+                "namespace": report.plan.context.namespace,
+                "tasks": rows,
+            },
+        )
     return 0 if all(r["state"] == IN_SYNC for r in rows) else 2
