@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from ctask_sync.cli.common import options_from_args
 from ctask_sync.engine import sync
+from ctask_sync.settings import Settings
 
 
 def run(args: argparse.Namespace) -> int:
-    options = options_from_args(args)
-    options.namespace = args.namespace  # never a default: tearing down must be explicit
-    deleted = sync.cleanup(options, yes=not args.dry_run)
-    verb = "would delete" if args.dry_run else "deleted"
-    print(f"cleanup of {args.namespace}: {verb} {len(deleted)} task(s)")
+    # never a GITHUB_REPOSITORY or git default: tearing down must be explicit
+    settings = Settings.from_args(args)
+    deleted = sync.cleanup(settings, yes=not settings.dry_run)
+    verb = "would delete" if settings.dry_run else "deleted"
+    print(f"cleanup of {settings.namespace}: {verb} {len(deleted)} task(s)")
     return 0

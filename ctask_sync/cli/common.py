@@ -1,4 +1,4 @@
-"""What the engine commands share: turning parsed arguments into SyncOptions, writing files."""
+"""What the engine commands share: turning parsed arguments into Settings, writing files."""
 
 from __future__ import annotations
 
@@ -9,35 +9,18 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ctask_sync.engine.shard import parse_shard
-from ctask_sync.engine.sync import SyncOptions
 from ctask_sync.errors import ConfigError
+from ctask_sync.settings import Settings
 
 
-def namespace_default() -> str | None:
-    """CTASK_SYNC_NAMESPACE is handled by argparse; GITHUB_REPOSITORY comes next (DESIGN.md:
-    only cli.py and github.py read GITHUB_*), then the engine's own git-based default."""
-    return os.environ.get("GITHUB_REPOSITORY") or None
-
-
-def options_from_args(args: argparse.Namespace) -> SyncOptions:
-    shard = parse_shard(args.shard) if getattr(args, "shard", None) else None
-    return SyncOptions(
-        path=Path(args.path),
-        endpoint=args.endpoint or None,
-        token=os.environ.get("DATAROBOT_API_TOKEN") or None,
-        namespace=args.namespace or namespace_default(),
-        allow_delete=bool(getattr(args, "allow_delete", False)),
-        wait=not getattr(args, "no_wait", False),
-        build_timeout=float(getattr(args, "build_timeout", 1800.0)),
-        concurrency=int(getattr(args, "concurrency", 8)),
-        major=bool(getattr(args, "major", False)),
-        tag=getattr(args, "tag", None),
-        shard=shard,
-        ca_bundle=getattr(args, "ca_bundle", None),
-        retry_max_seconds=float(getattr(args, "retry_max_seconds", 120.0)),
-        timeout=float(getattr(args, "timeout", 60.0)),
-    )
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    """The run's Settings; an unset namespace falls back to GITHUB_REPOSITORY (a CLI run inside a
+    workflow; DESIGN.md: only cli/ and github/ read GITHUB_*), then to the engine's git-based
+    default. `cleanup` takes no default namespace: it uses Settings.from_args directly."""
+    settings = Settings.from_args(args)
+    if settings.namespace:
+        return settings
+    return settings.replace(namespace=os.environ.get("GITHUB_REPOSITORY") or None)
 
 
 def write_json(path: str, data: dict[str, Any]) -> None:

@@ -1,4 +1,4 @@
-"""Command line: argparse, environment fallbacks, exit codes.
+"""Command line: argparse (options and their environment fallbacks: settings.py), exit codes.
 
 Exit codes: 0 success (plan: no changes), 1 expected error, 2 plan has changes,
 3 unexpected error (a bug), 130 interrupted."""
@@ -6,7 +6,6 @@ Exit codes: 0 success (plan: no changes), 1 expected error, 2 plan has changes,
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import sys
 from collections.abc import Sequence
@@ -15,6 +14,7 @@ from typing import Any, NoReturn
 from ctask_sync import __version__
 from ctask_sync.errors import CtaskSyncError
 from ctask_sync.redact import redact
+from ctask_sync.settings import add_arguments
 
 BUG_HINT = (
     "ctask-sync hit an unexpected error (a bug). Please report it with the command you ran "
@@ -23,105 +23,6 @@ BUG_HINT = (
 
 # argv flags that would put a secret on the command line, where `ps` and CI logs can see it.
 _SECRET_FLAGS = ("--token", "--api-token", "--api-key", "--datarobot-api-token")
-
-
-class EnvDefault(argparse.Action):
-    """An option whose default comes from an environment variable (twine's pattern)."""
-
-    def __init__(self, env: str, required: bool = False, default: object = None, **kwargs: object):
-        value = os.environ.get(env) or default
-        super().__init__(default=value, required=required and value is None, **kwargs)  # type: ignore[arg-type]
-
-    def __call__(
-        self,
-        parser: argparse.ArgumentParser,
-        namespace: argparse.Namespace,
-        values: str | Sequence[object] | None,
-        option_string: str | None = None,
-    ) -> None:
-        setattr(namespace, self.dest, values)
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def _seconds(text: str) -> float:
-    value = float(text)
-    # a NaN or infinite deadline never passes: a stuck build would be waited on forever
-    if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"must be a number of seconds, at least 0, got {text}")
-    return value
-
-
-def _add_remote_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--endpoint",
-        action=EnvDefault,
-        env="DATAROBOT_ENDPOINT",
-        help="DataRobot API endpoint, e.g. https://app.datarobot.com/api/v2 "
-        "(env DATAROBOT_ENDPOINT; default: the embedded emulator). "
-        "The token is read from DATAROBOT_API_TOKEN only, never from argv.",
-    )
-    p.add_argument(
-        "--namespace",
-        action=EnvDefault,
-        env="CTASK_SYNC_NAMESPACE",
-        help="owner namespace written into task descriptions (env CTASK_SYNC_NAMESPACE; "
-        "default: GITHUB_REPOSITORY, the origin remote's path, or the repo folder name)",
-    )
-    p.add_argument(
-        "--ca-bundle",
-        action=EnvDefault,
-        env="REQUESTS_CA_BUNDLE",
-        help="CA bundle for TLS verification (env REQUESTS_CA_BUNDLE)",
-    )
-    p.add_argument(
-        "--timeout",
-        action=EnvDefault,
-        env="CTASK_SYNC_TIMEOUT",
-        type=_seconds,
-        default=60.0,
-        metavar="SECONDS",
-        help="read timeout of each request (env CTASK_SYNC_TIMEOUT; default 60)",
-    )
-    p.add_argument(
-        "--retry-max-seconds",
-        action=EnvDefault,
-        env="CTASK_SYNC_RETRY_MAX_SECONDS",
-        type=_seconds,
-        default=120.0,
-        metavar="SECONDS",
-        help="longest total wait on retries of one request (env CTASK_SYNC_RETRY_MAX_SECONDS; "
-        "default 120)",
-    )
-    p.add_argument(
-        "--shard",
-        action=EnvDefault,
-        env="CTASK_SYNC_SHARD",
-        help="sync only the tasks whose key hashes to shard I of N, written I/N (1-based)",
-    )
-
-
-def _add_engine_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("path", nargs="?", default=".", help="repository folder to sync (default: .)")
-    p.add_argument("--json", dest="json_file", metavar="FILE", help="write a JSON report")
-    p.add_argument(
-        "--concurrency",
-        type=_positive_int,
-        default=8,
-        help="tasks synced at once (default 8)",
-    )
-    p.add_argument(
-        "--major",
-        action="store_true",
-        help="make every new version a major version (release tags do this)",
-    )
-    p.add_argument("--tag", help="release tag to record on every synced version")
-    _add_remote_options(p)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -146,40 +47,20 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     p = sub.add_parser("validate", help="check every ctask.yaml offline")
-    p.add_argument("path", nargs="?", default=".", help="folder to search (default: .)")
+    add_arguments(p, "validate")
     p.add_argument("--json", action="store_true", help="print the findings as JSON")
 
     p = sub.add_parser("plan", help="show what apply would change (exit 2 when changes)")
-    _add_engine_options(p)
-    p.add_argument("--allow-delete", action="store_true", help="plan deletions of removed tasks")
-    p.add_argument("--markdown", metavar="FILE", help="also write the plan as Markdown")
+    add_arguments(p, "plan")
 
     p = sub.add_parser("apply", help="sync DataRobot with the repository")
-    _add_engine_options(p)
-    p.add_argument(
-        "--allow-delete",
-        action="store_true",
-        help="delete owned tasks whose manifests are gone",
-    )
-    p.add_argument("--no-wait", action="store_true", help="start dependency builds, don't wait")
-    p.add_argument(
-        "--build-timeout",
-        type=_seconds,
-        default=1800.0,
-        metavar="SECONDS",
-        help="deadline for all dependency builds together (default 1800)",
-    )
-    p.add_argument("--markdown", metavar="FILE", help="also write the results as Markdown")
+    add_arguments(p, "apply")
 
     p = sub.add_parser("status", help="show key → task id, latest version, in sync or drifted")
-    p.add_argument("path", nargs="?", default=".", help="repository folder (default: .)")
-    p.add_argument("--json", dest="json_file", metavar="FILE", help="write a JSON report")
-    _add_remote_options(p)
+    add_arguments(p, "status")
 
     p = sub.add_parser("cleanup", help="delete every task a namespace owns (preview teardown)")
-    p.add_argument("path", nargs="?", default=".", help="repository folder (default: .)")
-    p.add_argument("--dry-run", action="store_true", help="list what would be deleted")
-    _add_remote_options(p)
+    add_arguments(p, "cleanup")
 
     p = sub.add_parser("emulator", help="serve the local DataRobot API emulator")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")

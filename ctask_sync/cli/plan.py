@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import argparse
 
-from ctask_sync.cli.common import options_from_args, write_json, write_text
+from ctask_sync.cli.common import settings_from_args, write_json, write_text
 from ctask_sync.engine import sync
 
 
 def run(args: argparse.Namespace) -> int:
-    report = sync.plan(options_from_args(args))
+    settings = settings_from_args(args)
+    report = sync.plan(settings)
     print(report.text())
-    if args.json_file:
-        write_json(args.json_file, report.to_dict())
-    if args.markdown:
-        write_text(args.markdown, report.markdown())
+    if settings.json_file:
+        write_json(settings.json_file, report.to_dict())
+    if settings.markdown_file:
+        write_text(settings.markdown_file, report.markdown())
     if report.plan.refused:
         return 1
     return 2 if report.has_changes else 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ctask_sync.cli.common import options_from_args, write_json
+from ctask_sync.cli.common import settings_from_args, write_json
 from ctask_sync.engine import sync
 
 _STATES = {
@@ -17,7 +17,8 @@ _STATES = {
 
 
 def run(args: argparse.Namespace) -> int:
-    report = sync.plan(options_from_args(args), log=print)
+    settings = settings_from_args(args)
+    report = sync.plan(settings, log=print)
     rows = []
     for task in report.plan.tasks:
         state = _STATES[task.action]
@@ -40,6 +41,6 @@ def run(args: argparse.Namespace) -> int:
             f"{(r['key'] or '').ljust(width)}  {r['task_id'] or '-':<24}  "
             f"{r['version'] or '-':<8}  {r['state']}"
         )
-    if args.json_file:
-        write_json(args.json_file, {"version": 1, "tasks": rows})
+    if settings.json_file:
+        write_json(settings.json_file, {"version": 1, "tasks": rows})
     return 0

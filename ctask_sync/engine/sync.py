@@ -59,6 +59,7 @@ from ctask_sync.git import GitInfo
 from ctask_sync.manifest.manifest import Discovery, TaskSpec, discover
 from ctask_sync.report import reports as report
 from ctask_sync.report.reports import ApplyReport, PlanReport
+from ctask_sync.settings import Settings
 
 Log = Callable[[str], None]
 
@@ -66,24 +67,9 @@ EMBEDDED_STATE = ".ctask-sync"
 EMBEDDED_TOKEN = "embedded-emulator"  # the embedded emulator accepts any token
 
 
-@dataclass
-class SyncOptions:
-    path: Path
-    endpoint: str | None = None  # None: the embedded emulator, state in <repo>/.ctask-sync/
-    token: str | None = None  # from DATAROBOT_API_TOKEN, never argv
-    namespace: str | None = None
-    allow_delete: bool = False
-    wait: bool = True
-    build_timeout: float = 1800.0
-    concurrency: int = 8
-    major: bool = False  # every new version major (release tags)
-    tag: str | None = None  # recorded on every synced version
-    shard: tuple[int, int] | None = None  # (i, n), 1-based
-    ca_bundle: str | None = None
-    commit: str | None = None  # overrides git detection (the action passes GITHUB_SHA)
-    ref: str | None = None  # overrides git detection (the action passes GITHUB_REF)
-    retry_max_seconds: float = 120.0  # total retry wait per request before giving up
-    timeout: float = 60.0  # read timeout of each request
+# The run's settings (ctask_sync/settings.py), built by cli/ from argv and by github/ from the
+# action's inputs; the engine reads no argv, environment or inputs itself.
+SyncOptions = Settings
 
 
 @dataclass

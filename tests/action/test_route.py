@@ -193,11 +193,12 @@ def test_inputs_parse_with_defaults() -> None:
             "INPUT_BUILD_TIMEOUT": "90.5",
         }
     )
-    assert (config.path, config.mode, config.main_branch, config.concurrency) == (
+    assert (config.path, config.mode, config.main_branch, config.settings.concurrency) == (
         ".",
         "auto",
         "main",
         8,
     )
-    assert (config.shard, config.wait_for_builds, config.build_timeout) == ((2, 3), False, 90.5)
+    settings = config.settings
+    assert (settings.shard, settings.wait, settings.build_timeout) == ((2, 3), False, 90.5)
     assert (config.comment, config.preview, config.allow_delete) == (True, False, False)
