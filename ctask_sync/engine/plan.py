@@ -12,11 +12,12 @@ from typing import Literal
 from ctask_sync.datarobot.client import CustomTaskVersion
 from ctask_sync.engine.remote import RemoteState, RemoteTask, user_description
 from ctask_sync.manifest.manifest import TaskSpec
+from ctask_sync.manifest.vocabulary import NetworkPolicy, TargetType
 
 Action = Literal["create", "update", "unchanged", "delete", "refuse"]
 
 # The manifest speaks lower case; DataRobot's API names target types in title case.
-TARGET_TYPES = {
+TARGET_TYPES: dict[TargetType, str] = {
     "binary": "Binary",
     "regression": "Regression",
     "multiclass": "Multiclass",
@@ -48,7 +49,7 @@ class VersionPlan:
     delete_item_ids: tuple[str, ...]
     environment_id: str
     maximum_memory: int | None
-    outbound_network_policy: str | None
+    outbound_network_policy: NetworkPolicy | None
     required_metadata: dict[str, str] | None
 
 

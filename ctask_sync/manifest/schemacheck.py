@@ -20,7 +20,7 @@ from jsonschema import Draft202012Validator, ValidationError  # type: ignore[imp
 
 from ctask_sync.manifest.yamlpos import Document, Path_, Pos
 
-SCHEMA_RESOURCE = "schema/ctask.schema.json"
+SCHEMA_RESOURCE = "ctask.schema.json"  # in schemas/, shipped as the ctask_sync.schemas package
 
 
 @dataclass(frozen=True)
@@ -34,8 +34,8 @@ class SchemaProblem:
 
 @functools.lru_cache(maxsize=1)
 def load_schema() -> dict[str, Any]:
-    """The manifest schema shipped inside the package (a copy of schemas/ctask.schema.json)."""
-    text = resources.files("ctask_sync").joinpath(SCHEMA_RESOURCE).read_text(encoding="utf-8")
+    """The manifest schema: schemas/ctask.schema.json, shipped as package data."""
+    text = resources.files("ctask_sync.schemas").joinpath(SCHEMA_RESOURCE).read_text("utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
 
