@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from action_support import PAT, REPOSITORY
-from fake_github import BOT_LOGIN, FakeGitHub
 
 from ctask_sync.github.api import GitHubApi, GitHubApiError, marker, upsert_sticky_comment
+from tests.action.action_support import PAT, REPOSITORY
+from tests.action.fake_github import BOT_LOGIN, FakeGitHub
 
 TARGET = "octo/tasks"
 

@@ -209,7 +209,7 @@ def test_duplicates_keep_the_oldest_and_are_deleted_only_when_allowed() -> None:
 
 def test_always_retries_a_failed_build_and_auto_does_not() -> None:
     latest = version(dependencies=("xgboost",))
-    rec = replace(remote(latest=latest), record=replace(remote().record, build=True))  # type: ignore[arg-type]
+    rec = replace(remote(latest=latest), record=replace(remote().record, build=True))  # type: ignore[type-var]
     always = plan_task(
         spec(dependency_build="always"), rec, FileDiff(), ENV, CTX, build_failed=True
     )

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from gitkit import commit_all, git, init_repo, write_files
 
 from ctask_sync import git as gitinfo
+from tests.testing.gitkit import commit_all, git, init_repo, write_files
 
 
 def _repo_with_history(path: Path) -> tuple[Path, str, str]:

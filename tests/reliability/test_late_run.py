@@ -26,10 +26,10 @@ def commit_at(repo: Path, when: str, message: str, monkeypatch: pytest.MonkeyPat
 @pytest.fixture
 def history(repo: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, str]:
     """Commit A (older) and B (newer, changes alpha) on main."""
-    write_task(repo, "alpha", {"custom.py": "A = 1\n"})
-    write_task(repo, "beta", {"custom.py": "B = 1\n"})
+    write_task(repo, "alpha", files={"custom.py": "A = 1\n"})
+    write_task(repo, "beta", files={"custom.py": "B = 1\n"})
     old = commit_at(repo, OLD_TIME, "A", monkeypatch)
-    write_task(repo, "alpha", {"custom.py": "A = 2\n"})
+    write_task(repo, "alpha", files={"custom.py": "A = 2\n"})
     new = commit_at(repo, NEW_TIME, "B", monkeypatch)
     return old, new
 
@@ -98,7 +98,7 @@ def test_the_newer_commit_itself_and_a_later_one_still_apply(
     """The refusal is about age, not about any record: the same and a newer commit go on."""
     assert cli("apply", str(repo), *remote_args(fresh_lab.endpoint)).code == 0
     assert cli("apply", str(repo), *remote_args(fresh_lab.endpoint)).code == 0
-    write_task(repo, "alpha", {"custom.py": "A = 3\n"})
+    write_task(repo, "alpha", files={"custom.py": "A = 3\n"})
     commit_all(repo, "C")
     run = cli("apply", str(repo), *remote_args(fresh_lab.endpoint))
     assert run.code == 0, run.text
@@ -108,9 +108,9 @@ def test_the_newer_commit_itself_and_a_later_one_still_apply(
 def test_late_run_with_allow_delete_does_not_delete_a_newer_commits_task(
     fresh_lab: Lab, repo: Path
 ) -> None:
-    write_task(repo, "alpha", {"custom.py": "A = 1\n"})
+    write_task(repo, "alpha", files={"custom.py": "A = 1\n"})
     old = commit_all(repo, "A")
-    write_task(repo, "gamma", {"custom.py": "G = 1\n"})
+    write_task(repo, "gamma", files={"custom.py": "G = 1\n"})
     commit_all(repo, "B adds gamma")
     args = ["apply", str(repo), "--allow-delete", *remote_args(fresh_lab.endpoint)]
     assert cli(*args).code == 0
@@ -125,9 +125,9 @@ def test_late_run_with_allow_delete_does_not_delete_a_newer_commits_task(
 def test_late_run_from_a_shallow_clone_when_both_commits_share_a_second(
     fresh_lab: Lab, repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    write_task(repo, "alpha", {"custom.py": "A = 1\n"})
+    write_task(repo, "alpha", files={"custom.py": "A = 1\n"})
     old = commit_at(repo, OLD_TIME, "A", monkeypatch)
-    write_task(repo, "alpha", {"custom.py": "A = 2\n"})
+    write_task(repo, "alpha", files={"custom.py": "A = 2\n"})
     new = commit_at(repo, OLD_TIME, "B, the same second", monkeypatch)
     git(repo, "branch", "-q", "ci-snapshot", old)
     clone = tmp_path / "ci"
