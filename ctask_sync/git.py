@@ -10,6 +10,7 @@ ls-files` over 10,000 files is faster than walking gitpython's index."""
 from __future__ import annotations
 
 import os
+import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,20 +92,23 @@ def read(path: Path) -> GitInfo:
         )
 
 
-def _succeeds(root: Path, *args: str) -> bool:
+def _succeeds(root: Path, *args: str, timeout: float = _TIMEOUT) -> bool:
     """True when the git command exits 0 in the repository at root."""
     repo = _open(root)
     if repo is None:
         return False
     with repo:
-        return _succeeds_in(repo.git, *args)
+        return _succeeds_in(repo.git, *args, timeout=timeout)
 
 
-def _succeeds_in(runner: git.Git, *args: str) -> bool:
+def _succeeds_in(runner: git.Git, *args: str, timeout: float = _TIMEOUT) -> bool:
     try:
         # never a credential prompt: a fetch that needs one fails instead of hanging the run
         runner.execute(
-            ["git", *args], kill_after_timeout=_TIMEOUT, env={"GIT_TERMINAL_PROMPT": "0"}
+            ["git", *args],
+            kill_after_timeout=timeout,
+            env={"GIT_TERMINAL_PROMPT": "0"},
+            istream=subprocess.DEVNULL,  # nothing to read: a prompt cannot wait on stdin
         )
     except (GitCommandError, GitCommandNotFound):
         return False
@@ -121,12 +125,14 @@ def is_ancestor(root: Path, older: str, newer: str) -> bool:
     return _succeeds(root, "merge-base", "--is-ancestor", older, newer)
 
 
-def fetch(root: Path, sha: str, *, remote: str = "origin", depth: int | None = None) -> bool:
-    """Fetch one commit from remote (a shallow clone lacks the recorded one); True on success.
+def fetch_commits(root: Path, shas: tuple[str, ...], *, depth: int) -> bool:
+    """Fetch these commits and up to depth-1 ancestors of each from origin, never prompting
+    for credentials; True when git succeeded. Bounded: depth commits per sha, 60 s in all.
 
     The engine falls back to digests or a download when it fails, so failure is no error."""
-    deepen = () if depth is None else (f"--depth={depth}",)
-    return _succeeds(root, "fetch", "--quiet", "--no-tags", *deepen, remote, sha)
+    return _succeeds(
+        root, "fetch", "--quiet", "--no-tags", f"--depth={depth}", "origin", *shas, timeout=60.0
+    )
 
 
 def changed_paths(root: Path, since: str, folder: Path) -> set[str] | None:
@@ -210,3 +216,40 @@ def _ls_ignored(runner: git.Git) -> bytes:
     # bytes, not text: a file name need not be UTF-8, and os.fsdecode round-trips it
     listing = runner.ls_files(*_LS_IGNORED, stdout_as_string=False, kill_after_timeout=_TIMEOUT)
     return bytes(listing)
+
+
+def is_shallow(root: Path) -> bool:
+    """True in a shallow clone (actions/checkout's default depth 1)."""
+    repo = _open(root)
+    if repo is None:
+        return False
+    with repo:
+        try:
+            return bool(repo.git.rev_parse("--is-shallow-repository") == "true")
+        except (GitCommandError, GitCommandNotFound):
+            return False
+
+
+def uncommitted_files(root: Path) -> dict[str, str] | None:
+    """Absolute path -> 'untracked' or 'modified' for every file under root whose working-copy
+    content is not what HEAD holds (staged or not); None outside git or when git cannot tell.
+
+    An apply from such a working copy uploads files that no commit holds, so nobody can later
+    see from git what DataRobot runs."""
+    top = git_toplevel(root)
+    if top is None:
+        return None
+    try:
+        # run from root so "." is root; the paths porcelain prints are relative to the top level
+        listing = git.Git(root).status(
+            "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames", "--", ".",
+            stdout_as_string=False, kill_after_timeout=_TIMEOUT,
+        )  # fmt: skip
+    except (GitCommandError, GitCommandNotFound):
+        return None
+    states: dict[str, str] = {}
+    for raw in bytes(listing).split(b"\0"):
+        if len(raw) >= 4:
+            code, name = raw[:2], os.fsdecode(raw[3:])
+            states[os.path.join(top, name)] = "untracked" if code == b"??" else "modified"
+    return states

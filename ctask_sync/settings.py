@@ -22,7 +22,7 @@ from typing import Literal, Protocol, TypeVar, cast
 from ctask_sync.engine.shard import parse_shard
 from ctask_sync.errors import ConfigError
 
-Command = Literal["plan", "apply", "status", "cleanup", "validate"]
+Command = Literal["plan", "apply", "status", "cleanup", "environments"]
 # how an option's text becomes its value, on argv, in the environment and as an action input
 Kind = Literal["text", "path", "seconds", "count", "flag", "shard"]
 T = TypeVar("T")
@@ -43,6 +43,7 @@ class Settings:
     concurrency: int = 8
     major: bool = False  # every new version major (release tags)
     tag: str | None = None  # recorded on every synced version
+    allow_rollback: bool = False  # sync an older commit over versions synced from a newer one
     allow_delete: bool = False
     wait: bool = True  # wait on dependency builds (--no-wait turns it off)
     build_timeout: float = 1800.0  # deadline for all dependency builds together
@@ -216,17 +217,17 @@ def _input_shard(text: str) -> tuple[int, int] | None:
 
 # Which options each command takes, in the order `--help` lists them.
 _REMOTE = ("endpoint", "namespace", "ca_bundle", "timeout", "retry_max_seconds", "shard")
-_ENGINE = ("path", "json_file", "concurrency", "major", "tag", *_REMOTE)
+_ENGINE = ("path", "json_file", "concurrency", "major", "tag", "allow_rollback", *_REMOTE)
 COMMAND_OPTIONS: dict[Command, tuple[str, ...]] = {
-    "validate": ("path",),
     "plan": (*_ENGINE, "allow_delete", "markdown_file"),
     "apply": (*_ENGINE, "allow_delete", "wait", "build_timeout", "markdown_file"),
     "status": ("path", "json_file", *_REMOTE),
     "cleanup": ("path", "dry_run", *_REMOTE),
+    "environments": ("path", *_REMOTE),
 }
 # Where one option reads differently in one command's --help.
 _HELP: dict[tuple[Command, str], str] = {
-    ("validate", "path"): "folder to search (env {env}; default: {default})",
+    ("environments", "path"): "repository folder (env {env}; default: {default})",
     ("status", "path"): "repository folder (env {env}; default: {default})",
     ("cleanup", "path"): "repository folder (env {env}; default: {default})",
     ("plan", "allow_delete"): "plan deletions of removed tasks (env {env})",
@@ -270,6 +271,14 @@ OPTIONS: tuple[Option, ...] = (
         "--tag",
         "CTASK_SYNC_TAG",
         "release tag to record on every synced version (env {env})",
+    ),
+    Option(
+        "allow_rollback",
+        "--allow-rollback",
+        "CTASK_SYNC_ALLOW_ROLLBACK",
+        "sync an older commit over versions synced from a newer one (a deliberate "
+        "rollback; without it such a late run is refused; env {env})",
+        kind="flag",
     ),
     Option(
         "endpoint",

@@ -1,7 +1,7 @@
 """Command line: argparse (options and their environment fallbacks: settings.py), exit codes.
 
-Exit codes: 0 success (plan: no changes), 1 expected error, 2 plan has changes,
-3 unexpected error (a bug), 130 interrupted."""
+Exit codes: 0 success (plan: no changes; status: all in sync), 1 expected error, 2 plan has
+changes or status finds a task not in sync, 3 unexpected error (a bug), 130 interrupted."""
 
 from __future__ import annotations
 
@@ -47,7 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     p = sub.add_parser("validate", help="check every ctask.yaml offline")
-    add_arguments(p, "validate")
+    p.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="folders to search, or ctask.yaml files as pre-commit passes them (default: .)",
+    )
     p.add_argument("--json", action="store_true", help="print the findings as JSON")
 
     p = sub.add_parser("plan", help="show what apply would change (exit 2 when changes)")
@@ -61,6 +66,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("cleanup", help="delete every task a namespace owns (preview teardown)")
     add_arguments(p, "cleanup")
+
+    p = sub.add_parser("environments", help="list the execution environments the token can see")
+    add_arguments(p, "environments")
+    p.add_argument("--json", action="store_true", help="print them as JSON")
+
+    p = sub.add_parser("schema", help="print the JSON Schema of ctask.yaml")
+    p.add_argument(
+        "--root-config",
+        action="store_true",
+        help="print the schema of the root config ctask-sync.yaml instead",
+    )
 
     p = sub.add_parser("emulator", help="serve the local DataRobot API emulator")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
@@ -131,6 +147,14 @@ def _dispatch(args: argparse.Namespace) -> int:
         from ctask_sync.cli import cleanup
 
         return cleanup.run(args)
+    if command == "environments":
+        from ctask_sync.cli import environments
+
+        return environments.run(args)
+    if command == "schema":
+        from ctask_sync.cli import schema
+
+        return schema.run(args)
     if command == "emulator":
         from ctask_sync.cli import emulator
 

@@ -18,4 +18,5 @@ def run(args: argparse.Namespace) -> int:
         write_text(settings.markdown_file, report.markdown())
     if report.plan.refused:
         return 1
-    return 2 if report.has_changes else 0
+    # kept tasks are a difference too: DataRobot holds what the repository no longer has
+    return 2 if report.plan.pending else 0

@@ -64,9 +64,21 @@ def test_a_shallow_clone_still_names_the_parent_and_can_fetch_it(tmp_path: Path)
     info = gitinfo.read(clone)
     assert (info.commit, info.parents) == (second, (first,))
     assert not gitinfo.has_commit(clone, first)
-    assert gitinfo.fetch(clone, first, depth=1)
+    assert gitinfo.is_shallow(clone) and not gitinfo.is_shallow(origin)
+    assert gitinfo.fetch_commits(clone, (first,), depth=1)
     assert gitinfo.has_commit(clone, first)
-    assert not gitinfo.fetch(clone, "f" * 40)
+    assert not gitinfo.fetch_commits(clone, ("f" * 40,), depth=1)
+
+
+def test_uncommitted_files(tmp_path: Path) -> None:
+    repo, _, _ = _repo_with_history(tmp_path / "r")
+    assert gitinfo.uncommitted_files(repo / "t") == {}
+    write_files(repo, {"t/a.py": "a = 9\n", "t/new.py": "", "other.py": ""})
+    assert gitinfo.uncommitted_files(repo / "t") == {
+        str(repo / "t/a.py"): "modified",
+        str(repo / "t/new.py"): "untracked",
+    }
+    assert gitinfo.uncommitted_files(tmp_path) is None
 
 
 @pytest.mark.parametrize(
