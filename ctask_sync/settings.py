@@ -22,7 +22,7 @@ from typing import Literal, Protocol, TypeVar, cast
 from ctask_sync.engine.shard import parse_shard
 from ctask_sync.errors import ConfigError
 
-Command = Literal["plan", "apply", "status", "cleanup", "environments"]
+Command = Literal["plan", "apply", "status", "cleanup", "environments", "import"]
 # how an option's text becomes its value, on argv, in the environment and as an action input
 Kind = Literal["text", "path", "seconds", "count", "flag", "shard"]
 T = TypeVar("T")
@@ -35,7 +35,7 @@ class Settings:
     path: Path = Path(".")
     endpoint: str | None = None  # None: the embedded emulator, state in <repo>/.ctask-sync/
     token: str | None = None  # from DATAROBOT_API_TOKEN (or the api-token input), never argv
-    namespace: str | None = None
+    namespace: str | None = None  # None: the root's ctask-sync.yaml (rootconfig.resolve_namespace)
     ca_bundle: str | None = None
     timeout: float = 60.0  # read timeout of each request
     retry_max_seconds: float = 120.0  # total retry wait per request before giving up
@@ -45,6 +45,7 @@ class Settings:
     tag: str | None = None  # recorded on every synced version
     allow_rollback: bool = False  # sync an older commit over versions synced from a newer one
     allow_delete: bool = False
+    allow_duplicate_name: bool = False  # create beside a same-named task this namespace lacks
     wait: bool = True  # wait on dependency builds (--no-wait turns it off)
     build_timeout: float = 1800.0  # deadline for all dependency builds together
     json_file: str | None = None  # plan/apply/status: also write the JSON report here
@@ -77,7 +78,6 @@ class Settings:
             if option.input is not None:
                 values[option.field] = option.value_from_input(inputs, env)
         values["token"] = inputs.text("api-token", env.get(TOKEN_ENV, "").strip()) or None
-        values["ca_bundle"] = env.get(CA_BUNDLE_ENV) or None
         return cls(**values)  # type: ignore[arg-type]
 
     def replace(self, **changes: object) -> Settings:
@@ -220,14 +220,23 @@ _REMOTE = ("endpoint", "namespace", "ca_bundle", "timeout", "retry_max_seconds",
 _ENGINE = ("path", "json_file", "concurrency", "major", "tag", "allow_rollback", *_REMOTE)
 COMMAND_OPTIONS: dict[Command, tuple[str, ...]] = {
     "plan": (*_ENGINE, "allow_delete", "markdown_file"),
-    "apply": (*_ENGINE, "allow_delete", "wait", "build_timeout", "markdown_file"),
+    "apply": (
+        *_ENGINE,
+        "allow_delete",
+        "allow_duplicate_name",
+        "wait",
+        "build_timeout",
+        "markdown_file",
+    ),
     "status": ("path", "json_file", *_REMOTE),
-    "cleanup": ("path", "dry_run", *_REMOTE),
+    "cleanup": ("path", "dry_run", "json_file", *_REMOTE),
     "environments": ("path", *_REMOTE),
+    "import": ("path", *_REMOTE),
 }
 # Where one option reads differently in one command's --help.
 _HELP: dict[tuple[Command, str], str] = {
     ("environments", "path"): "repository folder (env {env}; default: {default})",
+    ("import", "path"): "folder to create task folders in (env {env}; default: {default})",
     ("status", "path"): "repository folder (env {env}; default: {default})",
     ("cleanup", "path"): "repository folder (env {env}; default: {default})",
     ("plan", "allow_delete"): "plan deletions of removed tasks (env {env})",
@@ -239,7 +248,9 @@ OPTIONS: tuple[Option, ...] = (
         "path",
         "path",
         "CTASK_SYNC_PATH",
-        "repository folder to sync (env {env}; default: {default})",
+        "folder to sync (env {env}; default: {default}); its sync root is the nearest folder at "
+        "or above it holding ctask-sync.yaml, else the git top level; a folder below the root "
+        "narrows what is shown and changed",
         kind="path",
     ),
     Option(
@@ -279,6 +290,7 @@ OPTIONS: tuple[Option, ...] = (
         "sync an older commit over versions synced from a newer one (a deliberate "
         "rollback; without it such a late run is refused; env {env})",
         kind="flag",
+        input="allow-rollback",
     ),
     Option(
         "endpoint",
@@ -294,9 +306,15 @@ OPTIONS: tuple[Option, ...] = (
         "--namespace",
         "CTASK_SYNC_NAMESPACE",
         "owner namespace written into task descriptions (env {env}; "
-        "default: GITHUB_REPOSITORY, the origin remote's path, or the repo folder name)",
+        "default: the sync root's ctask-sync.yaml, see `ctask-sync init`)",
     ),
-    Option("ca_bundle", "--ca-bundle", CA_BUNDLE_ENV, "CA bundle for TLS verification (env {env})"),
+    Option(
+        "ca_bundle",
+        "--ca-bundle",
+        CA_BUNDLE_ENV,
+        "CA bundle for TLS verification (env {env})",
+        input="ca-bundle",
+    ),
     Option(
         "timeout",
         "--timeout",
@@ -304,7 +322,7 @@ OPTIONS: tuple[Option, ...] = (
         "read timeout of each request (env {env}; default {default})",
         kind="seconds",
         metavar="SECONDS",
-        input="timeout",
+        input="request-timeout",
         input_minimum=1.0,
     ),
     Option(
@@ -314,7 +332,7 @@ OPTIONS: tuple[Option, ...] = (
         "longest total wait on retries of one request (env {env}; default {default})",
         kind="seconds",
         metavar="SECONDS",
-        input="retry-max-seconds",
+        input="retry-budget",
     ),
     Option(
         "shard",
@@ -331,6 +349,14 @@ OPTIONS: tuple[Option, ...] = (
         "delete owned tasks whose manifests are gone (env {env})",
         kind="flag",
         input="allow-delete",
+    ),
+    Option(
+        "allow_duplicate_name",
+        "--allow-duplicate-name",
+        "CTASK_SYNC_ALLOW_DUPLICATE_NAME",
+        "create a task even when a same-named task of the same target type exists that "
+        "this namespace does not own (default: refuse, and hint at `ctask-sync import`; env {env})",
+        kind="flag",
     ),
     Option(
         "wait",

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from ctask_sync.cli.common import settings_from_args, write_json, write_text
+from ctask_sync.cli.common import write_json, write_text
 from ctask_sync.engine import sync
+from ctask_sync.settings import Settings
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = settings_from_args(args)
+    settings = Settings.from_args(args)
     report = sync.apply(settings)
     print()
     print(report.text())

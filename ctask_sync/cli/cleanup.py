@@ -4,14 +4,26 @@ from __future__ import annotations
 
 import argparse
 
+from ctask_sync.cli.common import write_json
 from ctask_sync.engine import sync
 from ctask_sync.settings import Settings
 
 
 def run(args: argparse.Namespace) -> int:
-    # never a GITHUB_REPOSITORY or git default: tearing down must be explicit
+    # never a default namespace (no ctask-sync.yaml): tearing down must be explicit
     settings = Settings.from_args(args)
     deleted = sync.cleanup(settings, yes=not settings.dry_run)
     verb = "would delete" if settings.dry_run else "deleted"
     print(f"cleanup of {settings.namespace}: {verb} {len(deleted)} task(s)")
+    if settings.json_file:
+        write_json(
+            settings.json_file,
+            {
+                "version": 1,
+                "endpoint": settings.endpoint or "embedded emulator",
+                "namespace": settings.namespace,
+                "dry_run": settings.dry_run,
+                "deleted": deleted,
+            },
+        )
     return 0

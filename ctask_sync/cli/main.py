@@ -67,6 +67,35 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("cleanup", help="delete every task a namespace owns (preview teardown)")
     add_arguments(p, "cleanup")
 
+    p = sub.add_parser("init", help="write ctask-sync.yaml: mark a sync root and its namespace")
+    p.add_argument("path", nargs="?", default=".", help="the root folder (default: .)")
+    p.add_argument(
+        "--namespace",
+        help="owner namespace of the root's tasks (default: the GitHub remote's owner/name, "
+        "else the folder's name)",
+    )
+
+    p = sub.add_parser("import", help="bring existing DataRobot tasks under git (read-only)")
+    add_arguments(p, "import")
+    p.add_argument(
+        "--task-id",
+        dest="task_ids",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="a task to import (repeatable)",
+    )
+    p.add_argument(
+        "--unowned",
+        action="store_true",
+        help="import every task that no namespace owns (narrow it with --name-filter)",
+    )
+    p.add_argument(
+        "--name-filter",
+        metavar="GLOB",
+        help="with --unowned: only tasks whose name matches GLOB, e.g. 'Fraud*'",
+    )
+
     p = sub.add_parser("environments", help="list the execution environments the token can see")
     add_arguments(p, "environments")
     p.add_argument("--json", action="store_true", help="print them as JSON")
@@ -147,6 +176,14 @@ def _dispatch(args: argparse.Namespace) -> int:
         from ctask_sync.cli import cleanup
 
         return cleanup.run(args)
+    if command == "init":
+        from ctask_sync.cli import init
+
+        return init.run(args)
+    if command == "import":
+        from ctask_sync.cli import import_
+
+        return import_.run(args)
     if command == "environments":
         from ctask_sync.cli import environments
 

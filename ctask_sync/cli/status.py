@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import argparse
 
-from ctask_sync.cli.common import settings_from_args, write_json
+from ctask_sync.cli.common import write_json
 from ctask_sync.engine import sync
 from ctask_sync.engine.steps import AwaitBuild, StartBuild, TaskPlan
+from ctask_sync.settings import Settings
 
 IN_SYNC = "in sync"
 _STATES = {
@@ -35,7 +36,7 @@ def state(task: TaskPlan) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = settings_from_args(args)
+    settings = Settings.from_args(args)
     report = sync.plan(settings, log=print)
     rows = []
     for task in report.plan.tasks:
@@ -58,5 +59,13 @@ def run(args: argparse.Namespace) -> int:
             f"{r['version'] or '-':<8}  {r['state']}"
         )
     if settings.json_file:
-        write_json(settings.json_file, {"version": 1, "tasks": rows})
+        write_json(
+            settings.json_file,
+            {
+                "version": 1,
+                "endpoint": report.endpoint,
+                "namespace": report.plan.context.namespace,
+                "tasks": rows,
+            },
+        )
     return 0 if all(r["state"] == IN_SYNC for r in rows) else 2

@@ -15,6 +15,7 @@ from ctask_sync.engine.steps import (
     TaskPlan,
     WriteRecord,
 )
+from ctask_sync.report.markdown import code, inert
 from ctask_sync.report.paths import relative
 
 SYMBOLS = {
@@ -168,23 +169,22 @@ def plan_text(plan: Plan) -> str:
     return "\n".join(lines)
 
 
-def md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
 def plan_markdown(plan: Plan) -> str:
     lines = [
-        f"### ctask-sync plan for `{plan.context.namespace}`",
+        f"### ctask-sync plan for {code(plan.context.namespace)}",
         "",
         "| | task | what changes |",
         "|---|---|---|",
     ]
     for t in plan.tasks:
-        lines.append(f"| `{SYMBOLS[t.action]}` | `{md_cell(t.key)}` | {md_cell(describe(t))} |")
+        lines.append(f"| `{SYMBOLS[t.action]}` | {code(t.key)} | {inert(describe(t))} |")
     lines += ["", f"**{summary_line(plan)}**"]
-    warnings = [*plan.warnings, *(f"`{t.key}`: {w}" for t in plan.tasks for w in t.warnings)]
+    warnings = [
+        *(inert(w) for w in plan.warnings),
+        *(f"{code(t.key)}: {inert(w)}" for t in plan.tasks for w in t.warnings),
+    ]
     if warnings:
         lines += ["", "<details><summary>Warnings</summary>", ""]
-        lines += [f"- {md_cell(w)}" for w in warnings]
+        lines += [f"- {w}" for w in warnings]
         lines += ["", "</details>"]
     return "\n".join(lines) + "\n"

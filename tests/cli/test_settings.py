@@ -104,7 +104,7 @@ def test_a_bad_number_variable_is_a_usage_error(
 def test_the_action_gets_timeout_and_retry_budget_from_inputs_or_environment() -> None:
     env = {
         "GITHUB_REPOSITORY": "octo/tasks",
-        "INPUT_TIMEOUT": "5",
+        "INPUT_REQUEST_TIMEOUT": "5",
         "CTASK_SYNC_RETRY_MAX_SECONDS": "7",
         "DATAROBOT_API_TOKEN": "from-env",
     }

@@ -16,7 +16,9 @@ from ctask_sync.emulator.testing import AdminClient
 # re-exported for this suite's modules
 from tests.testing.gitkit import commit_all as commit_all
 from tests.testing.gitkit import git as git
+from tests.testing.gitkit import write_files as write_files
 from tests.testing.tasks import FIT
+from tests.testing.tasks import SKLEARN_ENV as SKLEARN_ENV
 from tests.testing.tasks import write_task as write_task
 
 # the suite's usual task: an estimator and one helper module
