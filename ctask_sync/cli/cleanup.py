@@ -4,24 +4,25 @@ from __future__ import annotations
 
 import argparse
 
-from ctask_sync.cli.common import options_from_args, write_json
+from ctask_sync.cli.common import write_json
 from ctask_sync.engine import sync
+from ctask_sync.settings import Settings
 
 
 def run(args: argparse.Namespace) -> int:
-    options = options_from_args(args)
-    options.namespace = args.namespace  # never a default: tearing down must be explicit
-    deleted = sync.cleanup(options, yes=not args.dry_run)
-    verb = "would delete" if args.dry_run else "deleted"
-    print(f"cleanup of {args.namespace}: {verb} {len(deleted)} task(s)")
-    if args.json_file:
+    # never a default namespace (no ctask-sync.yaml): tearing down must be explicit
+    settings = Settings.from_args(args)
+    deleted = sync.cleanup(settings, yes=not settings.dry_run)
+    verb = "would delete" if settings.dry_run else "deleted"
+    print(f"cleanup of {settings.namespace}: {verb} {len(deleted)} task(s)")
+    if settings.json_file:
         write_json(
-            args.json_file,
+            settings.json_file,
             {
                 "version": 1,
-                "endpoint": options.endpoint or "embedded emulator",
-                "namespace": args.namespace,
-                "dry_run": bool(args.dry_run),
+                "endpoint": settings.endpoint or "embedded emulator",
+                "namespace": settings.namespace,
+                "dry_run": settings.dry_run,
                 "deleted": deleted,
             },
         )

@@ -6,9 +6,9 @@ import argparse
 import json
 import sys
 
-from ctask_sync.cli.common import options_from_args
 from ctask_sync.datarobot.client import ExecutionEnvironment
 from ctask_sync.engine import sync
+from ctask_sync.settings import Settings
 
 _HEADERS = ("NAME", "ID", "LANGUAGE", "LATEST VERSION")
 
@@ -41,7 +41,7 @@ def render_text(found: list[ExecutionEnvironment]) -> str:
 def run(args: argparse.Namespace) -> int:
     """Print the environments; the connection notice goes to stderr so stdout stays data."""
     found = sync.environments(
-        options_from_args(args), log=lambda line: print(line, file=sys.stderr)
+        Settings.from_args(args), log=lambda line: print(line, file=sys.stderr)
     )
     if args.json:
         document = [

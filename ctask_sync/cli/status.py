@@ -7,10 +7,11 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ctask_sync.cli.common import options_from_args, write_json
+from ctask_sync.cli.common import write_json
 from ctask_sync.engine import sync
 from ctask_sync.engine.steps import AwaitBuild, StartBuild, TaskPlan
 from ctask_sync.report import consumers
+from ctask_sync.settings import Settings
 
 IN_SYNC = "in sync"
 _STATES = {
@@ -37,7 +38,8 @@ def state(task: TaskPlan) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    report = sync.plan(options_from_args(args), log=print)
+    settings = Settings.from_args(args)
+    report = sync.plan(settings, log=print)
     rows: list[dict[str, Any]] = []
     uses: dict[str, list[str]] = {}
     for task in report.plan.tasks:
@@ -68,9 +70,9 @@ def run(args: argparse.Namespace) -> int:
         )
         for line in uses[r["key"]]:
             print(f"{''.ljust(width)}  {line}")
-    if args.json_file:
+    if settings.json_file:
         write_json(
-            args.json_file,
+            settings.json_file,
             {
                 "version": 1,
                 "endpoint": report.endpoint,

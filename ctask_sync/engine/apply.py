@@ -94,7 +94,7 @@ class Applier:
         log: Log,
         *,
         replan: Replan | None = None,
-        concurrency: int = 8,
+        concurrency: int,  # Settings.concurrency: the one default
     ) -> None:
         self.client = client
         self.run = run

@@ -14,6 +14,7 @@ from ctask_sync.engine.model import BuildStatus, FileDiff
 from ctask_sync.engine.remote import RemoteTask
 from ctask_sync.engine.sharing import ShareChange
 from ctask_sync.manifest.manifest import ShareEntry, TaskSpec
+from ctask_sync.manifest.vocabulary import NetworkPolicy
 
 Action = Literal["create", "update", "unchanged", "delete", "keep", "refuse"]
 
@@ -41,7 +42,7 @@ class CreateVersion:
     delete_item_ids: tuple[str, ...]
     environment_id: str
     maximum_memory: int | None
-    outbound_network_policy: str | None
+    outbound_network_policy: NetworkPolicy | None
     required_metadata: dict[str, str] | None
 
 

@@ -81,6 +81,7 @@ from ctask_sync.manifest.rootconfig import SyncRoot, find_root, resolve_namespac
 from ctask_sync.manifest.worktree import uncommitted_warnings
 from ctask_sync.report import reports as report
 from ctask_sync.report.reports import ApplyReport, PlanReport
+from ctask_sync.settings import Settings
 
 Log = Callable[[str], None]
 
@@ -88,29 +89,9 @@ EMBEDDED_STATE = ".ctask-sync"
 EMBEDDED_TOKEN = "embedded-emulator"  # the embedded emulator accepts any token
 
 
-@dataclass
-class SyncOptions:
-    path: Path
-    endpoint: str | None = None  # None: the embedded emulator, state in <repo>/.ctask-sync/
-    token: str | None = None  # from DATAROBOT_API_TOKEN, never argv
-    namespace: str | None = None  # None: the root's ctask-sync.yaml (rootconfig.resolve_namespace)
-    allow_delete: bool = False
-    allow_duplicate_name: bool = False  # create beside a same-named task this namespace lacks
-    wait: bool = True
-    build_timeout: float = 1800.0
-    concurrency: int = 8
-    major: bool = False  # every new version major (release tags)
-    allow_rollback: bool = False  # overwrite versions synced from a newer commit, on purpose
-    tag: str | None = None  # recorded on every synced version
-    shard: tuple[int, int] | None = None  # (i, n), 1-based
-    ca_bundle: str | None = None
-    commit: str | None = None  # overrides git detection (the action passes GITHUB_SHA)
-    ref: str | None = None  # overrides git detection (the action passes GITHUB_REF)
-    retry_max_seconds: float = 120.0  # total retry wait per request before giving up
-    timeout: float = 60.0  # read timeout of each request
-    consumers: bool = False  # read and show the user blueprints using each task (--consumers)
-    # False for pull-request previews: no user blueprint is changed (github/ sets it)
-    touch_blueprints: bool = True
+# The run's settings (ctask_sync/settings.py), built by cli/ from argv and by github/ from the
+# action's inputs; the engine reads no argv, environment or inputs itself.
+SyncOptions = Settings
 
 
 @dataclass

@@ -19,6 +19,7 @@ from ctask_sync.manifest.files import (
     select_files,
 )
 from ctask_sync.manifest.globs import GlobError, check_pattern, compile_all
+from ctask_sync.manifest.vocabulary import DependencyBuild, Language, NetworkPolicy, TargetType
 from ctask_sync.manifest.yamlpos import Document, Pos, YamlProblem, load
 
 __all__ = [
@@ -71,14 +72,14 @@ class ShareEntry:
 class TaskSpec:
     key: str
     name: str
-    target_type: str  # manifest spelling: binary | regression | multiclass | anomaly | transform
-    language: str  # python | r | other
+    target_type: TargetType  # manifest spelling (lower case)
+    language: Language
     description: str
     environment: EnvironmentRef
     maximum_memory: int | None  # bytes
-    outbound_network_policy: str | None  # ISOLATED | PUBLIC | None (server default)
+    outbound_network_policy: NetworkPolicy | None  # None: the server's default
     required_metadata: dict[str, str]
-    dependency_build: str  # auto | always | never
+    dependency_build: DependencyBuild
     folder: Path  # absolute
     manifest_path: Path  # absolute
     files: tuple[FileEntry, ...]

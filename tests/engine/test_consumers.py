@@ -148,7 +148,7 @@ def test_status_and_plan_list_consumers_when_asked(
     assert not [r for r in admin.log() if "userBlueprints" in r["path"]]
 
 
-def access(task_id: str) -> dict[str, tuple[str, bool]]:
+def access(task_id: str) -> dict[str, tuple[str, bool | None]]:
     entries = dr.CustomTask.get(task_id).get_access_list()
     return {e.username: (e.role, e.can_share) for e in entries}
 

@@ -46,7 +46,7 @@ def test_repin_moves_only_the_named_versions() -> None:
     moved = repin(blueprint, frozenset({"v1"}), "v3")
     assert version_refs(moved) == [("1", "v3"), ("2", "latest_t1"), ("3", "other-v9")]
     assert version_refs(blueprint)[0] == ("1", "v1")  # the input is not changed
-    assert moved[0]["taskData"]["taskParameters"][1] == {"param": "x", "value": 1}  # type: ignore[index]
+    assert moved[0]["taskData"]["taskParameters"][1] == {"param": "x", "value": 1}
 
 
 def test_next_label_and_policies() -> None:
