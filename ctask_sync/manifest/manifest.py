@@ -19,7 +19,13 @@ from ctask_sync.manifest.files import (
     select_files,
 )
 from ctask_sync.manifest.globs import GlobError, check_pattern, compile_all
-from ctask_sync.manifest.vocabulary import DependencyBuild, Language, NetworkPolicy, TargetType
+from ctask_sync.manifest.vocabulary import (
+    Blueprints,
+    DependencyBuild,
+    Language,
+    NetworkPolicy,
+    TargetType,
+)
 from ctask_sync.manifest.yamlpos import Document, Pos, YamlProblem, load
 
 __all__ = [
@@ -84,7 +90,9 @@ class TaskSpec:
     manifest_path: Path  # absolute
     files: tuple[FileEntry, ...]
     adopt: str | None = None  # id of an existing task to take over (written by `import`)
-    blueprints: str = "leave"  # leave | follow | releases: what apply does to pinning blueprints
+    blueprints: Blueprints = (
+        "leave"  # leave | follow | releases: what apply does to pinning blueprints
+    )
     share: tuple[ShareEntry, ...] | None = None  # None: the access list is left alone
 
 

@@ -11,6 +11,7 @@ TargetType = Literal["binary", "regression", "multiclass", "anomaly", "transform
 Language = Literal["python", "r", "other"]
 NetworkPolicy = Literal["ISOLATED", "PUBLIC"]
 DependencyBuild = Literal["auto", "always", "never"]
+Blueprints = Literal["leave", "follow", "releases"]
 
 # schema property -> its Literal, for the test that keeps them equal
 BY_PROPERTY = {
@@ -18,4 +19,5 @@ BY_PROPERTY = {
     "language": Language,
     "outbound_network_policy": NetworkPolicy,
     "dependency_build": DependencyBuild,
+    "blueprints": Blueprints,
 }

@@ -14,7 +14,8 @@ from ctask_sync.github.workflow_commands import Inputs
 from ctask_sync.settings import OPTIONS, Settings
 
 # Set by the run, not by the user: the token (environment only), and the action's commit and ref.
-_NOT_OPTIONS = {"token", "commit", "ref"}
+# set by the action from the event (commit, ref, previews never touch blueprints), never a flag
+_NOT_OPTIONS = {"token", "commit", "ref", "touch_blueprints"}
 _OFFICIAL = {"endpoint": "DATAROBOT_ENDPOINT", "ca_bundle": "REQUESTS_CA_BUNDLE"}
 
 
