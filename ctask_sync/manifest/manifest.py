@@ -12,6 +12,7 @@ from typing import Any, Literal
 from ctask_sync.errors import CtaskSyncError
 from ctask_sync.git import git_toplevel, ignored_paths
 from ctask_sync.manifest import schemacheck
+from ctask_sync.manifest.digests import DigestCache
 from ctask_sync.manifest.files import (
     MANIFEST_NAME,
     FileEntry,
@@ -255,7 +256,9 @@ def _check_globs(b: _Builder, doc: Document, section: str, patterns: list[str]) 
     return ok
 
 
-def _check_one(manifest: Path, repo_root: Path, ignored: frozenset[str]) -> _Checked:
+def _check_one(
+    manifest: Path, repo_root: Path, ignored: frozenset[str], digests: DigestCache | None = None
+) -> _Checked:
     b = _Builder(manifest)
     folder = manifest.parent
     checked = _Checked(manifest=manifest, findings=b.findings)
@@ -319,7 +322,7 @@ def _check_one(manifest: Path, repo_root: Path, ignored: frozenset[str]) -> _Che
         files_ok = include_ok and exclude_ok
     selected: tuple[FileEntry, ...] = ()
     if files_ok:
-        selected = _select(b, doc, folder, files_section, ignored)
+        selected = _select(b, doc, folder, files_section, ignored, digests)
 
     language = data.get("language")
     names = {f.path for f in selected}
@@ -365,6 +368,7 @@ def _select(
     folder: Path,
     files_section: dict[str, Any],
     ignored: frozenset[str],
+    digests: DigestCache | None = None,
 ) -> tuple[FileEntry, ...]:
     include_patterns: list[str] | None = files_section.get("include")
     exclude_patterns: list[str] = files_section.get("exclude") or []
@@ -373,6 +377,7 @@ def _select(
         include=compile_all(include_patterns) if include_patterns else None,
         exclude=compile_all(exclude_patterns),
         ignored=ignored,
+        digests=digests,
     )
     for problem in selection.problems:
         b.error(problem.message, path=display_path(folder / problem.path))
@@ -495,7 +500,10 @@ def discover(root: Path, *, repo_root: Path | None = None) -> Discovery:
     base = Path(repo_root).resolve() if repo_root is not None else (toplevel or root)
     ignored = ignored_paths(root, in_git=toplevel is not None)
     manifests, walk_findings = find_manifests(root, ignored)
-    results = [_check_one(m, base, ignored) for m in manifests]
+    # Digests of files unchanged since the last run come from .ctask-sync/ (digests.py).
+    digests = DigestCache.open(base)
+    results = [_check_one(m, base, ignored, digests) for m in manifests]
+    digests.save(scope=root)
     _cross_check(results, {r.manifest: display_path(r.manifest) for r in results})
     discovery = Discovery(root=root, manifest_paths=manifests, repo_root=base)
     discovery.findings.extend(walk_findings)
