@@ -30,6 +30,7 @@ def options_from_args(args: argparse.Namespace) -> SyncOptions:
         wait=not getattr(args, "no_wait", False),
         build_timeout=float(getattr(args, "build_timeout", 1800.0)),
         concurrency=int(getattr(args, "concurrency", 8)),
+        max_concurrency=int(getattr(args, "max_concurrency", 32)),
         major=bool(getattr(args, "major", False)),
         tag=getattr(args, "tag", None),
         shard=shard,

@@ -113,7 +113,15 @@ def _add_engine_options(p: argparse.ArgumentParser) -> None:
         "--concurrency",
         type=_positive_int,
         default=8,
-        help="tasks synced at once (default 8)",
+        help="requests in flight at the start (default 8); grows while DataRobot answers "
+        "promptly, up to --max-concurrency",
+    )
+    p.add_argument(
+        "--max-concurrency",
+        type=_positive_int,
+        default=32,
+        help="the most requests in flight the adaptive limit may grow to (default 32; set it "
+        "to --concurrency for a fixed limit); halved on HTTP 429 or 503",
     )
     p.add_argument(
         "--major",

@@ -43,12 +43,13 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ctask_sync import git as gitinfo
-from ctask_sync.datarobot.client import DataRobotClient, RetryPolicy
+from ctask_sync.datarobot.client import DataRobotClient, ExecutionEnvironment, RetryPolicy
+from ctask_sync.datarobot.concurrency import Concurrency
 from ctask_sync.engine.apply import Applier, RunInfo, TaskResult
 from ctask_sync.engine.detect import failed_build, file_diff, late_run, resolve_environments
 from ctask_sync.engine.plan import FileDiff, Plan, PlanContext, TaskPlan, build_plan, plan_task
@@ -75,7 +76,8 @@ class SyncOptions:
     allow_delete: bool = False
     wait: bool = True
     build_timeout: float = 1800.0
-    concurrency: int = 8
+    concurrency: int = 8  # requests in flight at the start
+    max_concurrency: int = 32  # the adaptive limit's cap (datarobot/concurrency.py)
     major: bool = False  # every new version major (release tags)
     tag: str | None = None  # recorded on every synced version
     shard: tuple[int, int] | None = None  # (i, n), 1-based
@@ -102,12 +104,15 @@ class _Session:
     remote: RemoteState | None = None
 
 
-def _validate(options: SyncOptions) -> tuple[GitInfo, Discovery]:
+def _read_git(options: SyncOptions) -> GitInfo:
     path = Path(options.path)
     if not path.is_dir():
         raise ConfigError(f"{path}: no such folder", hint="pass the repository folder to sync")
-    git = gitinfo.read(path)
-    discovery = discover(path, repo_root=git.repo_root)
+    return gitinfo.read(path)
+
+
+def _validate(options: SyncOptions, git: GitInfo) -> Discovery:
+    discovery = discover(Path(options.path), repo_root=git.repo_root)
     if discovery.errors:
         lines = [f.format() for f in discovery.errors]
         raise ManifestError(
@@ -115,7 +120,7 @@ def _validate(options: SyncOptions) -> tuple[GitInfo, Discovery]:
             + "\n".join(lines),
             findings=list(discovery.findings),
         )
-    return git, discovery
+    return discovery
 
 
 def default_namespace(git: GitInfo) -> str:
@@ -137,7 +142,7 @@ def _connect(options: SyncOptions, root: Path, log: Log) -> Iterator[tuple[DataR
             ca_bundle=options.ca_bundle,
             timeout=options.timeout,
             retry=RetryPolicy(max_total=options.retry_max_seconds),
-            pool_size=max(16, options.concurrency),
+            concurrency=concurrency_of(options),
         )
         try:
             yield client, options.endpoint
@@ -154,12 +159,18 @@ def _connect(options: SyncOptions, root: Path, log: Log) -> Iterator[tuple[DataR
     state.mkdir(parents=True, exist_ok=True)
     with start_emulator(EmulatorSettings(state_dir=state), host="127.0.0.1", port=0) as emu:
         client = DataRobotClient(
-            emu.endpoint, options.token or EMBEDDED_TOKEN, pool_size=max(16, options.concurrency)
+            emu.endpoint, options.token or EMBEDDED_TOKEN, concurrency=concurrency_of(options)
         )
         try:
             yield client, "embedded emulator"
         finally:
             client.close()
+
+
+def concurrency_of(options: SyncOptions) -> Concurrency:
+    """The adaptive request limit's start and cap; a cap below the start means a fixed limit."""
+    start = max(1, options.concurrency)
+    return Concurrency(start=start, cap=max(start, options.max_concurrency))
 
 
 def _in_scope(options: SyncOptions) -> Callable[[str], bool] | None:
@@ -194,7 +205,8 @@ def _detect(session: _Session, remote: RemoteState, specs: list[TaskSpec]) -> _D
             refusal = late_run(current.record, session.git)
             if refusal:
                 found.refusals[key] = refusal
-    with ThreadPoolExecutor(max_workers=session.options.concurrency) as pool:
+    # As many threads as the request limit may grow to; the limit itself gates the requests.
+    with ThreadPoolExecutor(max_workers=session.client.limit.setting.cap) as pool:
         for key, diff, refusal, failed in pool.map(one, specs):
             found.diffs[key] = diff
             if refusal:
@@ -205,7 +217,7 @@ def _detect(session: _Session, remote: RemoteState, specs: list[TaskSpec]) -> _D
 
 
 def _plan(session: _Session) -> Plan:
-    remote = read_remote_state(session.client, session.namespace)
+    remote = session.remote or read_remote_state(session.client, session.namespace)
     session.remote = remote
     found = _detect(session, remote, session.specs)
     return build_plan(
@@ -222,21 +234,31 @@ def _plan(session: _Session) -> Plan:
 
 @contextlib.contextmanager
 def _session(options: SyncOptions, log: Log) -> Iterator[_Session]:
-    git, discovery = _validate(options)
-    scope = _in_scope(options)
-    specs = [s for s in discovery.tasks if scope is None or scope(s.key)]
+    git = _read_git(options)
     namespace = options.namespace or default_namespace(git)
-    context = PlanContext(
-        namespace=namespace,
-        commit=options.commit or git.commit,
-        ref=options.ref or git.ref,
-        commit_time=git.commit_time,
-        tag=options.tag,
-        major=options.major or bool(options.tag),
-        allow_delete=options.allow_delete,
-    )
-    with _connect(options, git.repo_root, log) as (client, endpoint):
-        environments = client.list_execution_environments() if specs else []
+    # Against a real endpoint the two first reads (environments, the task list) run while the
+    # manifests are validated: reads only, so a bad manifest still means zero remote writes.
+    # The embedded emulator has no latency to hide, and starts only once manifests are valid.
+    early = bool(options.endpoint and options.token)
+    with contextlib.ExitStack() as stack:
+        reads: tuple[Future[list[ExecutionEnvironment]], Future[RemoteState]] | None = None
+        if early:
+            client, endpoint = stack.enter_context(_connect(options, git.repo_root, log))
+            pool = stack.enter_context(ThreadPoolExecutor(max_workers=2))
+            reads = (
+                pool.submit(client.list_execution_environments),
+                pool.submit(read_remote_state, client, namespace),
+            )
+        discovery = _validate(options, git)
+        if not early:
+            client, endpoint = stack.enter_context(_connect(options, git.repo_root, log))
+        scope = _in_scope(options)
+        specs = [s for s in discovery.tasks if scope is None or scope(s.key)]
+        if reads is not None:
+            environments, remote = reads[0].result(), reads[1].result()
+        else:
+            environments = client.list_execution_environments() if specs else []
+            remote = None
         yield _Session(
             options=options,
             git=git,
@@ -246,8 +268,21 @@ def _session(options: SyncOptions, log: Log) -> Iterator[_Session]:
             client=client,
             endpoint=endpoint,
             environment_ids=resolve_environments(specs, environments),
-            context=context,
+            context=_context(options, git, namespace),
+            remote=remote,
         )
+
+
+def _context(options: SyncOptions, git: GitInfo, namespace: str) -> PlanContext:
+    return PlanContext(
+        namespace=namespace,
+        commit=options.commit or git.commit,
+        ref=options.ref or git.ref,
+        commit_time=git.commit_time,
+        tag=options.tag,
+        major=options.major or bool(options.tag),
+        allow_delete=options.allow_delete,
+    )
 
 
 def plan(options: SyncOptions, log: Log = print) -> PlanReport:
@@ -285,7 +320,11 @@ def apply(options: SyncOptions, log: Log = print) -> ApplyReport:
             log("")
             log("Applying:")
             applier = Applier(
-                session.client, run, log, replan=replan, concurrency=options.concurrency
+                session.client,
+                run,
+                log,
+                replan=replan,
+                concurrency=session.client.limit.setting.cap,
             )
             results = applier.apply(
                 the_plan, wait=options.wait, build_timeout=options.build_timeout
