@@ -45,6 +45,7 @@ class AdaptiveLimit:
         self._fastest: float | None = None
         self._last_cut = float("-inf")
         self.peak = self._limit  # the widest the gate got in this run, for reports
+        self.most_in_flight = 0  # the most requests that were ever in flight at once
         self.cuts = 0
         self._cond = threading.Condition()
 
@@ -60,6 +61,7 @@ class AdaptiveLimit:
             while self._in_flight >= self._limit:
                 self._cond.wait()
             self._in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self._in_flight)
         try:
             yield
         finally:
