@@ -11,6 +11,8 @@ affects both sides alike.
 from __future__ import annotations
 
 import math
+import shutil
+import statistics
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,6 +42,7 @@ class RaceResult:
     wall_seconds: float
     writes: int
     floor_seconds: float
+    runs: tuple[float, ...] = ()  # every round's wall time; wall_seconds is their median
 
     @property
     def over_floor(self) -> float:
@@ -53,32 +56,53 @@ def floor_seconds(tool: str, tasks: int, latency_ms: float) -> float:
 
 
 def race(
-    workdir: Path, tasks: int, latency_ms: float, *, log: Callable[[str], None]
+    workdir: Path, tasks: int, latency_ms: float, *, rounds: int = 1, log: Callable[[str], None]
 ) -> list[RaceResult]:
-    """Both tools' initial sync of `tasks` tasks without builds, each on a fresh emulator."""
-    results = []
-    for tool in (SDK_THREADS, CTASK_SYNC):
-        slug = "race-" + tool.name.replace(" ", "-")
-        repo = generate(workdir / slug, tasks)
-        for task in repo.with_requirements:
-            (task.folder / "requirements.txt").unlink()
-            task.has_requirements = False
-        commit_all(repo.root, "no requirements: no builds")
-        with EmulatorProcess(
-            latency_ms=latency_ms, build_seconds=0.1, log_path=workdir / f"{slug}.log"
-        ) as emulator:
-            initial = Scenario("initial", "initial sync, no builds", lambda _repo: None)
-            (result,) = run_scenarios(tool, repo, emulator, [initial], timeout=900, log=log)
-        results.append(
-            RaceResult(
-                tool.name,
-                tasks,
-                result.run.wall_seconds,
-                result.traffic.writes,
-                floor_seconds(tool.name, tasks, latency_ms),
-            )
+    """Both tools' initial sync of `tasks` tasks without builds, each on a fresh emulator.
+
+    With several rounds the tools alternate (SDK, ctask-sync, SDK, ...) so that a change in
+    the machine's load falls on both, and each tool's median wall time is kept."""
+    walls: dict[str, list[float]] = {SDK_THREADS.name: [], CTASK_SYNC.name: []}
+    writes: dict[str, int] = {}
+    for round_number in range(rounds):
+        for tool in (SDK_THREADS, CTASK_SYNC):
+            wall, sent = _initial_sync(workdir, tool, tasks, latency_ms, round_number, log)
+            walls[tool.name].append(wall)
+            writes[tool.name] = sent
+    return [
+        RaceResult(
+            name,
+            tasks,
+            statistics.median(seconds),
+            writes[name],
+            floor_seconds(name, tasks, latency_ms),
+            tuple(seconds),
         )
-    return results
+        for name, seconds in walls.items()
+    ]
+
+
+def _initial_sync(
+    workdir: Path,
+    tool: Tool,
+    tasks: int,
+    latency_ms: float,
+    round_number: int,
+    log: Callable[[str], None],
+) -> tuple[float, int]:
+    slug = f"race-{round_number}-" + tool.name.replace(" ", "-")
+    repo = generate(workdir / slug, tasks)
+    for task in repo.with_requirements:
+        (task.folder / "requirements.txt").unlink()
+        task.has_requirements = False
+    commit_all(repo.root, "no requirements: no builds")
+    with EmulatorProcess(
+        latency_ms=latency_ms, build_seconds=0.1, log_path=workdir / f"{slug}.log"
+    ) as emulator:
+        initial = Scenario("initial", "initial sync, no builds", lambda _repo: None)
+        (result,) = run_scenarios(tool, repo, emulator, [initial], timeout=900, log=log)
+    shutil.rmtree(repo.root, ignore_errors=True)
+    return result.run.wall_seconds, result.traffic.writes
 
 
 RACE_HEADERS = ("initial sync, no builds", "writes", "wall s", "floor s", "wall / floor")

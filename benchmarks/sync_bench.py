@@ -63,6 +63,7 @@ class Config:
     plan_tasks: int
     plan_runs: int
     check_timing: bool
+    race_rounds: int = 1
     seed: int = 6
 
 
@@ -100,6 +101,7 @@ def make_config(args: argparse.Namespace) -> Config:
         plan_tasks=args.plan_tasks or (60 if quick else 10_000),
         plan_runs=1 if quick else 3,
         check_timing=not quick,
+        race_rounds=1 if quick else 3,
     )
 
 
@@ -148,7 +150,9 @@ def run_all(
     race_results: list[RaceResult] = []
     if CTASK_SYNC in tools and BASELINE in tools:
         log(f"initial sync of {config.tasks} tasks without builds, against the SDK on 8 threads")
-        race_results = race(workdir, config.tasks, config.latency_ms, log=log)
+        race_results = race(
+            workdir, config.tasks, config.latency_ms, rounds=config.race_rounds, log=log
+        )
     big = []
     if not speed_only:
         log(
