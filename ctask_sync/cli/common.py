@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ctask_sync.datarobot.concurrency import DEFAULT_CAP, DEFAULT_START
 from ctask_sync.engine.shard import parse_shard
 from ctask_sync.engine.sync import SyncOptions
 from ctask_sync.errors import ConfigError
@@ -21,6 +22,9 @@ def namespace_default() -> str | None:
 
 def options_from_args(args: argparse.Namespace) -> SyncOptions:
     shard = parse_shard(args.shard) if getattr(args, "shard", None) else None
+    # An explicit --concurrency alone is a fixed limit (one at a time stays one at a time);
+    # by default the limit adapts between 8 and 32 (datarobot/concurrency.py).
+    concurrency: int | None = getattr(args, "concurrency", None)
     return SyncOptions(
         path=Path(args.path),
         endpoint=args.endpoint or None,
@@ -29,8 +33,11 @@ def options_from_args(args: argparse.Namespace) -> SyncOptions:
         allow_delete=bool(getattr(args, "allow_delete", False)),
         wait=not getattr(args, "no_wait", False),
         build_timeout=float(getattr(args, "build_timeout", 1800.0)),
-        concurrency=int(getattr(args, "concurrency", 8)),
-        max_concurrency=int(getattr(args, "max_concurrency", 32)),
+        concurrency=concurrency or DEFAULT_START,
+        max_concurrency=(
+            getattr(args, "max_concurrency", None)
+            or (concurrency if concurrency is not None else DEFAULT_CAP)
+        ),
         major=bool(getattr(args, "major", False)),
         tag=getattr(args, "tag", None),
         shard=shard,

@@ -112,16 +112,17 @@ def _add_engine_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--concurrency",
         type=_positive_int,
-        default=8,
-        help="requests in flight at the start (default 8); grows while DataRobot answers "
-        "promptly, up to --max-concurrency",
+        default=None,
+        help="requests in flight: a fixed N, or with --max-concurrency the start of an "
+        "adaptive limit (default: start at 8, grow while DataRobot answers promptly up to "
+        "--max-concurrency, halve on HTTP 429 or 503)",
     )
     p.add_argument(
         "--max-concurrency",
         type=_positive_int,
-        default=32,
-        help="the most requests in flight the adaptive limit may grow to (default 32; set it "
-        "to --concurrency for a fixed limit); halved on HTTP 429 or 503",
+        default=None,
+        help="the most requests in flight the adaptive limit may grow to (default 32, or "
+        "--concurrency when only that is given)",
     )
     p.add_argument(
         "--major",

@@ -77,7 +77,7 @@ class SyncOptions:
     wait: bool = True
     build_timeout: float = 1800.0
     concurrency: int = 8  # requests in flight at the start
-    max_concurrency: int = 32  # the adaptive limit's cap (datarobot/concurrency.py)
+    max_concurrency: int | None = None  # the adaptive limit's cap; None: fixed at concurrency
     major: bool = False  # every new version major (release tags)
     tag: str | None = None  # recorded on every synced version
     shard: tuple[int, int] | None = None  # (i, n), 1-based
@@ -168,9 +168,10 @@ def _connect(options: SyncOptions, root: Path, log: Log) -> Iterator[tuple[DataR
 
 
 def concurrency_of(options: SyncOptions) -> Concurrency:
-    """The adaptive request limit's start and cap; a cap below the start means a fixed limit."""
+    """The adaptive request limit's start and cap; no cap means a fixed limit."""
     start = max(1, options.concurrency)
-    return Concurrency(start=start, cap=max(start, options.max_concurrency))
+    cap = max(1, options.max_concurrency or start)
+    return Concurrency(start=min(start, cap), cap=cap)  # the cap wins: it is the safety bound
 
 
 def _in_scope(options: SyncOptions) -> Callable[[str], bool] | None:

@@ -13,9 +13,12 @@ import pytest
 import requests
 from pytest_mock import MockerFixture
 
+from ctask_sync.cli.common import options_from_args
+from ctask_sync.cli.main import build_parser
 from ctask_sync.datarobot import concurrency
 from ctask_sync.datarobot.client import DataRobotClient, RetryPolicy
 from ctask_sync.datarobot.concurrency import AdaptiveLimit, Concurrency
+from ctask_sync.engine.sync import concurrency_of
 
 
 def _client(emulator: Any, setting: Concurrency) -> DataRobotClient:
@@ -109,3 +112,20 @@ def test_one_burst_of_refusals_is_one_halving(mocker: MockerFixture) -> None:
 def test_a_limit_needs_one_request_and_a_cap_at_or_above_the_start(start: int, cap: int) -> None:
     with pytest.raises(ValueError, match="need 1 <= start <= cap"):
         Concurrency(start=start, cap=cap)
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        ([], Concurrency(start=8, cap=32)),  # adaptive by default
+        (["--concurrency", "1"], Concurrency(start=1, cap=1)),  # explicit: fixed, one at a time
+        (["--concurrency", "4", "--max-concurrency", "64"], Concurrency(start=4, cap=64)),
+        (["--max-concurrency", "4"], Concurrency(start=4, cap=4)),  # the cap wins
+    ],
+)
+def test_the_command_line_sets_the_start_and_the_cap(
+    argv: list[str], expected: Concurrency
+) -> None:
+    args = build_parser().parse_args(["apply", ".", *argv])
+
+    assert concurrency_of(options_from_args(args)) == expected
