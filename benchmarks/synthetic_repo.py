@@ -14,7 +14,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# The emulator seeds this environment ("[DataRobot] Python 3 Scikit-Learn Drop-In").
+# The emulator seeds this environment ("[DataRobot] Python 3.12 Scikit-Learn Drop-In").
 PYTHON_SKLEARN_ENV_ID = "5e8c889607389fe0f466c72d"
 
 DOMAINS = ("fraud", "churn", "credit risk", "pricing", "forecast", "nlp", "vision", "ops")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ def options_from_args(args: argparse.Namespace) -> SyncOptions:
         token=os.environ.get("DATAROBOT_API_TOKEN") or None,
         namespace=args.namespace or namespace_default(),
         allow_delete=bool(getattr(args, "allow_delete", False)),
+        allow_rollback=bool(getattr(args, "allow_rollback", False)),
         wait=not getattr(args, "no_wait", False),
         build_timeout=float(getattr(args, "build_timeout", 1800.0)),
         concurrency=concurrency or DEFAULT_START,
@@ -48,13 +50,16 @@ def options_from_args(args: argparse.Namespace) -> SyncOptions:
 
 
 def write_json(path: str, data: dict[str, Any]) -> None:
-    try:
-        Path(path).write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", "utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot write {path}: {exc.strerror}") from exc
+    """Write a JSON report to path; `-` means stdout, as for every command's --json."""
+    write_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 def write_text(path: str, text: str) -> None:
+    """Write a report to path; `-` means stdout (the Unix convention)."""
+    if path == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
     try:
         Path(path).write_text(text, "utf-8")
     except OSError as exc:

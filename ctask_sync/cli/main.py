@@ -1,7 +1,7 @@
 """Command line: argparse, environment fallbacks, exit codes.
 
-Exit codes: 0 success (plan: no changes), 1 expected error, 2 plan has changes,
-3 unexpected error (a bug), 130 interrupted."""
+Exit codes: 0 success (plan: no changes; status: all in sync), 1 expected error, 2 plan has
+changes or status finds a task not in sync, 3 unexpected error (a bug), 130 interrupted."""
 
 from __future__ import annotations
 
@@ -130,6 +130,12 @@ def _add_engine_options(p: argparse.ArgumentParser) -> None:
         help="make every new version a major version (release tags do this)",
     )
     p.add_argument("--tag", help="release tag to record on every synced version")
+    p.add_argument(
+        "--allow-rollback",
+        action="store_true",
+        help="sync an older commit over versions synced from a newer one (a deliberate "
+        "rollback; without it such a late run is refused)",
+    )
     _add_remote_options(p)
 
 
@@ -151,11 +157,16 @@ def build_parser() -> argparse.ArgumentParser:
         prog="ctask-sync",
         description="Keep DataRobot custom tasks in step with folders in a git repository.",
     )
-    parser.add_argument("--version", action="version", version=f"ctask-sync {__version__}")
+    parser.add_argument("-V", "--version", action="version", version=f"ctask-sync {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     p = sub.add_parser("validate", help="check every ctask.yaml offline")
-    p.add_argument("path", nargs="?", default=".", help="folder to search (default: .)")
+    p.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="folders to search, or ctask.yaml files as pre-commit passes them (default: .)",
+    )
     p.add_argument("--json", action="store_true", help="print the findings as JSON")
 
     p = sub.add_parser("plan", help="show what apply would change (exit 2 when changes)")
@@ -189,6 +200,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", nargs="?", default=".", help="repository folder (default: .)")
     p.add_argument("--dry-run", action="store_true", help="list what would be deleted")
     _add_remote_options(p)
+
+    p = sub.add_parser("environments", help="list the execution environments the token can see")
+    p.add_argument("path", nargs="?", default=".", help="repository folder (default: .)")
+    p.add_argument("--json", action="store_true", help="print them as JSON")
+    _add_remote_options(p)
+
+    p = sub.add_parser("schema", help="print the JSON Schema of ctask.yaml")
+    p.add_argument(
+        "--root-config",
+        action="store_true",
+        help="print the schema of the root config ctask-sync.yaml instead",
+    )
 
     p = sub.add_parser("emulator", help="serve the local DataRobot API emulator")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
@@ -259,6 +282,14 @@ def _dispatch(args: argparse.Namespace) -> int:
         from ctask_sync.cli import cleanup
 
         return cleanup.run(args)
+    if command == "environments":
+        from ctask_sync.cli import environments
+
+        return environments.run(args)
+    if command == "schema":
+        from ctask_sync.cli import schema
+
+        return schema.run(args)
     if command == "emulator":
         from ctask_sync.cli import emulator
 
@@ -270,8 +301,18 @@ def _dispatch(args: argparse.Namespace) -> int:
     raise AssertionError(f"no such command: {command}")  # argparse refuses unknown commands
 
 
+def _tolerate_narrow_encodings() -> None:
+    """Print what the stream can encode and replace the rest: a Windows pipe (cp1252) must never
+    turn a task name or a ✓ into a UnicodeEncodeError."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="replace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
+    _tolerate_narrow_encodings()
     try:
         _refuse_secret_on_argv(args_list)
         try:
@@ -291,11 +332,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the last line of defence: exit 3, no traceback
         print(f"error: {redact(f'{type(exc).__name__}: {exc}')}", file=sys.stderr)
         print(BUG_HINT, file=sys.stderr)
+        from ctask_sync.cli.crash import write_crash_log
+
+        log = write_crash_log(exc, _shown_argv(args_list))
+        if log is not None:
+            print(f"The traceback, version and platform are in {log}", file=sys.stderr)
         if os.environ.get("CTASK_SYNC_DEBUG"):
             import traceback
 
             print(redact(traceback.format_exc()), file=sys.stderr)
         return 3
+
+
+def _shown_argv(argv: list[str]) -> list[str]:
+    """argv for the crash log, with every known secret hidden."""
+    return [redact(arg) for arg in argv]
 
 
 if __name__ == "__main__":

@@ -17,4 +17,5 @@ def run(args: argparse.Namespace) -> int:
         write_text(args.markdown, report.markdown())
     if report.plan.refused:
         return 1
-    return 2 if report.has_changes else 0
+    # kept tasks are a difference too: DataRobot holds what the repository no longer has
+    return 2 if report.plan.pending else 0

@@ -1,4 +1,6 @@
-"""`ctask-sync status`: key -> task id, latest version, in sync or drifted."""
+"""`ctask-sync status`: key -> task id, latest version, in sync or not.
+
+Exit 0 when every task is in sync and usable, 2 when any is not, 1 on error."""
 
 from __future__ import annotations
 
@@ -6,23 +8,36 @@ import argparse
 
 from ctask_sync.cli.common import options_from_args, write_json
 from ctask_sync.engine import sync
+from ctask_sync.engine.steps import AwaitBuild, StartBuild, TaskPlan
 
+IN_SYNC = "in sync"
 _STATES = {
     "create": "not in DataRobot",
     "update": "out of sync",
-    "unchanged": "in sync",
+    "unchanged": IN_SYNC,
     "delete": "no manifest",
+    "keep": "no manifest",
     "refuse": "newer remotely",
 }
+
+
+def state(task: TaskPlan) -> str:
+    """The task's state in a few words; only IN_SYNC means usable and matching."""
+    if any(w.startswith("drift") for w in task.warnings):
+        return "drifted"
+    if task.action == "update" and task.version is None and not task.metadata:
+        for step in task.steps:
+            if isinstance(step, StartBuild):
+                return "build failed" if step.retry else "build not started"
+            if isinstance(step, AwaitBuild):
+                return "build running"
+    return _STATES[task.action]
 
 
 def run(args: argparse.Namespace) -> int:
     report = sync.plan(options_from_args(args), log=print)
     rows = []
     for task in report.plan.tasks:
-        state = _STATES[task.action]
-        if any(w.startswith("drift") for w in task.warnings):
-            state = "drifted"
         latest = task.remote.latest if task.remote else None
         rows.append(
             {
@@ -30,7 +45,8 @@ def run(args: argparse.Namespace) -> int:
                 "task_id": task.task_id,
                 "version": latest.label if latest else None,
                 "version_id": latest.id if latest else None,
-                "state": state,
+                "state": state(task),
+                "build": task.build,
             }
         )
     width = max((len(r["key"] or "") for r in rows), default=3)
@@ -42,4 +58,4 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.json_file:
         write_json(args.json_file, {"version": 1, "tasks": rows})
-    return 0
+    return 0 if all(r["state"] == IN_SYNC for r in rows) else 2

@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
 
+from ctask_sync.emulator.blueprint_json import blueprint_json, referenced_task_ids
 from ctask_sync.emulator.context import find_task, find_version
+from ctask_sync.emulator.seed import USER_ID, user_id_for
 from ctask_sync.emulator.web import ApiFailure, json_response, no_content
 
 if TYPE_CHECKING:
@@ -65,6 +67,10 @@ def dispatch(app: EmulatorApp, request: Request) -> Response:
             except ValueError as exc:
                 raise ApiFailure(400, f"Invalid settings: {exc}") from exc
             return json_response(app.ctx.settings.live_view())
+    elif path == "/_emulator/users":
+        return _users(app, request)
+    elif path == "/_emulator/userBlueprints" and method == "GET":
+        return _blueprints(app)
     elif (match := _IN_USE.match(request.path)) and method == "POST":
         in_use = _json(request).get("in_use", True)
         if not isinstance(in_use, bool):
@@ -77,3 +83,38 @@ def dispatch(app: EmulatorApp, request: Request) -> Response:
             find_version(state, match.group(1), match.group(2))[1].is_frozen = True
         return json_response({"id": match.group(2), "isFrozen": True})
     raise ApiFailure(404, f"No admin endpoint {method} {request.path}")
+
+
+def _users(app: EmulatorApp, request: Request) -> Response:
+    """GET lists the directory; POST {"username"} adds a user (201, or 200 if known)."""
+    if request.method == "GET":
+        with app.ctx.store.read() as state:
+            users = [
+                {"id": i, "username": n, "isTokenOwner": i == USER_ID}
+                for i, n in state.users.items()
+            ]
+        return json_response({"users": users})
+    if request.method != "POST":
+        raise ApiFailure(404, f"No admin endpoint {request.method} {request.path}")
+    username = _json(request).get("username")
+    if not isinstance(username, str) or not username.strip():
+        raise ApiFailure(400, "username must be a non-empty string")
+    with app.ctx.store.write(users=True) as state:
+        known = username in state.users.values()
+        user_id = next((i for i, n in state.users.items() if n == username), user_id_for(username))
+        state.users[user_id] = username
+    return json_response({"id": user_id, "username": username}, 200 if known else 201)
+
+
+def _blueprints(app: EmulatorApp) -> Response:
+    """Every user blueprint as the API renders it decompressed, plus the custom task ids it
+    uses (what makes those tasks undeletable)."""
+    with app.ctx.store.read() as state:
+        body = [
+            {
+                **blueprint_json(state, b, decompressed=True),
+                "customTaskIds": sorted(referenced_task_ids(state, b)),
+            }
+            for b in state.blueprints.values()
+        ]
+    return json_response({"userBlueprints": body})

@@ -41,7 +41,8 @@ class EmulatorApp:
     """A WSGI callable emulating DataRobot's custom task API."""
 
     def __init__(self, settings: EmulatorSettings) -> None:
-        self.ctx = Context(store=Store(settings.state_dir), settings=settings)
+        store = Store(settings.state_dir, settings.username, settings.users)
+        self.ctx = Context(store=store, settings=settings)
         self.faults = FaultBook()
         self.log = RequestLog()
         self._map, self._handlers = build_map()

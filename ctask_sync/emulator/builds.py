@@ -1,4 +1,4 @@
-"""Dependency builds: POST starts one, GET polls it, DELETE cancels it, the log is a tar.gz.
+"""Dependency builds: POST starts one, GET polls it, DELETE cancels it, the log is plain text.
 
 A build is a function of time (see BuildRecord.status): submitted -> processing -> success or
 failed after `build_seconds`. It fails when a requirement's package name matches
@@ -11,7 +11,6 @@ import re
 
 from werkzeug.wrappers import Request, Response
 
-from ctask_sync.emulator.archives import text_tar_gz
 from ctask_sync.emulator.context import Context, find_version
 from ctask_sync.emulator.model import BuildRecord, VersionRecord
 from ctask_sync.emulator.views import build_json
@@ -120,7 +119,9 @@ def cancel_build(ctx: Context, request: Request, task_id: str, version_id: str) 
 
 
 def build_log(ctx: Context, request: Request, task_id: str, version_id: str) -> Response:
-    """GET …/dependencyBuildLog/: a tar.gz; 404 while the build runs, 422 if never started."""
+    """GET …/dependencyBuildLog/: the log as plain text (a pip/Docker build log: every public
+    mock serves a text body, docs/datarobot-api.md §5); 404 while the build runs, 422 if never
+    started."""
     now = ctx.clock()
     with ctx.store.read() as state:
         _, version = find_version(state, task_id, version_id)
@@ -131,13 +132,12 @@ def build_log(ctx: Context, request: Request, task_id: str, version_id: str) -> 
             raise ApiFailure(
                 404, f"The dependency build of version {version_id} is still in progress"
             )
-        name = f"dependency-build-log-{version_id}"
-        body = text_tar_gz(f"{name}.log", build.log, build.ended(now))
+        body = build.log
     return Response(
-        body,
+        body.encode("utf-8"),
         headers={
-            "Content-Type": "application/gzip",
-            # The client cuts this exact prefix off to get the file name.
-            "Content-Disposition": f"attachment; filename={name}.tar.gz",
+            "Content-Type": "text/plain; charset=utf-8",
+            # The client cuts this exact prefix off to get the file name (UNCONFIRMED name).
+            "Content-Disposition": f"attachment; filename=dependency-build-log-{version_id}.log",
         },
     )

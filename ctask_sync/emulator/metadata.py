@@ -1,8 +1,12 @@
 """Task version `arguments` from the hyperparameters in a task's model-metadata.yaml.
 
-How DataRobot derives arguments is UNCONFIRMED; this follows DRUM's hyperparameter format
-(name, type, min/max or values, default). A file that is missing or unreadable yields no
-arguments rather than an error, since DataRobot's validation of it is unpublished."""
+The shape follows the official client's fixtures (docs/datarobot-api.md §4.1): key
+`user_param___<name>`; int/float `values` are `[min, max]`; select values a list; multi a dict
+keyed by type (`{"int": [0, 1], "select": {"values": [...]}}`); DRUM's `string` is type `unicode`
+with `values: []`; the grid types (intgrid, floatgrid, selectgrid) keep their names. A missing
+`default` falls back as DataRobot's hyperparameter docs say: min for int/float, the first value
+for select. A file that is missing or unreadable yields no arguments rather than an error, since
+DataRobot's validation of it is unpublished (UNCONFIRMED)."""
 
 from __future__ import annotations
 
@@ -14,7 +18,10 @@ import yaml
 from ctask_sync.emulator.model import ItemRecord
 
 METADATA_FILE = "model-metadata.yaml"
+ARGUMENT_PREFIX = "user_param___"
 _SCALAR = (str, int, float, bool)
+_RANGE_TYPES = ("int", "float", "intgrid", "floatgrid")
+_SELECT_TYPES = ("select", "selectgrid")
 
 
 def task_arguments(
@@ -34,6 +41,32 @@ def task_arguments(
     return [arg for arg in (_argument(p) for p in params) if arg is not None]
 
 
+def _range(spec: object) -> list[int | float]:
+    """[min, max] from a {min, max} mapping; [] when either bound is missing."""
+    if not isinstance(spec, dict):
+        return []
+    bounds = [spec.get("min"), spec.get("max")]
+    if all(isinstance(b, (int, float)) and not isinstance(b, bool) for b in bounds):
+        return bounds  # type: ignore[return-value]
+    return []
+
+
+def _choices(raw: object) -> list[Any]:
+    return [v for v in raw if isinstance(v, _SCALAR)] if isinstance(raw, list) else []
+
+
+def _multi(raw: object) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        return {}
+    values: dict[str, Any] = {}
+    for kind, spec in raw.items():
+        if kind in ("int", "float"):
+            values[kind] = _range(spec)
+        elif kind == "select" and isinstance(spec, dict):
+            values[kind] = {"values": _choices(spec.get("values"))}
+    return values
+
+
 def _argument(param: object) -> dict[str, Any] | None:
     if not isinstance(param, dict):
         return None
@@ -41,18 +74,21 @@ def _argument(param: object) -> dict[str, Any] | None:
     if not isinstance(name, str) or not name or not isinstance(kind, str) or not kind:
         return None
     values: Any
-    if kind in ("int", "float"):
-        values = {k: param[k] for k in ("min", "max") if isinstance(param.get(k), (int, float))}
-    elif kind == "select":
-        raw = param.get("values")
-        values = [v for v in raw if isinstance(v, _SCALAR)] if isinstance(raw, list) else []
+    fallback: Any = None
+    if kind in _RANGE_TYPES:
+        values = _range(param)
+        fallback = values[0] if values else None
+    elif kind in _SELECT_TYPES:
+        values = _choices(param.get("values"))
+        fallback = values[0] if values else None
     elif kind == "multi":
-        raw = param.get("values")
-        values = raw if isinstance(raw, dict) else {}
-    else:  # string and anything newer: values must still never be null
-        values = ""
+        values = _multi(param.get("values"))
+    else:  # DRUM's "string" (and anything newer): DataRobot's "unicode", values never null
+        kind, values = "unicode", []
     argument: dict[str, Any] = {"name": name, "type": kind, "values": values, "tunable": True}
     default = param.get("default")
     if isinstance(default, _SCALAR):
         argument["default"] = default
-    return {"key": name, "argument": argument}
+    elif fallback is not None:
+        argument["default"] = fallback
+    return {"key": ARGUMENT_PREFIX + name, "argument": argument}

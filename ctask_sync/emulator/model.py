@@ -21,6 +21,9 @@ class ItemRecord:
     blob: str
     size: int
     created: float
+    # The filename of the multipart part, which DataRobot reports as fileName; None in state
+    # persisted before it was kept (then the path's last segment is used).
+    upload_name: str | None = None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ItemRecord:
@@ -114,8 +117,10 @@ class TaskRecord:
     updated: float
     calibrate_predictions: bool = True
     maximum_memory: int | None = None
-    in_use: bool = False  # set through the admin API: a blueprint/model/deployment uses it
+    in_use: bool = False  # set through the admin API: a model or deployment uses it
     versions: list[VersionRecord] = field(default_factory=list)
+    # Access control: [{"userId", "role", "canShare", "canUseData"}], the creator's OWNER first.
+    access: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def latest(self) -> VersionRecord | None:
@@ -184,11 +189,34 @@ class EnvironmentRecord:
 
 
 @dataclass
+class BlueprintRecord:
+    """A user blueprint. `blueprint` holds its tasks as the client sent them (camelCase JSON:
+    [{taskId, taskData: {taskCode, inputs, outputMethod, taskParameters, ...}}])."""
+
+    id: str
+    user_id: str
+    model_type: str
+    blueprint: list[dict[str, Any]]
+    created: float
+    updated: float
+    project_id: str | None = None
+    description: str | None = None
+    save_to_catalog: bool = True
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> BlueprintRecord:
+        """Rebuild from the persisted dict."""
+        return cls(**data)
+
+
+@dataclass
 class State:
     """Everything the emulator remembers. Dicts keep insertion (creation) order."""
 
     environments: dict[str, EnvironmentRecord] = field(default_factory=dict)
     tasks: dict[str, TaskRecord] = field(default_factory=dict)
+    users: dict[str, str] = field(default_factory=dict)  # user id -> username
+    blueprints: dict[str, BlueprintRecord] = field(default_factory=dict)
     # (environment version, requirements) pairs whose build succeeded, with the time it did:
     # the reuse-builds fast path.
     built_images: dict[str, float] = field(default_factory=dict)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from ctask_sync.emulator import builds, environments, tasks, versions
+from ctask_sync.emulator import access, blueprints, builds, environments, tasks, versions
 from ctask_sync.emulator.context import Context
 from ctask_sync.emulator.web import json_response
 
@@ -24,6 +24,10 @@ def server_version(ctx: Context, request: Request) -> Response:
 _T = "/api/v2/customTasks/<task_id>/"
 _V = _T + "versions/<version_id>/"
 _E = "/api/v2/executionEnvironments/<env_id>/"
+_B = "/api/v2/userBlueprints/"
+
+# fromRepository answers every method itself, so none falls through to the version routes.
+_ANY = ("GET", "POST", "PATCH", "PUT", "DELETE")
 
 ROUTES: list[tuple[str, str, Handler]] = [
     ("/api/v2/version/", "GET", server_version),
@@ -37,6 +41,9 @@ ROUTES: list[tuple[str, str, Handler]] = [
     (_T + "versions/", "GET", versions.list_versions),
     (_T + "versions/", "POST", versions.create_clean),
     (_T + "versions/", "PATCH", versions.create_from_previous),
+    *((_T + "versions/fromRepository/", m, versions.from_repository) for m in _ANY),
+    (_T + "accessControl/", "GET", access.get_access),
+    (_T + "accessControl/", "PATCH", access.patch_access),
     (_V, "GET", versions.get_version),
     (_V, "PATCH", versions.update_version),
     (_V + "download/", "GET", versions.download_version),
@@ -51,6 +58,12 @@ ROUTES: list[tuple[str, str, Handler]] = [
     (_E + "versions/<version_id>/", "GET", environments.get_environment_version),
     (_E + "versions/<version_id>/download/", "GET", environments.download_environment_version),
     (_E + "versions/<version_id>/buildLog/", "GET", environments.environment_version_log),
+    (_B, "GET", blueprints.list_blueprints),
+    (_B, "POST", blueprints.create_blueprint),
+    (_B + "fromCustomTaskVersionId/", "POST", blueprints.from_custom_task_version),
+    (_B + "<blueprint_id>/", "GET", blueprints.get_blueprint),
+    (_B + "<blueprint_id>/", "PATCH", blueprints.update_blueprint),
+    (_B + "<blueprint_id>/", "DELETE", blueprints.delete_blueprint),
 ]
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import signal
 import threading
-from types import TracebackType
+from collections.abc import Callable
+from types import FrameType, TracebackType
 from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
@@ -41,6 +43,11 @@ class RunningEmulator:
     def settings(self) -> EmulatorSettings:
         """The live settings (PATCH /_emulator/settings replaces them)."""
         return self.app.ctx.settings
+
+    @property
+    def serving(self) -> bool:
+        """Whether the serving thread still runs."""
+        return self._thread.is_alive()
 
     def stop(self) -> None:
         """Stop serving and release the port; idempotent."""
@@ -83,3 +90,32 @@ def start_emulator(
     """Start an emulator on host:port (0: a free port) in a background thread."""
     server, app = make_emulator_server(settings or EmulatorSettings(), host, port)
     return RunningEmulator(server, app)
+
+
+def serve_in_foreground(
+    settings: EmulatorSettings,
+    host: str,
+    port: int,
+    announce: Callable[[BaseWSGIServer], None],
+) -> None:
+    """Bind, call `announce` once the port is open, and serve until SIGTERM or SIGINT.
+
+    The signal handlers only set an event that the main thread waits on while a background
+    thread serves. Raising from a handler instead would be swallowed by socketserver when the
+    signal lands while it accepts or handles a request, and the process would never stop.
+    The handlers are installed before the port opens, so a signal in any phase stops it."""
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        server, app = make_emulator_server(settings, host, port, quiet=False)
+        with RunningEmulator(server, app) as running:
+            announce(server)
+            while running.serving and not stop.wait(0.2):
+                pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

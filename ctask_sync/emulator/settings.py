@@ -30,6 +30,10 @@ class EmulatorSettings:
     reuse_builds: bool = False  # repeated (environment, requirements) builds finish at once
     state_dir: Path | None = None  # persist metadata (JSON) and file blobs here
     default_page_limit: int = 100  # customTasks page size when the client sends no limit
+    # The user directory (docs/datarobot-api.md §7): the token's owner, who creates everything,
+    # and the other users that tasks can be shared with. More can be added through the admin API.
+    username: str = "emulator-user@example.com"
+    users: tuple[str, ...] = ("ana@example.com", "ben@example.com")
 
     def __post_init__(self) -> None:
         self.validate()
@@ -46,6 +50,8 @@ class EmulatorSettings:
             raise ValueError(f"max_upload_bytes must be >= 1, got {self.max_upload_bytes}")
         if self.default_page_limit < 1:
             raise ValueError(f"default_page_limit must be >= 1, got {self.default_page_limit}")
+        if not self.username.strip() or any(not u.strip() for u in self.users):
+            raise ValueError("usernames must be non-empty")
         try:
             re.compile(self.fail_builds_matching)
         except re.error as exc:

@@ -1,9 +1,9 @@
 """The emulator's state behind one lock, optionally persisted to a directory.
 
-Persisted layout: `environments.json`, `images.json` (the reuse-builds record) and one
-`tasks/<id>.json` per task, each rewritten atomically (temp file + rename) when a write that
-touched it commits. A killed emulator therefore restarts with every acknowledged write, and a
-write costs the size of one task, not of the whole state."""
+Persisted layout: `environments.json`, `images.json` (the reuse-builds record), `users.json`,
+`blueprints.json` and one `tasks/<id>.json` per task, each rewritten atomically (temp file +
+rename) when a write that touched it commits. A killed emulator therefore restarts with every
+acknowledged write, and a write costs the size of one task, not of the whole state."""
 
 from __future__ import annotations
 
@@ -19,30 +19,42 @@ from pathlib import Path
 from typing import Any
 
 from ctask_sync.emulator.blobs import BlobStore, DirBlobStore
-from ctask_sync.emulator.model import EnvironmentRecord, State, TaskRecord
+from ctask_sync.emulator.model import BlueprintRecord, EnvironmentRecord, State, TaskRecord
 from ctask_sync.emulator.seed import seed_state
 
 ENVIRONMENTS_FILE = "environments.json"
 IMAGES_FILE = "images.json"
+USERS_FILE = "users.json"
+BLUEPRINTS_FILE = "blueprints.json"
 TASKS_DIR = "tasks"
 
 
 class Store:
     """Owns the State; `read()` and `write()` are the only ways to reach it."""
 
-    def __init__(self, state_dir: Path | None) -> None:
+    def __init__(
+        self,
+        state_dir: Path | None,
+        owner: str = "emulator-user@example.com",
+        users: tuple[str, ...] = (),
+    ) -> None:
         self._lock = threading.RLock()
         self._dir = state_dir
+        self._seed_users = (owner, users)
         if state_dir is None:
             self.blobs: BlobStore = BlobStore()
-            self._state = seed_state()
+            self._state = seed_state(owner, users)
             return
         state_dir.mkdir(parents=True, exist_ok=True)
         self.blobs = DirBlobStore(state_dir / "blobs")
         if (state_dir / ENVIRONMENTS_FILE).exists():
             self._state = self._load(state_dir)
+            # The directory follows the settings of this run: a renamed owner or a newly
+            # configured user is there without a reset.
+            self._state.users.update(seed_state(owner, users).users)
+            self._write_json(USERS_FILE, self._state.users)
         else:
-            self._state = seed_state()
+            self._state = seed_state(owner, users)
             self._save_all()
 
     @contextmanager
@@ -52,9 +64,16 @@ class Store:
             yield self._state
 
     @contextmanager
-    def write(self, *, task: str | None = None, environments: bool = False) -> Iterator[State]:
+    def write(
+        self,
+        *,
+        task: str | None = None,
+        environments: bool = False,
+        users: bool = False,
+        blueprints: bool = False,
+    ) -> Iterator[State]:
         """Hold the lock to change the state; what the block changed (the task with id `task`,
-        the environments) is persisted when it ends without error.
+        the environments, users, blueprints) is persisted when it ends without error.
 
         Handlers validate before they mutate, so an error leaves the state untouched."""
         with self._lock:
@@ -66,13 +85,17 @@ class Store:
                 self._save_task(task)
             if environments:
                 self._write_json(ENVIRONMENTS_FILE, self._environments_data())
+            if users:
+                self._write_json(USERS_FILE, self._state.users)
+            if blueprints:
+                self._write_json(BLUEPRINTS_FILE, self._blueprints_data())
             if len(self._state.built_images) != images:
                 self._write_json(IMAGES_FILE, self._state.built_images)
 
     def reset(self) -> None:
         """Back to the seed: environments only, no tasks, no blobs."""
         with self._lock:
-            self._state = seed_state()
+            self._state = seed_state(*self._seed_users)
             self.blobs.clear()
             if self._dir is not None:
                 shutil.rmtree(self._dir / TASKS_DIR, ignore_errors=True)
@@ -81,11 +104,16 @@ class Store:
     def _environments_data(self) -> list[dict[str, Any]]:
         return [_as_dict(e) for e in self._state.environments.values()]
 
+    def _blueprints_data(self) -> list[dict[str, Any]]:
+        return [_as_dict(b) for b in self._state.blueprints.values()]
+
     def _save_all(self) -> None:
         assert self._dir is not None
         (self._dir / TASKS_DIR).mkdir(exist_ok=True)
         self._write_json(ENVIRONMENTS_FILE, self._environments_data())
         self._write_json(IMAGES_FILE, self._state.built_images)
+        self._write_json(USERS_FILE, self._state.users)
+        self._write_json(BLUEPRINTS_FILE, self._blueprints_data())
         for task_id in self._state.tasks:
             self._save_task(task_id)
 
@@ -115,6 +143,8 @@ class Store:
         envs = json.loads((state_dir / ENVIRONMENTS_FILE).read_text(encoding="utf-8"))
         images_path = state_dir / IMAGES_FILE
         images = json.loads(images_path.read_text("utf-8")) if images_path.exists() else {}
+        users = _optional_json(state_dir / USERS_FILE, {})
+        blueprints = _optional_json(state_dir / BLUEPRINTS_FILE, [])
         tasks = [
             TaskRecord.from_dict(json.loads(p.read_text(encoding="utf-8")))
             for p in (state_dir / TASKS_DIR).glob("*.json")
@@ -125,8 +155,15 @@ class Store:
             environments={e.id: e for e in map(EnvironmentRecord.from_dict, envs)},
             tasks={t.id: t for t in tasks},
             built_images=dict(images),
+            users=dict(users),
+            blueprints={b.id: b for b in map(BlueprintRecord.from_dict, blueprints)},
         )
 
 
-def _as_dict(record: EnvironmentRecord | TaskRecord) -> dict[str, Any]:
+def _optional_json(path: Path, default: Any) -> Any:
+    """A state file that older state directories may not have yet."""
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else default
+
+
+def _as_dict(record: EnvironmentRecord | TaskRecord | BlueprintRecord) -> dict[str, Any]:
     return asdict(record)

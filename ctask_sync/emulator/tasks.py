@@ -7,7 +7,9 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
+from ctask_sync.emulator.access import owner_entry
 from ctask_sync.emulator.archives import version_zip
+from ctask_sync.emulator.blueprint_json import blueprints_using
 from ctask_sync.emulator.context import Context, find_task
 from ctask_sync.emulator.ids import new_id
 from ctask_sync.emulator.model import TaskRecord
@@ -108,11 +110,12 @@ def create_task(ctx: Context, request: Request) -> Response:
         target_type=target or "",
         language=_string(data, "language") or "",
         description=_string(data, "description") or "",
-        created_by=USER_ID,
+        created_by=ctx.settings.username,
         created=now,
         updated=now,
         calibrate_predictions=calibrate,
         maximum_memory=_memory(data),
+        access=[owner_entry(USER_ID)],
     )
     with ctx.store.write(task=task.id) as state:
         state.tasks[task.id] = task
@@ -149,19 +152,27 @@ def update_task(ctx: Context, request: Request, task_id: str) -> Response:
 
 
 def delete_task(ctx: Context, request: Request, task_id: str) -> Response:
-    """DELETE customTasks/{id}/ -> 204, or 409 while something uses the task."""
+    """DELETE customTasks/{id}/ -> 204, or 409 while a user blueprint (or, as the admin API
+    says, a model or deployment) uses the task; the body links to the conflicts."""
+    api = f"{request.url_root}api/v2"
     with ctx.store.write(task=task_id) as state:
         task = find_task(state, task_id)
+        conflicts: list[dict[str, str]] = [
+            {"type": "userBlueprint", "id": b.id, "url": f"{api}/userBlueprints/{b.id}/"}
+            for b in blueprints_using(state, task_id)
+        ]
         if task.in_use:
+            # UNCONFIRMED: the emulator has no models or deployments to point at.
+            conflicts.append(
+                {"type": "model", "id": task_id, "url": f"{api}/customTasks/{task_id}/"}
+            )
+        if conflicts:
+            kinds = ", ".join(sorted({c["type"] for c in conflicts}))
             raise ApiFailure(
                 409,
-                f"Custom task {task_id} cannot be deleted: it is used by 1 user blueprint. "
-                "Delete the blueprints, models and deployments that use it first.",
-                extra={
-                    "conflicts": [
-                        {"type": "userBlueprint", "url": f"{request.host_url}userBlueprints/"}
-                    ]
-                },
+                f"Custom task {task_id} cannot be deleted: it is in use ({len(conflicts)} "
+                f"{kinds}). Delete the blueprints, models and deployments that use it first.",
+                extra={"conflicts": conflicts},
             )
         del state.tasks[task_id]
         return no_content()
@@ -185,6 +196,8 @@ def copy_task(ctx: Context, request: Request) -> Response:
         task.id = copy_id
         task.created = task.updated = now
         task.in_use = False
+        task.created_by = ctx.settings.username
+        task.access = [owner_entry(USER_ID)]
         for version in task.versions:
             version.id = new_id()
             version.custom_task_id = task.id

@@ -20,10 +20,11 @@ NETWORK_POLICIES = ("ISOLATED", "PUBLIC")
 
 @dataclass
 class UploadedFile:
-    """One file part and the filePath it goes with."""
+    """One file part, the filename its part header gave, and the filePath it goes with."""
 
     path: str
     stream: IO[bytes]
+    filename: str | None = None
 
 
 @dataclass
@@ -102,8 +103,12 @@ def parse_version_form(request: Request, *, from_previous: bool) -> VersionForm:
     base_env = form.get("baseEnvironmentId", "").strip()
     if not base_env:
         raise _fail("baseEnvironmentId", "this field is required")
+    # Required by the spec (rsdk), and the official client always sends it: a missing one is a
+    # 422 rather than a guessed default (docs/datarobot-api.md §4).
+    if "isMajorUpdate" not in form:
+        raise _fail("isMajorUpdate", "this field is required (true, True, false or False)")
     version = VersionForm(
-        is_major_update=_bool(form.get("isMajorUpdate", "True"), "isMajorUpdate"),
+        is_major_update=_bool(form["isMajorUpdate"], "isMajorUpdate"),
         base_environment_id=base_env,
     )
     if from_previous:
@@ -135,5 +140,7 @@ def parse_version_form(request: Request, *, from_previous: bool) -> VersionForm:
         if path in seen:
             raise _fail("filePath", f"{path!r} is given more than once")
         seen.add(path)
-        version.files.append(UploadedFile(path=path, stream=upload.stream))
+        version.files.append(
+            UploadedFile(path=path, stream=upload.stream, filename=upload.filename or None)
+        )
     return version

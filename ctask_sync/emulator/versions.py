@@ -75,6 +75,7 @@ def _create(ctx: Context, request: Request, task_id: str, *, from_previous: bool
             ItemRecord(
                 id=new_id(),
                 file_name=upload.path.rsplit("/", 1)[-1],
+                upload_name=upload.filename,
                 file_path=upload.path,
                 blob=digest,
                 size=size,
@@ -172,6 +173,7 @@ def _items(
         ItemRecord(
             id=new_id(),
             file_name=i.file_name,
+            upload_name=i.upload_name,
             file_path=i.file_path,
             blob=i.blob,
             size=i.size,
@@ -239,3 +241,22 @@ def download_version(ctx: Context, request: Request, task_id: str, version_id: s
         _, version = find_version(state, task_id, version_id)
         body = version_zip(version, ctx.store.blobs.get)
     return zip_response(body, task_id, version_id)
+
+
+def from_repository(ctx: Context, request: Request, task_id: str) -> Response:
+    """…/versions/fromRepository/: the spec's POST/PATCH (202 + Location) pull files from a
+    remote repository, which an offline emulator cannot reach. It answers as a server without
+    the feature would: 501 for POST/PATCH, 405 for other methods, never "version not found"."""
+    with ctx.store.read() as state:
+        find_task(state, task_id)
+    if request.method not in ("POST", "PATCH"):
+        raise ApiFailure(
+            405,
+            f"Method {request.method} is not allowed on {request.path}",
+            headers={"Allow": "POST, PATCH"},
+        )
+    raise ApiFailure(
+        501,
+        "Creating a version from a remote repository is not implemented by the emulator; "
+        "upload the files with POST or PATCH customTasks/{id}/versions/ instead",
+    )

@@ -17,14 +17,22 @@ from ctask_sync.emulator.model import (
 )
 
 
-def item_json(item: ItemRecord) -> dict[str, Any]:
-    """A file item; `created` is required for task items."""
+def item_json(item: ItemRecord, task_id: str) -> dict[str, Any]:
+    """A file item (docs/datarobot-api.md §4): local files have null repository fields."""
     return {
         "id": item.id,
-        "fileName": item.file_name,
+        "fileName": item.upload_name or item.file_name,
         "filePath": item.file_path,
         "fileSource": "local",
         "created": iso(item.created),
+        # The client's fixtures show a per-task workspace and a storage path under it.
+        "workspaceId": task_id,
+        "storagePath": f"workspace/{task_id[:10]}/{item.file_path}",
+        "repositoryLocation": None,
+        "repositoryName": None,
+        "repositoryFilePath": None,
+        "ref": None,
+        "commitSha": None,
     }
 
 
@@ -39,7 +47,7 @@ def version_json(version: VersionRecord) -> dict[str, Any]:
         "label": version.label,
         "created": iso(version.created),
         "isFrozen": version.is_frozen,
-        "items": [item_json(i) for i in version.items],
+        "items": [item_json(i, version.custom_task_id) for i in version.items],
         "description": version.description,
         "baseEnvironmentId": version.base_environment_id,
         "baseEnvironmentVersionId": version.base_environment_version_id,
@@ -49,6 +57,7 @@ def version_json(version: VersionRecord) -> dict[str, Any]:
         "requiredMetadataValues": version.required_metadata_values,
         "requiredMetadata": {v["fieldName"]: v["value"] for v in version.required_metadata_values},
         "arguments": version.arguments,
+        "trainingHistory": [],  # no projects exist in the emulator, so nothing was trained
         "warning": [],
     }
 
@@ -62,7 +71,8 @@ def task_json(task: TaskRecord) -> dict[str, Any]:
         "targetType": task.target_type,
         "language": task.language,
         "description": task.description,
-        "createdBy": task.created_by,
+        "createdBy": task.created_by,  # a username (rsdk custom_task_response.R)
+        "deploymentsCount": 0,
         "created": iso(task.created),
         "updated": iso(task.updated),
         "calibratePredictions": task.calibrate_predictions,

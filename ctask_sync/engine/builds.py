@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ctask_sync.datarobot.client import DataRobotClient, DependencyBuild, build_log_tail
-from ctask_sync.errors import ApiError
+from ctask_sync.engine.remote import SyncRecord, encode_record
+from ctask_sync.errors import ApiError, CtaskSyncError
 
 Log = Callable[[str], None]
 
@@ -18,8 +19,14 @@ class BuildWatch:
     key: str
     task_id: str
     version_id: str
-    status: str = "submitted"
+    version_label: str = ""
+    status: str = "submitted"  # DataRobot's buildStatus, or "timeout" at the deadline
     log_tail: str | None = None
+    record: SyncRecord | None = None  # the version's sync record, to write the outcome into
+
+    @property
+    def final(self) -> bool:
+        return self.status in ("success", "failed")
 
 
 def _sleep(seconds: float) -> None:
@@ -90,3 +97,27 @@ def _log_tail(client: DataRobotClient, watch: BuildWatch) -> str | None:
         return build_log_tail(client.get_dependency_build_log(watch.task_id, watch.version_id))
     except ApiError as exc:
         return f"(build log unavailable: {exc.api_message})"
+
+
+def record_outcomes(
+    client: DataRobotClient, builds: list[BuildWatch], log: Log, *, concurrency: int = 8
+) -> None:
+    """Write each final outcome into its version's sync record (one PATCH per build, all at
+    once), so a later run knows it without asking DataRobot. A failure here loses nothing:
+    the next run reads the build's status instead, so it is logged, not raised."""
+
+    def one(watch: BuildWatch) -> None:
+        if not watch.final or watch.record is None:
+            return
+        record = replace(watch.record, build=True, build_outcome=watch.status)
+        try:
+            client.update_version(
+                watch.task_id, watch.version_id, description=encode_record(record)
+            )
+        except CtaskSyncError as exc:
+            log(f"  {watch.key}: build outcome not recorded ({exc}); the next run reads it")
+            return
+        watch.record = record
+
+    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        list(pool.map(one, builds))

@@ -6,6 +6,7 @@ downloading the latest version's zip. All give the same answer; only the cost di
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import tempfile
 import zipfile
@@ -14,7 +15,8 @@ from pathlib import Path
 
 from ctask_sync import git as gitinfo
 from ctask_sync.datarobot.client import DataRobotClient, ExecutionEnvironment
-from ctask_sync.engine.plan import FileDiff
+from ctask_sync.engine.model import BuildStatus, FileDiff, build_status
+from ctask_sync.engine.plan import wants_build
 from ctask_sync.engine.remote import RemoteTask, SyncRecord, short_digest
 from ctask_sync.errors import CtaskSyncError
 from ctask_sync.git import GitInfo
@@ -104,47 +106,33 @@ def _diff_from_git(
     return FileDiff(added, changed, removed, source="git")
 
 
-def failed_build(spec: TaskSpec, remote: RemoteTask | None, client: DataRobotClient) -> bool:
-    """Whether the latest version's dependency build failed; asked only for tasks with
-    `dependency_build: always`, which retry such builds (one GET each, never for `auto`)."""
+def build_state(
+    spec: TaskSpec, remote: RemoteTask | None, client: DataRobotClient
+) -> BuildStatus | None:
+    """The latest version's dependency build, when the version needs one (else None).
+
+    A final outcome in the sync record costs no request; otherwise (a build started with
+    --no-wait, a run interrupted during the wait, a record from an older ctask-sync, or no
+    record) one GET of the build's status."""
     latest = remote.latest if remote else None
-    if spec.dependency_build != "always" or remote is None or latest is None:
-        return False
-    if not latest.dependencies:
-        return False
+    if remote is None or latest is None or not wants_build(spec, latest.dependencies):
+        return None
+    record = remote.record
+    if record is not None and record.build_outcome in ("success", "failed"):
+        return "success" if record.build_outcome == "success" else "failed"
     build = client.get_dependency_build(remote.task.id, latest.id)
-    return build is not None and build.build_status == "failed"
+    return build_status(build.build_status if build is not None else None)
 
 
-def late_run(record: SyncRecord | None, git: GitInfo) -> str | None:
-    """Why this run must not overwrite a version synced from a newer commit, or None."""
-    if record is None or not record.commit or git.commit is None or record.commit == git.commit:
-        return None
-    newer = False
-    if gitinfo.has_commit(git.repo_root, record.commit):
-        newer = gitinfo.is_ancestor(git.repo_root, git.commit, record.commit)
-    elif git.commit in record.parents:
-        newer = True  # the recorded commit is a child of ours
-    elif record.commit in git.parents:
-        newer = False  # ours is a child of the recorded commit
-    elif record.commit_time is not None and git.commit_time is not None:
-        # the recorded commit is not in this (shallow or rewritten) history: compare times; a
-        # commit of the same second cannot be proved older, so it is not overwritten either
-        if record.commit_time == git.commit_time:
-            return (
-                f"DataRobot holds a version synced from commit {record.commit[:12]}, made in the "
-                f"same second as this run's commit {git.commit[:12]}, and this clone is too "
-                "shallow to tell which is newer; refusing to overwrite it. Fetch more history "
-                "(actions/checkout: fetch-depth: 0) and run again"
-            )
-        newer = record.commit_time > git.commit_time
-    if not newer:
-        return None
-    return (
-        f"DataRobot holds a version synced from commit {record.commit[:12]}, which is newer than "
-        f"this run's commit {git.commit[:12]}; refusing to overwrite it with older files "
-        "(a late CI run?). Sync from the newer commit instead"
-    )
+def _name_problem(
+    name: str, matches: list[ExecutionEnvironment], by_name: dict[str, list[ExecutionEnvironment]]
+) -> str:
+    if matches:
+        ids = ", ".join(sorted(e.id for e in matches))
+        return f"{len(matches)} execution environments are named {name!r} ({ids}); give its id"
+    close = difflib.get_close_matches(name, list(by_name), n=1, cutoff=0.6)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"no execution environment is named {name!r}{hint}"
 
 
 def resolve_environments(
@@ -159,21 +147,20 @@ def resolve_environments(
     problems: list[str] = []
     for spec in specs:
         ref = spec.environment
+        where = f"{ref.where}: " if ref.where else ""
         if ref.id is not None:
             if ref.id not in by_id:
                 problems.append(
-                    f"{spec.key}: environment id {ref.id} is not an execution environment this "
-                    "DataRobot user can see"
+                    f"{where}{spec.key}: environment id {ref.id} is not an execution "
+                    "environment this DataRobot user can see"
                 )
                 continue
             env = by_id[ref.id]
         else:
             matches = by_name.get(ref.name or "", [])
             if len(matches) != 1:
-                what = "no" if not matches else f"{len(matches)}"
                 problems.append(
-                    f"{spec.key}: {what} execution environments are named {ref.name!r}"
-                    + ("; give its id instead" if matches else "")
+                    f"{where}{spec.key}: " + _name_problem(ref.name or "", matches, by_name)
                 )
                 continue
             env = matches[0]
@@ -189,6 +176,6 @@ def resolve_environments(
     if problems:
         raise CtaskSyncError(
             "cannot resolve execution environments:\n  " + "\n  ".join(problems),
-            hint="list them with the DataRobot UI or `dr.ExecutionEnvironment.list()`",
+            hint="`ctask-sync environments` lists the names and ids this token can use",
         )
     return resolved

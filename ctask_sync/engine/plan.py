@@ -1,19 +1,32 @@
 """desired + remote -> Plan. Pure: no I/O, tested with plain values.
 
-Everything that needs the network or git (file diffs, late-run checks, environment names) is
-worked out before, in detect.py, and handed in as values."""
+Everything that needs the network or git (file diffs, late-run checks, build states,
+environment names) is worked out before, in detect.py, and handed in as values."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
-from typing import Literal
+from collections.abc import Callable, Iterable
+from dataclasses import replace
 
-from ctask_sync.datarobot.client import CustomTaskVersion
+from ctask_sync.engine.model import BuildStatus, Detected, FileDiff, RemoteVersion
 from ctask_sync.engine.remote import RemoteState, RemoteTask, user_description
+from ctask_sync.engine.steps import (
+    AwaitBuild,
+    CreateTask,
+    CreateVersion,
+    DeleteTask,
+    Keep,
+    Plan,
+    PlanContext,
+    RecordBuildOutcome,
+    Refuse,
+    StartBuild,
+    Step,
+    TaskPlan,
+    UpdateTask,
+    WriteRecord,
+)
 from ctask_sync.manifest.manifest import TaskSpec
-
-Action = Literal["create", "update", "unchanged", "delete", "refuse"]
 
 # The manifest speaks lower case; DataRobot's API names target types in title case.
 TARGET_TYPES = {
@@ -23,100 +36,19 @@ TARGET_TYPES = {
     "anomaly": "Anomaly",
     "transform": "Transform",
 }
-
-
-@dataclass(frozen=True)
-class FileDiff:
-    """How the local files differ from the latest remote version's items."""
-
-    added: tuple[str, ...] = ()
-    changed: tuple[str, ...] = ()
-    removed: tuple[str, ...] = ()
-    source: str = "record"  # record | git | download | new: how it was found out
-
-    @property
-    def empty(self) -> bool:
-        return not (self.added or self.changed or self.removed)
-
-
-@dataclass(frozen=True)
-class VersionPlan:
-    from_previous: bool
-    major: bool
-    reason: str
-    upload: tuple[str, ...]  # paths (relative to the task folder) to send: added + changed
-    delete_item_ids: tuple[str, ...]
-    environment_id: str
-    maximum_memory: int | None
-    outbound_network_policy: str | None
-    required_metadata: dict[str, str] | None
-
-
-@dataclass(frozen=True)
-class TaskPlan:
-    key: str
-    action: Action
-    name: str
-    spec: TaskSpec | None = None
-    remote: RemoteTask | None = None
-    create_task: bool = False
-    metadata: dict[str, str] = field(default_factory=dict)  # field -> new value
-    diff: FileDiff = FileDiff()
-    version: VersionPlan | None = None
-    write_record: bool = False  # write (or rewrite) the latest version's sync record only
-    check_build: bool = False  # start the latest version's build if none exists (or it failed)
-    delete: bool = False
-    warnings: tuple[str, ...] = ()
-    reason: str | None = None
-
-    @property
-    def task_id(self) -> str | None:
-        return self.remote.task.id if self.remote else None
-
-    @property
-    def changes(self) -> bool:
-        return self.action in ("create", "update") or (self.action == "delete" and self.delete)
-
-
-@dataclass(frozen=True)
-class PlanContext:
-    namespace: str
-    commit: str | None = None
-    ref: str | None = None
-    commit_time: int | None = None
-    tag: str | None = None
-    major: bool = False
-    allow_delete: bool = False
-
-
-@dataclass(frozen=True)
-class Plan:
-    context: PlanContext
-    tasks: tuple[TaskPlan, ...]
-    warnings: tuple[str, ...] = ()
-
-    @property
-    def has_changes(self) -> bool:
-        return any(t.changes for t in self.tasks)
-
-    @property
-    def refused(self) -> list[TaskPlan]:
-        return [t for t in self.tasks if t.action == "refuse"]
-
-    def count(self, action: Action) -> int:
-        return sum(1 for t in self.tasks if t.action == action)
+DELETE_HINT = "pass --allow-delete to delete it (never on a pull request)"
 
 
 def wants_build(spec: TaskSpec, dependencies: Iterable[str]) -> bool:
-    """Whether a version of spec with these dependencies needs its dependency build started.
+    """Whether a version of spec with these dependencies needs a dependency build.
 
-    DataRobot refuses to build a version without dependencies, so `always` differs from `auto`
-    only in retrying a failed build (see plan_task's build_failed)."""
+    DataRobot refuses to build a version without dependencies; `never` opts out. A version
+    with dependencies cannot be used until its build has succeeded."""
     return spec.dependency_build != "never" and any(True for _ in dependencies)
 
 
 def _settings_changes(
-    spec: TaskSpec, environment_id: str, latest: CustomTaskVersion
+    spec: TaskSpec, environment_id: str, latest: RemoteVersion
 ) -> tuple[list[str], bool]:
     """Version-level settings that differ, and whether the environment is among them."""
     changed: list[str] = []
@@ -147,6 +79,118 @@ def _metadata_changes(spec: TaskSpec, remote: RemoteTask) -> dict[str, str]:
     return changes
 
 
+def _new_version(
+    spec: TaskSpec,
+    environment_id: str,
+    *,
+    from_previous: bool,
+    major: bool,
+    reason: str,
+    upload: tuple[str, ...],
+    deletes: tuple[str, ...] = (),
+) -> CreateVersion:
+    return CreateVersion(
+        from_previous=from_previous,
+        major=major,
+        reason=reason,
+        upload=upload,
+        delete_item_ids=deletes,
+        environment_id=environment_id,
+        maximum_memory=spec.maximum_memory,
+        outbound_network_policy=spec.outbound_network_policy,
+        required_metadata=dict(spec.required_metadata) or None,
+    )
+
+
+def _changed_version(
+    spec: TaskSpec, latest: RemoteVersion, diff: FileDiff, environment_id: str, ctx: PlanContext
+) -> CreateVersion | None:
+    """The new version that files or version-level settings call for, if any."""
+    setting_changes, env_changed = _settings_changes(spec, environment_id, latest)
+    if diff.empty and not setting_changes:
+        return None
+    reasons = ["files changed"] if not diff.empty else []
+    reasons.extend(f"{name} changed" for name in setting_changes)
+    major, why = False, ", ".join(reasons)
+    if env_changed:
+        major, why = True, "the environment changed"
+    elif latest.is_frozen:
+        major, why = True, f"version {latest.label} is frozen"
+    elif ctx.major:
+        major, why = True, "release" + (f" {ctx.tag}" if ctx.tag else "")
+    items = {item.file_path: item.id for item in latest.items}
+    return _new_version(
+        spec,
+        environment_id,
+        from_previous=True,
+        major=major,
+        reason=why,
+        upload=tuple(sorted((*diff.added, *diff.changed))),
+        deletes=tuple(items[p] for p in sorted(diff.removed) if p in items),
+    )
+
+
+def _build_steps(build: BuildStatus | None) -> list[Step]:
+    """What the latest version's dependency build needs: a failed or never-started build is
+    started, a running one awaited."""
+    if build == "failed":
+        return [StartBuild(retry=True)]
+    if build == "missing":
+        return [StartBuild()]
+    if build == "running":
+        return [AwaitBuild()]
+    return []
+
+
+def _version_steps(spec: TaskSpec, version: CreateVersion) -> list[Step]:
+    """A new version, its build (started when DataRobot finds dependencies), its record."""
+    build: list[Step] = [StartBuild()] if spec.dependency_build != "never" else []
+    return [version, *build, WriteRecord("new version")]
+
+
+def _existing_steps(
+    spec: TaskSpec,
+    remote: RemoteTask,
+    diff: FileDiff,
+    environment_id: str,
+    context: PlanContext,
+    build: BuildStatus | None,
+) -> tuple[list[Step], BuildStatus | None]:
+    """Steps for a task DataRobot already holds, and what is known of the build they keep."""
+    steps: list[Step] = []
+    metadata = _metadata_changes(spec, remote)
+    if metadata:
+        steps.append(UpdateTask(metadata))
+    latest = remote.latest
+    if latest is None:
+        first = _new_version(
+            spec,
+            environment_id,
+            from_previous=False,
+            major=False,
+            reason="first: the task had no version",
+            upload=tuple(f.path for f in spec.files),
+        )
+        return [*steps, *_version_steps(spec, first)], None
+    version = _changed_version(spec, latest, diff, environment_id, context)
+    if version is not None:
+        return [*steps, *_version_steps(spec, version)], None
+    if not wants_build(spec, latest.dependencies):
+        build = None
+    builds = _build_steps(build)
+    steps.extend(builds)
+    record = remote.record
+    if record is None:
+        steps.append(WriteRecord("no record"))
+    elif context.tag and record.tag != context.tag:
+        steps.append(WriteRecord("release tag"))  # a release tag is recorded on every version
+    elif any(isinstance(s, StartBuild) for s in builds):
+        steps.append(WriteRecord("dependency build"))
+    elif build == "success" and record.build_outcome != "success":
+        steps.append(RecordBuildOutcome("success"))
+    return steps, build
+
+
 def plan_task(
     spec: TaskSpec,
     remote: RemoteTask | None,
@@ -155,134 +199,81 @@ def plan_task(
     context: PlanContext,
     *,
     refusal: str | None = None,
-    build_failed: bool = False,
+    build: BuildStatus | None = None,
+    warnings: tuple[str, ...] = (),
 ) -> TaskPlan:
-    """The plan for one task present in the repository."""
-    base = TaskPlan(
-        key=spec.key, action="unchanged", name=spec.name, spec=spec, remote=remote, diff=diff
-    )
-
-    def new_version(
-        *,
-        from_previous: bool,
-        major: bool,
-        reason: str,
-        upload: tuple[str, ...],
-        deletes: tuple[str, ...] = (),
-    ) -> VersionPlan:
-        return VersionPlan(
-            from_previous=from_previous,
-            major=major,
-            reason=reason,
-            upload=upload,
-            delete_item_ids=deletes,
-            environment_id=environment_id,
-            maximum_memory=spec.maximum_memory,
-            outbound_network_policy=spec.outbound_network_policy,
-            required_metadata=dict(spec.required_metadata) or None,
-        )
-
-    all_files = tuple(f.path for f in spec.files)
+    """The plan for one task present in the repository. build is what detection learnt of the
+    latest version's dependency build (None: it needs none, or it is recorded as a success)."""
+    base = TaskPlan(key=spec.key, name=spec.name, spec=spec, remote=remote, diff=diff)
     if remote is None:
         # DataRobot numbers a task's first version 1.0 whether or not it is "major"
-        first = new_version(from_previous=False, major=False, reason="first", upload=all_files)
-        return replace(base, action="create", create_task=True, version=first)
+        first = _new_version(
+            spec,
+            environment_id,
+            from_previous=False,
+            major=False,
+            reason="first",
+            upload=tuple(f.path for f in spec.files),
+        )
+        return replace(base, steps=(CreateTask(), *_version_steps(spec, first)))
 
     wanted_type = TARGET_TYPES[spec.target_type]
     if remote.task.target_type.lower() != wanted_type.lower():
-        return replace(
-            base,
-            action="refuse",
-            reason=(
-                f"target_type is {remote.task.target_type} in DataRobot and {spec.target_type} in "
-                "the manifest; DataRobot cannot change a task's target type: give the task a new "
-                "key (a new task) or delete the old one"
-            ),
+        reason = (
+            f"target_type is {remote.task.target_type} in DataRobot and {spec.target_type} in "
+            "the manifest; DataRobot cannot change a task's target type: give the task a new "
+            "key (a new task) or delete the old one"
         )
+        return replace(base, steps=(Refuse(reason),))
 
-    warnings: list[str] = []
-    latest = remote.latest
-    metadata = _metadata_changes(spec, remote)
-    version: VersionPlan | None = None
-    write_record = False
-    check_build = False
-
-    if latest is None:
-        version = new_version(
-            from_previous=False,
-            major=False,
-            reason="first: the task had no version",
-            upload=all_files,
+    notes = list(warnings)
+    if remote.latest is not None and remote.record is None:
+        notes.append(
+            f"drift: latest version {remote.latest.label} carries no ctask-sync record (made by "
+            "hand or an interrupted run); its contents were compared file by file"
         )
-    else:
-        if remote.record is None:
-            warnings.append(
-                f"drift: latest version {latest.label} carries no ctask-sync record (made by hand "
-                "or an interrupted run); its contents were compared file by file"
-            )
-        setting_changes, env_changed = _settings_changes(spec, environment_id, latest)
-        if not diff.empty or setting_changes:
-            reasons = []
-            if not diff.empty:
-                reasons.append("files changed")
-            reasons.extend(f"{name} changed" for name in setting_changes)
-            major, why = False, ", ".join(reasons)
-            if env_changed:
-                major, why = True, "the environment changed"
-            elif latest.is_frozen:
-                major, why = True, f"version {latest.label} is frozen"
-            elif context.major:
-                why = "release" + (f" {context.tag}" if context.tag else "")
-                major = True
-            items = {item.file_path: item.id for item in latest.items}
-            version = new_version(
-                from_previous=True,
-                major=major,
-                reason=why,
-                upload=tuple(sorted((*diff.added, *diff.changed))),
-                deletes=tuple(items[p] for p in sorted(diff.removed) if p in items),
-            )
-        else:
-            record = remote.record
-            if record is None:
-                write_record = True
-            elif context.tag and record.tag != context.tag:
-                write_record = True  # a release tag is recorded on every synced version
-            # a build that a crash kept from starting: the version is unusable without it
-            if (record is None or not record.build) and wants_build(spec, latest.dependencies):
-                check_build = True
-                write_record = True
-            elif build_failed and spec.dependency_build == "always":
-                check_build = True  # `always` retries a failed build on every run
-                warnings.append(f"the dependency build of version {latest.label} failed; retrying")
+    steps, watched = _existing_steps(spec, remote, diff, environment_id, context, build)
+    writes = any(isinstance(s, UpdateTask | CreateVersion | WriteRecord) for s in steps)
+    if refusal and writes:
+        return replace(base, steps=(Refuse(refusal),), warnings=tuple(notes))
+    return replace(base, steps=tuple(steps), build=watched, warnings=tuple(notes))
 
-    if refusal and (version is not None or metadata or write_record):
-        return replace(base, action="refuse", reason=refusal, warnings=tuple(warnings))
-    changed = version is not None or bool(metadata) or write_record or check_build
-    return replace(
-        base,
-        action="update" if changed else "unchanged",
-        metadata=metadata,
-        version=version,
-        write_record=write_record,
-        check_build=check_build,
-        warnings=tuple(warnings),
+
+def _gone(key: str, gone: RemoteTask, context: PlanContext, refusal: str | None) -> TaskPlan:
+    """A task whose manifest is gone from the repository."""
+    base = TaskPlan(key=key, name=gone.task.name, remote=gone)
+    reason = "its manifest is gone from the repository"
+    if context.allow_delete and refusal:
+        return replace(base, steps=(Refuse(refusal),))
+    if context.allow_delete:
+        return replace(base, steps=(DeleteTask(reason),))
+    return replace(base, steps=(Keep(reason, hint=DELETE_HINT),))
+
+
+def _duplicate(dup: RemoteTask, kept: str, context: PlanContext) -> TaskPlan:
+    # a race of two runs or a copy made in DataRobot (copies keep the marker): the oldest
+    # is always the one synced; the other goes only when deleting is allowed
+    base = TaskPlan(key=dup.key, name=dup.task.name, remote=dup)
+    reason = (
+        f"duplicate: task {dup.task.id} carries the same key (two runs at once, or a "
+        f"copy made in DataRobot); syncing the oldest ({kept})"
     )
+    if context.allow_delete:
+        return replace(base, steps=(DeleteTask(reason),))
+    hint = f"{DELETE_HINT}, or remove the ctask-sync line from its description to release it"
+    return replace(base, steps=(Keep(reason, hint=hint),))
 
 
 def build_plan(
     specs: Iterable[TaskSpec],
     remote: RemoteState,
-    diffs: Mapping[str, FileDiff],
-    environment_ids: Mapping[str, str],
+    detected: Detected,
+    environment_ids: dict[str, str],
     context: PlanContext,
     *,
-    refusals: Mapping[str, str] | None = None,
-    failed_builds: frozenset[str] = frozenset(),
     in_scope: Callable[[str], bool] | None = None,
 ) -> Plan:
     """The whole plan. in_scope limits deletions to the keys of this shard (None: every key)."""
-    refusals = refusals or {}
     tasks: list[TaskPlan] = []
     local_keys: set[str] = set()
     for spec in sorted(specs, key=lambda s: s.key):
@@ -291,61 +282,17 @@ def build_plan(
             plan_task(
                 spec,
                 remote.tasks.get(spec.key),
-                diffs.get(spec.key, FileDiff()),
+                detected.diffs.get(spec.key, FileDiff()),
                 environment_ids[spec.key],
                 context,
-                refusal=refusals.get(spec.key),
-                build_failed=spec.key in failed_builds,
+                refusal=detected.refusals.get(spec.key),
+                build=detected.builds.get(spec.key),
             )
         )
     for key in sorted(set(remote.tasks) - local_keys):
-        if in_scope is not None and not in_scope(key):
-            continue
-        gone = remote.tasks[key]
-        if context.allow_delete and key in refusals:
-            tasks.append(
-                TaskPlan(
-                    key=key, action="refuse", name=gone.task.name, remote=gone, reason=refusals[key]
-                )
-            )
-            continue
-        warnings = () if context.allow_delete else ("kept: pass --allow-delete to delete it",)
-        tasks.append(
-            TaskPlan(
-                key=key,
-                action="delete",
-                name=gone.task.name,
-                remote=gone,
-                delete=context.allow_delete,
-                reason="its manifest is gone from the repository",
-                warnings=warnings,
-            )
-        )
+        if in_scope is None or in_scope(key):
+            tasks.append(_gone(key, remote.tasks[key], context, detected.refusals.get(key)))
     for dup in remote.duplicates:
-        if in_scope is not None and not in_scope(dup.key):
-            continue
-        kept = remote.tasks[dup.key].task.id
-        # a race of two runs or a copy made in DataRobot (copies keep the marker): the oldest
-        # is always the one synced; the other goes only when deleting is allowed
-        tasks.append(
-            TaskPlan(
-                key=dup.key,
-                action="delete",
-                name=dup.task.name,
-                remote=dup,
-                delete=context.allow_delete,
-                reason=(
-                    f"duplicate: task {dup.task.id} carries the same key (two runs at once, or a "
-                    f"copy made in DataRobot); syncing the oldest ({kept})"
-                ),
-                warnings=(
-                    ()
-                    if context.allow_delete
-                    else (
-                        f"duplicate task {dup.task.id} kept: pass --allow-delete to delete it, "
-                        "or remove the ctask-sync line from its description to release it",
-                    )
-                ),
-            )
-        )
+        if in_scope is None or in_scope(dup.key):
+            tasks.append(_duplicate(dup, remote.tasks[dup.key].task.id, context))
     return Plan(context=context, tasks=tuple(tasks))

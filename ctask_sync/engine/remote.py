@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from ctask_sync.datarobot.client import CustomTask, CustomTaskVersion, DataRobotClient
+from ctask_sync.engine.model import RemoteCustomTask, RemoteItem, RemoteVersion
 
 VERSION_DESCRIPTION_LIMIT = 10_000  # DataRobot's limit on a version description
 _MARKER_RE = re.compile(r"^\[ctask-sync:v1 namespace=(\S+) key=(\S+)\]\s*$", re.MULTILINE)
@@ -71,6 +72,9 @@ class SyncRecord:
     settings: str  # digest over the version-level settings
     files: dict[str, str] | None  # path -> shortened content digest, when they fit
     build: bool = False  # a dependency build was started for this version
+    # the build's final outcome (success | failed), written once the wait ends; None while
+    # unknown, when the next run reads the build's status (one GET) instead
+    build_outcome: str | None = None
     dirty: bool = False  # synced from a working tree with uncommitted changes
     parents: tuple[str, ...] = ()  # the commit's parents: orders commits of the same second
 
@@ -89,6 +93,8 @@ class SyncRecord:
         }
         if self.files is not None:
             data["files"] = self.files
+        if self.build_outcome is not None:
+            data["build_outcome"] = self.build_outcome
         return data
 
 
@@ -135,6 +141,7 @@ def decode_record(description: str | None) -> SyncRecord | None:
             settings=str(data["settings"]),
             files=files,
             build=bool(data.get("build", False)),
+            build_outcome=_outcome(data.get("build_outcome")),
             dirty=bool(data.get("dirty", False)),
             parents=tuple(str(p) for p in data.get("parents") or ()),
         )
@@ -142,17 +149,50 @@ def decode_record(description: str | None) -> SyncRecord | None:
         return None
 
 
+def _outcome(value: object) -> str | None:
+    return str(value) if value in ("success", "failed") else None
+
+
 @dataclass(frozen=True)
 class RemoteTask:
     """One owned custom task as DataRobot reports it."""
 
-    task: CustomTask
+    task: RemoteCustomTask
     key: str
     record: SyncRecord | None  # of the latest version
 
     @property
-    def latest(self) -> CustomTaskVersion | None:
+    def latest(self) -> RemoteVersion | None:
         return self.task.latest_version
+
+
+def remote_version(version: CustomTaskVersion) -> RemoteVersion:
+    return RemoteVersion(
+        id=version.id,
+        label=version.label,
+        is_frozen=version.is_frozen,
+        description=version.description,
+        base_environment_id=version.base_environment_id,
+        maximum_memory=version.maximum_memory,
+        outbound_network_policy=version.outbound_network_policy,
+        required_metadata=dict(version.required_metadata),
+        dependencies=version.dependencies,
+        items=tuple(RemoteItem(id=i.id, file_path=i.file_path) for i in version.items),
+    )
+
+
+def remote_custom_task(task: CustomTask) -> RemoteCustomTask:
+    """The client's model of a task in the engine's own values."""
+    latest = task.latest_version
+    return RemoteCustomTask(
+        id=task.id,
+        name=task.name,
+        target_type=task.target_type,
+        language=task.language,
+        description=task.description,
+        created=task.created,
+        latest_version=remote_version(latest) if latest is not None else None,
+    )
 
 
 @dataclass
@@ -166,7 +206,9 @@ class RemoteState:
 def to_remote_task(task: CustomTask, key: str) -> RemoteTask:
     latest = task.latest_version
     return RemoteTask(
-        task=task, key=key, record=decode_record(latest.description) if latest else None
+        task=remote_custom_task(task),
+        key=key,
+        record=decode_record(latest.description) if latest else None,
     )
 
 

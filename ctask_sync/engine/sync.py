@@ -9,16 +9,19 @@ PlanReport.to_dict() shape (report.py; also what `plan --json FILE` writes):
   "version": 1, "namespace": str, "endpoint": str, "commit": str|null, "ref": str|null,
   "tag": str|null,
   "tasks": [{
-      "key": str, "action": "create"|"update"|"unchanged"|"delete"|"refuse",
+      "key": str, "action": "create"|"update"|"unchanged"|"delete"|"keep"|"refuse",
       "name": str, "task_id": str|null, "manifest": str|null (path relative to repo root),
       "folder": str|null (relative to repo root),
       "files_added": [str], "files_changed": [str], "files_removed": [str],
       "metadata_changes": [str]  (field names: name, description, language, record),
       "new_version": {"major": bool, "reason": str}|null,
-      "dependency_build": bool, "delete": bool, "diff_source": str,
+      "dependency_build": bool (a build will be started),
+      "build": "success"|"failed"|"running"|"missing"|null (the latest version's build),
+      "delete": bool, "diff_source": str,
       "warnings": [str], "reason": str|null (why refused/deleted)
   }],
-  "summary": {"create": int, "update": int, "delete": int, "unchanged": int, "refuse": int},
+  "summary": {"create": int, "update": int, "delete": int, "keep": int, "unchanged": int,
+              "refuse": int},
   "has_changes": bool, "warnings": [str]
 }
 
@@ -33,7 +36,7 @@ ApplyReport.to_dict() shape (what `apply --json FILE` writes):
       "build_status": "success"|"failed"|"submitted"|"processing"|"timeout"|null,
       "build_log_tail": str|null, "error": str|null, "warnings": [str], "url": str|null
   }],
-  "summary": {"created": int, "updated": int, "deleted": int, "unchanged": int,
+  "summary": {"created": int, "updated": int, "deleted": int, "kept": int, "unchanged": int,
               "versions_created": int, "builds_failed": int, "errors": int},
   "requests": {"reads": int, "writes": int, "bytes_uploaded": int}
 }
@@ -44,20 +47,25 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from ctask_sync import git as gitinfo
 from ctask_sync.datarobot.client import DataRobotClient, ExecutionEnvironment, RetryPolicy
 from ctask_sync.datarobot.concurrency import Concurrency
-from ctask_sync.engine.apply import Applier, RunInfo, TaskResult
-from ctask_sync.engine.detect import failed_build, file_diff, late_run, resolve_environments
-from ctask_sync.engine.plan import FileDiff, Plan, PlanContext, TaskPlan, build_plan, plan_task
+from ctask_sync.engine import late
+from ctask_sync.engine.apply import Applier, RunInfo, TaskResult, result_of
+from ctask_sync.engine.detect import build_state, file_diff, resolve_environments
+from ctask_sync.engine.model import Detected
+from ctask_sync.engine.plan import build_plan, plan_task
 from ctask_sync.engine.remote import RemoteState, read_remote_state
+from ctask_sync.engine.results import RunningBuild
 from ctask_sync.engine.shard import in_shard
+from ctask_sync.engine.steps import Plan, PlanContext, TaskPlan
 from ctask_sync.errors import ConfigError, CtaskSyncError, ManifestError
 from ctask_sync.git import GitInfo
 from ctask_sync.manifest.manifest import Discovery, TaskSpec, discover
+from ctask_sync.manifest.worktree import uncommitted_warnings
 from ctask_sync.report import reports as report
 from ctask_sync.report.reports import ApplyReport, PlanReport
 
@@ -79,6 +87,7 @@ class SyncOptions:
     concurrency: int = 8  # requests in flight at the start
     max_concurrency: int | None = None  # the adaptive limit's cap; None: fixed at concurrency
     major: bool = False  # every new version major (release tags)
+    allow_rollback: bool = False  # overwrite versions synced from a newer commit, on purpose
     tag: str | None = None  # recorded on every synced version
     shard: tuple[int, int] | None = None  # (i, n), 1-based
     ca_bundle: str | None = None
@@ -181,39 +190,33 @@ def _in_scope(options: SyncOptions) -> Callable[[str], bool] | None:
     return lambda key: in_shard(key, i, n)
 
 
-@dataclass
-class _Detected:
-    diffs: dict[str, FileDiff] = field(default_factory=dict)
-    refusals: dict[str, str] = field(default_factory=dict)
-    failed_builds: set[str] = field(default_factory=set)
-
-
-def _detect(session: _Session, remote: RemoteState, specs: list[TaskSpec]) -> _Detected:
+def _detect(session: _Session, remote: RemoteState, specs: list[TaskSpec]) -> Detected:
     """The I/O half of planning (git, downloads, build states), tasks in parallel."""
-
-    def one(spec: TaskSpec) -> tuple[str, FileDiff, str | None, bool]:
-        current = remote.tasks.get(spec.key)
-        diff = file_diff(spec, current, session.client, session.git)
-        refusal = late_run(current.record, session.git) if current is not None else None
-        return spec.key, diff, refusal, failed_build(spec, current, session.client)
-
-    found = _Detected()
-    # a task whose manifest is gone may have been created by a newer commit: a late run with
-    # --allow-delete must not delete it
-    local = {s.key for s in specs}
+    # one ancestry verdict per recorded commit, before the parallel part (it may git fetch)
+    verdicts = late.verdicts(
+        (t.record for t in remote.tasks.values()),
+        session.git,
+        allow_rollback=session.options.allow_rollback,
+    )
+    found = Detected(warnings=tuple(v.warning for v in verdicts.values() if v.warning))
     for key, current in remote.tasks.items():
-        if key not in local:
-            refusal = late_run(current.record, session.git)
-            if refusal:
-                found.refusals[key] = refusal
+        commit = current.record.commit if current.record else None
+        refusal = verdicts[commit].refusal if commit in verdicts else None
+        if refusal:
+            # also for a task whose manifest is gone: a newer commit may have created it, and
+            # a late run with --allow-delete must not delete it
+            found.refusals[key] = refusal
+
+    def one(spec: TaskSpec) -> None:
+        current = remote.tasks.get(spec.key)
+        found.diffs[spec.key] = file_diff(spec, current, session.client, session.git)
+        build = build_state(spec, current, session.client)
+        if build is not None:
+            found.builds[spec.key] = build
+
     # As many threads as the request limit may grow to; the limit itself gates the requests.
     with ThreadPoolExecutor(max_workers=session.client.limit.setting.cap) as pool:
-        for key, diff, refusal, failed in pool.map(one, specs):
-            found.diffs[key] = diff
-            if refusal:
-                found.refusals[key] = refusal
-            if failed:
-                found.failed_builds.add(key)
+        list(pool.map(one, specs))
     return found
 
 
@@ -221,15 +224,29 @@ def _plan(session: _Session) -> Plan:
     remote = session.remote or read_remote_state(session.client, session.namespace)
     session.remote = remote
     found = _detect(session, remote, session.specs)
-    return build_plan(
+    the_plan = build_plan(
         session.specs,
         remote,
-        found.diffs,
+        found,
         session.environment_ids,
         session.context,
-        refusals=found.refusals,
-        failed_builds=frozenset(found.failed_builds),
         in_scope=_in_scope(session.options),
+    )
+    return Plan(context=the_plan.context, tasks=the_plan.tasks, warnings=found.warnings)
+
+
+def _replan(session: _Session, key: str) -> TaskPlan:
+    """A fresh plan for one task from a fresh read (after a write whose outcome is unknown)."""
+    remote = read_remote_state(session.client, session.namespace)
+    spec = next(s for s in session.specs if s.key == key)
+    current = remote.tasks.get(key)
+    return plan_task(
+        spec,
+        current,
+        file_diff(spec, current, session.client, session.git),
+        session.environment_ids[key],
+        session.context,
+        build=build_state(spec, current, session.client),
     )
 
 
@@ -251,10 +268,12 @@ def _session(options: SyncOptions, log: Log) -> Iterator[_Session]:
                 pool.submit(read_remote_state, client, namespace),
             )
         discovery = _validate(options, git)
-        if not early:
-            client, endpoint = stack.enter_context(_connect(options, git.repo_root, log))
         scope = _in_scope(options)
         specs = [s for s in discovery.tasks if scope is None or scope(s.key)]
+        for warning in uncommitted_warnings(git.repo_root, specs):
+            log(warning.format())
+        if not early:
+            client, endpoint = stack.enter_context(_connect(options, git.repo_root, log))
         if reads is not None:
             environments, remote = reads[0].result(), reads[1].result()
         else:
@@ -283,7 +302,14 @@ def _context(options: SyncOptions, git: GitInfo, namespace: str) -> PlanContext:
         tag=options.tag,
         major=options.major or bool(options.tag),
         allow_delete=options.allow_delete,
+        allow_rollback=options.allow_rollback,
     )
+
+
+def environments(options: SyncOptions, log: Log = print) -> list[ExecutionEnvironment]:
+    """The execution environments the token's user can see, from the endpoint `plan` uses."""
+    with _connect(options, gitinfo.repo_root(Path(options.path)), log) as (client, _endpoint):
+        return client.list_execution_environments()
 
 
 def plan(options: SyncOptions, log: Log = print) -> PlanReport:
@@ -303,48 +329,23 @@ def apply(options: SyncOptions, log: Log = print) -> ApplyReport:
                 + "\n".join(f"  {t.key}: {t.reason}" for t in the_plan.refused)
             )
         run = RunInfo(session.context, dirty=session.git.dirty, parents=session.git.parents)
-
-        def replan(key: str) -> TaskPlan:
-            remote = read_remote_state(session.client, session.namespace)
-            spec = next(s for s in session.specs if s.key == key)
-            current = remote.tasks.get(key)
-            return plan_task(
-                spec,
-                current,
-                file_diff(spec, current, session.client, session.git),
-                session.environment_ids[key],
-                session.context,
-            )
-
-        results: list[TaskResult] = []
-        if the_plan.has_changes:
+        results: list[TaskResult] = [result_of(t) for t in the_plan.tasks]
+        if the_plan.has_changes or any(t.bookkeeping for t in the_plan.tasks):
             log("")
             log("Applying:")
             applier = Applier(
                 session.client,
                 run,
                 log,
-                replan=replan,
+                replan=lambda key: _replan(session, key),
                 concurrency=session.client.limit.setting.cap,
             )
-            results = applier.apply(
-                the_plan, wait=options.wait, build_timeout=options.build_timeout
-            )
-        else:
-            results = [
-                TaskResult(
-                    key=t.key,
-                    action=t.action,
-                    name=t.name,
-                    task_id=t.task_id,
-                    version_id=t.remote.latest.id if t.remote and t.remote.latest else None,
-                    version_label=t.remote.latest.label if t.remote and t.remote.latest else None,
-                    manifest=str(t.spec.manifest_path) if t.spec else None,
-                    folder=str(t.spec.folder) if t.spec else None,
-                    warnings=t.warnings,
-                )
-                for t in the_plan.tasks
-            ]
+            results = applier.apply(the_plan)
+            try:
+                applier.wait(results, wait=options.wait, build_timeout=options.build_timeout)
+            except KeyboardInterrupt:
+                log(report.interrupted_text(results, _still_running(applier)))
+                raise
         stats = session.client.stats
         return ApplyReport(
             plan=the_plan,
@@ -357,6 +358,14 @@ def apply(options: SyncOptions, log: Log = print) -> ApplyReport:
                 "bytes_uploaded": stats.bytes_uploaded,
             },
         )
+
+
+def _still_running(applier: Applier) -> list[RunningBuild]:
+    return [
+        RunningBuild(key=b.key, version_label=b.version_label, status=b.status)
+        for b in applier.builds
+        if not b.final
+    ]
 
 
 def cleanup(options: SyncOptions, log: Log = print, *, yes: bool = True) -> list[str]:

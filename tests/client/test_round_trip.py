@@ -166,7 +166,7 @@ def test_execution_environments(client: DataRobotClient) -> None:
     environments = client.list_execution_environments()
     by_id = {env.id: env for env in environments}
     sklearn = by_id[PYTHON_SKLEARN_ENV_ID]
-    assert sklearn.name == "[DataRobot] Python 3 Scikit-Learn Drop-In"
+    assert sklearn.name == "[DataRobot] Python 3.12 Scikit-Learn Drop-In"
     assert sklearn.programming_language == "python"
     assert sklearn.latest_version_id
     found = client.list_execution_environments(search_for="scikit-learn")

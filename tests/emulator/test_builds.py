@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tarfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -10,7 +9,7 @@ from typing import Any
 
 import datarobot as dr
 import pytest
-from datarobot.client import set_client
+from datarobot.client import get_client, set_client
 from datarobot.errors import AsyncTimeoutError, ClientError
 
 from ctask_sync.emulator import PYTHON_SKLEARN_ENV_ID, RunningEmulator
@@ -46,13 +45,10 @@ def _log_text(version: dr.CustomTaskVersion, tmp_path: Path) -> str:
     target = tmp_path / "logs"
     target.mkdir(exist_ok=True)
     version.download_dependency_build_log(str(target))
-    [archive_path] = target.iterdir()
-    assert archive_path.name == f"dependency-build-log-{version.id}.tar.gz"
-    with tarfile.open(archive_path) as archive:
-        [member] = archive.getmembers()
-        data = archive.extractfile(member)
-        assert data is not None
-        return data.read().decode()
+    [log_path] = target.iterdir()
+    # The client names the file after Content-Disposition minus "attachment; filename=".
+    assert log_path.name == f"dependency-build-log-{version.id}.log"
+    return log_path.read_text(encoding="utf-8")
 
 
 def test_build_passes_through_submitted_and_processing_to_success(
@@ -100,6 +96,12 @@ def test_failing_build_and_its_log(
     log = _log_text(version, tmp_path)
     assert "No matching distribution found for does-not-exist-pkg" in log
     assert "requirements.txt line 2: does-not-exist-pkg==9.9" in log
+    # The body itself is the text (no archive), as every public mock of this endpoint serves.
+    response = get_client().get(
+        f"customTasks/{version.custom_task_id}/versions/{version.id}/dependencyBuildLog/"
+    )
+    assert response.headers["Content-Type"].startswith("text/plain")
+    assert response.text == log
     # A failed build can be started again (here it fails again: same requirements).
     assert version.start_dependency_build().build_status == "submitted"
 

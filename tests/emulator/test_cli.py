@@ -187,3 +187,41 @@ def test_invalid_option_is_a_clear_error() -> None:
     assert result.stderr.startswith(
         "error: invalid emulator option: fail_builds_matching is not a valid regex:"
     )
+
+
+def _wait_for_port(port: int, proc: subprocess.Popen[str]) -> socket.socket:
+    """A connection made as soon as the port accepts one (the banner may not be out yet)."""
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, "the emulator exited before it listened"
+        try:
+            return socket.create_connection(("127.0.0.1", port), timeout=1)
+        except OSError:
+            time.sleep(0.01)
+    raise AssertionError("the emulator never listened")
+
+
+@pytest.mark.parametrize("half_sent_request", [False, True])
+def test_sigterm_right_after_the_port_opens_exits_0(half_sent_request: bool) -> None:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ctask_sync", "emulator", "--port", str(port)],
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        with _wait_for_port(port, proc) as conn:
+            if half_sent_request:  # a request being read when the signal lands
+                conn.sendall(b"GET /api/v2/customTasks/ HTTP/1.1\r\nHost: x\r\n")
+            proc.send_signal(signal.SIGTERM)
+            started = time.monotonic()
+            _, err = proc.communicate(timeout=10)
+        assert proc.returncode == 0, err
+        assert time.monotonic() - started < 5
+        assert "Traceback" not in err
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate(timeout=15)

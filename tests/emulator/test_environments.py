@@ -14,10 +14,13 @@ from datarobot.client import set_client
 from datarobot.errors import ClientError
 
 from ctask_sync.emulator import (
+    PYTHON_ENV_ID,
+    PYTHON_KERAS_ENV_ID,
     PYTHON_METADATA_ENV_ID,
     PYTHON_PYTORCH_ENV_ID,
     PYTHON_SKLEARN_ENV_ID,
     PYTHON_SKLEARN_ENV_VERSION_ID,
+    PYTHON_XGBOOST_ENV_ID,
     R_ENV_ID,
     RunningEmulator,
 )
@@ -26,14 +29,22 @@ from ctask_sync.emulator.testing import SENTINEL_TOKEN
 
 def test_seeded_environments_have_fixed_ids_and_built_versions(dr_client: RunningEmulator) -> None:
     envs = {e.id: e for e in dr.ExecutionEnvironment.list()}
-    assert set(envs) == {
-        PYTHON_SKLEARN_ENV_ID,
-        PYTHON_PYTORCH_ENV_ID,
-        R_ENV_ID,
-        PYTHON_METADATA_ENV_ID,
+    # DRUM's env_info.json ids and names (docs/datarobot-api.md §8).
+    assert {i: e.name for i, e in envs.items()} == {
+        "5e8c889607389fe0f466c72d": "[DataRobot] Python 3.12 Scikit-Learn Drop-In",
+        "5e8c888007389fe0f466c72b": "[DataRobot] Python 3.12 PyTorch Drop-In",
+        "5e8c886607389fe0f466c729": "[DataRobot] Python 3.12 Keras Drop-In",
+        "5e8c88a407389fe0f466c72f": "[DataRobot] Python 3.12 XGBoost Drop-In",
+        "67a554baeade3a4ce2ab6700": "[DataRobot] Python 3.12 Drop-In",
+        "5ea850ca1d41c8173c2feef6": "[DataRobot] R 4.5.2 Drop-In",
+        PYTHON_METADATA_ENV_ID: "[Emulator] Python 3 Drop-In With Required Metadata",
     }
-    assert envs[PYTHON_SKLEARN_ENV_ID].name == "[DataRobot] Python 3 Scikit-Learn Drop-In"
-    assert envs[R_ENV_ID].name == "[DataRobot] R Drop-In"
+    assert {
+        PYTHON_SKLEARN_ENV_ID,
+        PYTHON_KERAS_ENV_ID,
+        PYTHON_XGBOOST_ENV_ID,
+        PYTHON_ENV_ID,
+    } <= set(envs)
     assert envs[R_ENV_ID].programming_language == "r"
     for env in envs.values():
         assert env.latest_successful_version.build_status == "success"
@@ -52,7 +63,7 @@ def test_filters_and_own_environments(dr_client: RunningEmulator) -> None:
     ]
     assert [e.id for e in dr.ExecutionEnvironment.list(search_for="CUSTOM STUFF")] == [mine.id]
     page = dr.ExecutionEnvironment.list(limit=2, offset=1)
-    assert [e.id for e in page] == [PYTHON_PYTORCH_ENV_ID, R_ENV_ID]
+    assert [e.id for e in page] == [PYTHON_PYTORCH_ENV_ID, PYTHON_KERAS_ENV_ID]
 
 
 def test_environment_versions_get_download_and_build_log(

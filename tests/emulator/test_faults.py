@@ -47,7 +47,11 @@ def test_dropped_connection_after_commit_leaves_the_version_created(api: Any, ad
         api(
             "POST",
             f"customTasks/{task['id']}/versions/",
-            data={"baseEnvironmentId": PYTHON_SKLEARN_ENV_ID, "filePath": "custom.py"},
+            data={
+                "isMajorUpdate": "True",
+                "baseEnvironmentId": PYTHON_SKLEARN_ENV_ID,
+                "filePath": "custom.py",
+            },
             files={"file": ("custom.py", b"print(1)\n")},
         )
     versions = api("GET", f"customTasks/{task['id']}/versions/").json()["data"]
@@ -185,7 +189,7 @@ def test_reset_returns_to_the_seed(api: Any, admin: Any) -> None:
     assert _tasks(api) == []
     assert api("GET", f"executionEnvironments/{env['id']}/").status_code == 404
     names = [e["name"] for e in api("GET", "executionEnvironments/").json()["data"]]
-    assert "[DataRobot] R Drop-In" in names and "mine" not in names
+    assert "[DataRobot] R 4.5.2 Drop-In" in names and "mine" not in names
     statuses = {api("GET", "customTasks/").status_code for _ in range(6)}
     assert statuses == {200}  # the fault rule went with the reset
 
@@ -201,7 +205,7 @@ def test_in_use_on_unknown_task_is_404(admin: Any) -> None:
     assert response.status_code == 404
 
 
-def test_client_error_for_deleting_an_in_use_task_names_the_user(
+def test_client_error_for_deleting_a_task_marked_in_use_links_to_it(
     dr_client: RunningEmulator, admin: Any
 ) -> None:
     task = dr.CustomTask.create(name="t", target_type="Binary")
@@ -209,7 +213,10 @@ def test_client_error_for_deleting_an_in_use_task_names_the_user(
     with pytest.raises(ClientError) as caught:
         task.delete()
     assert caught.value.status_code == 409
-    assert caught.value.json["conflicts"][0]["type"] == "userBlueprint"
+    # The admin switch stands for a model or deployment (blueprints are real: test_blueprints).
+    [conflict] = caught.value.json["conflicts"]
+    assert conflict["type"] == "model"
+    assert conflict["url"] == f"{dr_client.endpoint}/customTasks/{task.id}/"
 
 
 def test_dropped_request_that_never_ran_is_logged_with_status_0(api: Any, admin: Any) -> None:

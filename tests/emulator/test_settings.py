@@ -42,6 +42,8 @@ def test_settings_view_never_shows_the_token(
         "reuse_builds": False,
         "state_dir": str(tmp_path / "s"),
         "default_page_limit": 100,
+        "username": "emulator-user@example.com",
+        "users": ["ana@example.com", "ben@example.com"],
     }
     assert SENTINEL_TOKEN not in response.text
     assert not any(SENTINEL_TOKEN in p.read_text() for p in (tmp_path / "s").rglob("*.json"))

@@ -16,4 +16,4 @@ def test_fixture_serves_seeded_environment_with_sentinel_token(emulator: Running
         timeout=10,
     )
     assert response.status_code == 200
-    assert response.json()["name"] == "[DataRobot] Python 3 Scikit-Learn Drop-In"
+    assert response.json()["name"] == "[DataRobot] Python 3.12 Scikit-Learn Drop-In"

@@ -88,3 +88,46 @@ def test_concurrent_versions_get_distinct_consecutive_labels(
     ).json()
     assert listed["totalCount"] == 24
     assert [v["isFrozen"] for v in listed["data"]] == [False] + [True] * 23
+
+
+def test_users_shares_and_blueprints_survive_restart(
+    emulator_factory: Callable[..., RunningEmulator], tmp_path: Path
+) -> None:
+    state = tmp_path / "state"
+    first = emulator_factory(state_dir=state)
+    api = f"{first.endpoint}/customTasks/"
+    task = requests.post(
+        api, json={"name": "t", "targetType": "Binary"}, headers=HEADERS, timeout=10
+    )
+    task_id = task.json()["id"]
+    version = _post_version(first, task_id, b"numpy\n").json()
+    added = requests.post(f"{first.admin_url}/users", json={"username": "cy@x.example"}, timeout=10)
+    assert added.status_code == 201
+    shared = requests.patch(
+        f"{api}{task_id}/accessControl/",
+        json={"data": [{"username": "cy@x.example", "role": "CONSUMER"}]},
+        headers=HEADERS,
+        timeout=10,
+    )
+    assert shared.status_code == 204
+    made = requests.post(
+        f"{first.endpoint}/userBlueprints/fromCustomTaskVersionId/",
+        json={"customTaskVersionId": version["id"]},
+        headers=HEADERS,
+        timeout=10,
+    )
+    assert made.status_code == 200
+    first.stop()
+
+    second = emulator_factory(state_dir=state)
+    api = f"{second.endpoint}/customTasks/"
+    access = requests.get(f"{api}{task_id}/accessControl/", headers=HEADERS, timeout=10).json()
+    assert {(a["username"], a["role"]) for a in access["data"]} == {
+        ("emulator-user@example.com", "OWNER"),
+        ("cy@x.example", "CONSUMER"),
+    }
+    blueprint_id = made.json()["userBlueprintId"]
+    assert requests.delete(f"{api}{task_id}/", headers=HEADERS, timeout=10).status_code == 409
+    url = f"{second.endpoint}/userBlueprints/{blueprint_id}/"
+    assert requests.delete(url, headers=HEADERS, timeout=10).status_code == 204
+    assert requests.delete(f"{api}{task_id}/", headers=HEADERS, timeout=10).status_code == 204

@@ -225,14 +225,30 @@ def test_arguments_come_from_model_metadata_hyperparameters(
     metadata = (
         "name: t\ntype: training\ntargetType: binary\nhyperparameters:\n"
         "  - {name: seed, type: int, min: 0, max: 100, default: 7}\n"
-        "  - {name: kernel, type: select, values: [linear, rbf], default: rbf}\n"
+        "  - {name: rate, type: float, min: 0.5, max: 1.0}\n"
+        "  - {name: kernel, type: select, values: [linear, rbf]}\n"
         "  - {name: label, type: string, default: hello}\n"
+        "  - name: mix\n    type: multi\n    default: 1\n    values:\n"
+        "      int: {min: 0, max: 1}\n      select: {values: [a, b]}\n"
+        "  - {name: grid, type: intgrid, min: 1, max: 3}\n"
     )
     version = _clean(task, make_folder({"model-metadata.yaml": metadata}))
     args = {a.key: a.argument for a in version.arguments}
-    assert args["seed"].values == {"min": 0, "max": 100} and args["seed"].default == 7
-    assert args["kernel"].values == ["linear", "rbf"]
-    assert args["label"].values == "" and args["label"].default == "hello"
+    # The client's fixtures: key user_param___<name>, ranges [min, max], strings are unicode.
+    assert list(args) == [
+        f"user_param___{n}" for n in ("seed", "rate", "kernel", "label", "mix", "grid")
+    ]
+    shapes = {
+        k.removeprefix("user_param___"): (a.type, a.values, a.default) for k, a in args.items()
+    }
+    assert shapes == {
+        "seed": ("int", [0, 100], 7),
+        "rate": ("float", [0.5, 1.0], 0.5),  # no default: the minimum
+        "kernel": ("select", ["linear", "rbf"], "linear"),  # no default: the first value
+        "label": ("unicode", [], "hello"),
+        "mix": ("multi", {"int": [0, 1], "select": {"values": ["a", "b"]}}, 1),
+        "grid": ("intgrid", [1, 3], 1),
+    }
 
 
 def test_version_description_limit_is_10000_characters(task: dr.CustomTask) -> None:
@@ -294,15 +310,24 @@ def test_upload_over_the_limit_is_413_and_creates_nothing(
     assert small.status_code == 201
 
 
+def _upload(api: Any, task_id: str, path: str, filename: str = "x.py") -> requests.Response:
+    """A raw single-file version upload, as the client would send it."""
+    return api(  # type: ignore[no-any-return]
+        "POST",
+        f"customTasks/{task_id}/versions/",
+        data={
+            "isMajorUpdate": "True",
+            "baseEnvironmentId": PYTHON_SKLEARN_ENV_ID,
+            "filePath": path,
+        },
+        files={"file": (filename, io.BytesIO(b"x"))},
+    )
+
+
 def test_unsafe_file_paths_are_422(api: Any) -> None:
     task = api("POST", "customTasks/", json={"name": "t", "targetType": "Binary"}).json()
     for bad in ("../escape.py", "/abs.py", "a/../../b.py"):
-        response = api(
-            "POST",
-            f"customTasks/{task['id']}/versions/",
-            data={"baseEnvironmentId": PYTHON_SKLEARN_ENV_ID, "filePath": bad},
-            files={"file": ("x.py", io.BytesIO(b"x"))},
-        )
+        response = _upload(api, task["id"], bad)
         assert response.status_code == 422, bad
         assert response.json()["errors"] == {
             "filePath": f"{bad!r} is not a relative path inside the task"
@@ -374,3 +399,48 @@ def test_chunked_uploads_are_limited_and_measured_too(
     )
     with zipfile.ZipFile(io.BytesIO(download.content)) as archive:
         assert archive.read("a.bin") == b"y" * 100
+
+
+def test_version_and_item_fields_of_the_clients_fixtures(api: Any) -> None:
+    task = api("POST", "customTasks/", json={"name": "t", "targetType": "Binary"}).json()
+    assert task["deploymentsCount"] == 0
+    # fileName follows the part's filename, not the path, as the client sends it.
+    response = _upload(api, task["id"], "sub/a.py", filename="uploaded-name.py")
+    assert response.status_code == 201, response.text
+    version = response.json()
+    assert version["trainingHistory"] == []
+    [item] = version["items"]
+    assert (item["fileName"], item["filePath"], item["fileSource"]) == (
+        "uploaded-name.py",
+        "sub/a.py",
+        "local",
+    )
+    assert item["workspaceId"] == task["id"]
+    assert item["storagePath"] == f"workspace/{task['id'][:10]}/sub/a.py"
+    repository = ("repositoryLocation", "repositoryName", "repositoryFilePath", "ref", "commitSha")
+    assert {k: item[k] for k in repository} == dict.fromkeys(repository)
+
+
+def test_missing_is_major_update_is_422(api: Any) -> None:
+    task = api("POST", "customTasks/", json={"name": "t", "targetType": "Binary"}).json()
+    response = api(
+        "POST",
+        f"customTasks/{task['id']}/versions/",
+        data={"baseEnvironmentId": PYTHON_SKLEARN_ENV_ID},
+        files={"file": ("custom.py", io.BytesIO(b"x"))},
+    )
+    assert response.status_code == 422
+    assert "isMajorUpdate" in response.json()["errors"]
+    assert api("GET", f"customTasks/{task['id']}/versions/").json()["data"] == []
+
+
+def test_from_repository_is_an_unimplemented_endpoint_not_a_missing_version(api: Any) -> None:
+    task = api("POST", "customTasks/", json={"name": "t", "targetType": "Binary"}).json()
+    path = f"customTasks/{task['id']}/versions/fromRepository/"
+    for method in ("POST", "PATCH"):
+        response = api(method, path, json={"repositoryId": "0" * 24, "ref": "main"})
+        assert response.status_code == 501, method
+        assert "not implemented" in response.json()["message"]
+    response = api("GET", path)
+    assert (response.status_code, response.headers["Allow"]) == (405, "POST, PATCH")
+    assert api("POST", f"customTasks/{'0' * 24}/versions/fromRepository/").status_code == 404

@@ -15,7 +15,7 @@ from ctask_sync.emulator.testing import SENTINEL_TOKEN
 
 from .conftest import Admin, Run, commit_all, git, write_task
 
-OTHER_ENV_NAME = "[DataRobot] Python 3 PyTorch Drop-In"
+OTHER_ENV_NAME = "[DataRobot] Python 3.12 PyTorch Drop-In"
 
 
 def witness(emulator: Any) -> None:
@@ -241,7 +241,15 @@ def test_delete_refused_with_409_is_reported_and_others_go_on(
     git(repo, "rm", "-rq", "scaler", "fraud")
     commit_all(repo)
     plan = cli("plan", str(repo))
-    assert "- fraud/xgb" in plan.out and "- scaler" in plan.out
+    assert plan.code == 2  # DataRobot holds tasks the repository no longer has
+    assert "# fraud/xgb  its manifest is gone from the repository; kept: pass --allow-delete" in (
+        plan.out
+    )
+    assert "Plan: 0 to create, 0 to update, 0 to delete, 1 unchanged. 2 kept (not deleted)." in (
+        plan.out
+    )
+    deleting = cli("plan", str(repo), "--allow-delete")
+    assert "- fraud/xgb" in deleting.out and "- scaler" in deleting.out
     kept = cli("apply", str(repo))
     assert kept.code == 0
     assert sorted(owned_tasks()) == ["churn/rf", "fraud/xgb", "scaler"]
@@ -428,7 +436,7 @@ def test_status_names_each_task_state(
     commit_all(repo)
     out = tmp_path / "status.json"
     run = cli("status", str(repo), "--json", str(out))
-    assert run.code == 0, run.err
+    assert run.code == 2, run.err  # not every task is in sync
     rows = {r["key"]: r for r in json.loads(out.read_text())["tasks"]}
     assert {k: r["state"] for k, r in rows.items()} == {
         "churn/rf": "in sync",

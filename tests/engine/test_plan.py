@@ -5,9 +5,20 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from ctask_sync.datarobot.client import CustomTask, CustomTaskVersion, Item
-from ctask_sync.engine.plan import FileDiff, PlanContext, build_plan, plan_task
+from ctask_sync.engine.model import Detected, FileDiff, RemoteCustomTask, RemoteItem, RemoteVersion
+from ctask_sync.engine.plan import build_plan, plan_task
 from ctask_sync.engine.remote import Owner, RemoteState, RemoteTask, SyncRecord, with_marker
+from ctask_sync.engine.steps import (
+    AwaitBuild,
+    CreateTask,
+    CreateVersion,
+    DeleteTask,
+    Keep,
+    PlanContext,
+    RecordBuildOutcome,
+    StartBuild,
+    WriteRecord,
+)
 from ctask_sync.manifest.files import FileEntry
 from ctask_sync.manifest.manifest import EnvironmentRef, TaskSpec
 
@@ -38,47 +49,52 @@ def spec(key: str = "fraud/xgb", **changes: object) -> TaskSpec:
     return replace(base, **changes)  # type: ignore[arg-type]
 
 
-def version(**changes: object) -> CustomTaskVersion:
-    base = CustomTaskVersion(
+def version(**changes: object) -> RemoteVersion:
+    base = RemoteVersion(
         id="v1",
-        custom_task_id="t1",
         label="1.0",
-        version_major=1,
-        version_minor=0,
         is_frozen=False,
         description="",
-        created="2026-01-01T00:00:00Z",
         base_environment_id=ENV,
-        base_environment_version_id="ev1",
         maximum_memory=None,
         outbound_network_policy="ISOLATED",
         required_metadata={},
         dependencies=(),
-        items=(Item("i1", "custom.py", "custom.py"), Item("i2", "helper.py", "helper.py")),
+        items=(RemoteItem("i1", "custom.py"), RemoteItem("i2", "helper.py")),
     )
     return replace(base, **changes)  # type: ignore[arg-type]
 
 
 def remote(
-    key: str = "fraud/xgb", latest: CustomTaskVersion | None = None, record: bool = True
+    key: str = "fraud/xgb",
+    latest: RemoteVersion | None = None,
+    record: bool = True,
+    outcome: str | None = None,
 ) -> RemoteTask:
-    task = CustomTask(
+    task = RemoteCustomTask(
         id="t1",
         name="XGB",
         target_type="Binary",
         language="python",
         description=with_marker("Boosted trees.", Owner("acme/tasks", key)),
         created="2026-01-01T00:00:00Z",
-        updated="2026-01-01T00:00:00Z",
         latest_version=latest or version(),
     )
-    rec = SyncRecord("0.1.0", "c" * 40, None, None, None, "sha256:x", "sha256:y", None, False)
+    rec = SyncRecord(
+        "0.1.0", "c" * 40, None, None, None, "sha256:x", "sha256:y", None, True, outcome
+    )
     return RemoteTask(task=task, key=key, record=rec if record else None)
 
 
 def test_missing_task_is_created_with_every_file() -> None:
     plan = plan_task(spec(), None, FileDiff(added=("custom.py", "helper.py")), ENV, CTX)
-    assert plan.action == "create" and plan.create_task
+    assert plan.action == "create"
+    assert [type(step) for step in plan.steps] == [
+        CreateTask,
+        CreateVersion,
+        StartBuild,
+        WriteRecord,
+    ]
     assert plan.version is not None
     assert plan.version.upload == ("custom.py", "helper.py")
     assert plan.version.from_previous is False
@@ -87,7 +103,7 @@ def test_missing_task_is_created_with_every_file() -> None:
 def test_equal_record_means_unchanged() -> None:
     plan = plan_task(spec(), remote(), FileDiff(), ENV, CTX)
     assert plan.action == "unchanged"
-    assert plan.version is None and not plan.metadata and not plan.write_record
+    assert plan.steps == ()
 
 
 def test_changed_file_makes_a_minor_version_uploading_only_it() -> None:
@@ -148,15 +164,17 @@ def test_version_settings_change_makes_a_version() -> None:
 def test_missing_record_with_equal_contents_only_writes_the_record() -> None:
     plan = plan_task(spec(), remote(record=False), FileDiff(source="download"), ENV, CTX)
     assert plan.action == "update"
-    assert plan.version is None and plan.write_record
+    assert plan.steps == (WriteRecord("no record"),)
     assert any(w.startswith("drift") for w in plan.warnings)
 
 
 def test_dependencies_without_a_started_build_get_one() -> None:
     latest = version(dependencies=("xgboost",))
-    plan = plan_task(spec(), remote(latest=latest), FileDiff(), ENV, CTX)
-    assert plan.check_build and plan.write_record
-    never = plan_task(spec(dependency_build="never"), remote(latest=latest), FileDiff(), ENV, CTX)
+    plan = plan_task(spec(), remote(latest=latest), FileDiff(), ENV, CTX, build="missing")
+    assert plan.steps == (StartBuild(), WriteRecord("dependency build"))
+    never = plan_task(
+        spec(dependency_build="never"), remote(latest=latest), FileDiff(), ENV, CTX, build=None
+    )
     assert never.action == "unchanged"
 
 
@@ -174,19 +192,22 @@ def test_late_run_refuses_only_when_something_would_be_written() -> None:
     assert same.action == "unchanged"
 
 
-def test_gone_task_is_deleted_only_when_allowed() -> None:
+def test_gone_task_is_kept_unless_deleting_is_allowed() -> None:
     state = RemoteState(namespace="acme/tasks", tasks={"old": remote(key="old")})
-    kept = build_plan([], state, {}, {}, CTX)
-    assert [t.action for t in kept.tasks] == ["delete"]
-    assert kept.tasks[0].delete is False and not kept.has_changes
-    allowed = build_plan([], state, {}, {}, replace(CTX, allow_delete=True))
-    assert allowed.tasks[0].delete is True and allowed.has_changes
+    kept = build_plan([], state, Detected(), {}, CTX)
+    assert [t.action for t in kept.tasks] == ["keep"]
+    (keep,) = kept.tasks[0].steps
+    assert isinstance(keep, Keep) and "--allow-delete" in keep.hint
+    assert not kept.has_changes and kept.pending
+    allowed = build_plan([], state, Detected(), {}, replace(CTX, allow_delete=True))
+    assert allowed.tasks[0].steps == (DeleteTask("its manifest is gone from the repository"),)
+    assert allowed.tasks[0].action == "delete" and allowed.has_changes
 
 
 def test_shard_scope_limits_deletions() -> None:
     state = RemoteState(namespace="acme/tasks", tasks={"a": remote(key="a"), "b": remote(key="b")})
     plan = build_plan(
-        [], state, {}, {}, replace(CTX, allow_delete=True), in_scope=lambda k: k == "a"
+        [], state, Detected(), {}, replace(CTX, allow_delete=True), in_scope=lambda k: k == "a"
     )
     assert [t.key for t in plan.tasks] == ["a"]
 
@@ -195,24 +216,38 @@ def test_duplicates_keep_the_oldest_and_are_deleted_only_when_allowed() -> None:
     kept, dup = remote(key="k"), remote(key="k")
     dup = replace(dup, task=replace(dup.task, id="t2", created="2026-01-02T00:00:00Z"))
     state = RemoteState(namespace="acme/tasks", tasks={"k": kept}, duplicates=[dup])
-    plan = build_plan([spec(key="k")], state, {"k": FileDiff()}, {"k": ENV}, CTX)
-    deletes = [t for t in plan.tasks if t.action == "delete"]
-    assert len(deletes) == 1 and deletes[0].remote is dup and not deletes[0].delete
-    assert deletes[0].reason is not None and "syncing the oldest (t1)" in deletes[0].reason
-    assert "pass --allow-delete" in deletes[0].warnings[0]
+    found = Detected(diffs={"k": FileDiff()})
+    plan = build_plan([spec(key="k")], state, found, {"k": ENV}, CTX)
+    keeps = [t for t in plan.tasks if t.action == "keep"]
+    assert len(keeps) == 1 and keeps[0].remote is dup
+    assert keeps[0].reason is not None and "syncing the oldest (t1)" in keeps[0].reason
     assert not plan.has_changes
-    allowed = build_plan(
-        [spec(key="k")], state, {"k": FileDiff()}, {"k": ENV}, replace(CTX, allow_delete=True)
-    )
-    assert [t.delete for t in allowed.tasks if t.action == "delete"] == [True]
+    allowed = build_plan([spec(key="k")], state, found, {"k": ENV}, replace(CTX, allow_delete=True))
+    assert [t.action for t in allowed.tasks] == ["unchanged", "delete"]
 
 
-def test_always_retries_a_failed_build_and_auto_does_not() -> None:
+def test_a_failed_or_missing_build_is_a_change_and_a_running_one_is_awaited() -> None:
     latest = version(dependencies=("xgboost",))
-    rec = replace(remote(latest=latest), record=replace(remote().record, build=True))  # type: ignore[arg-type]
-    always = plan_task(
-        spec(dependency_build="always"), rec, FileDiff(), ENV, CTX, build_failed=True
+    for mode in ("auto", "always"):
+        failed = plan_task(
+            spec(dependency_build=mode), remote(latest=latest), FileDiff(), ENV, CTX, build="failed"
+        )
+        assert failed.steps == (StartBuild(retry=True), WriteRecord("dependency build"))
+        assert failed.action == "update"
+    running = plan_task(spec(), remote(latest=latest), FileDiff(), ENV, CTX, build="running")
+    assert running.steps == (AwaitBuild(),) and running.action == "update"
+    learnt = plan_task(spec(), remote(latest=latest), FileDiff(), ENV, CTX, build="success")
+    assert learnt.steps == (RecordBuildOutcome("success"),)
+    assert learnt.action == "unchanged" and learnt.bookkeeping and not learnt.changes
+    known = plan_task(
+        spec(), remote(latest=latest, outcome="success"), FileDiff(), ENV, CTX, build="success"
     )
-    assert always.action == "update" and always.check_build and not always.write_record
-    auto = plan_task(spec(), rec, FileDiff(), ENV, CTX, build_failed=True)
-    assert auto.action == "unchanged"
+    assert known.steps == ()
+
+
+def test_a_new_version_starts_its_build_unless_never() -> None:
+    diff = FileDiff(changed=("custom.py",))
+    auto = plan_task(spec(), remote(), diff, ENV, CTX)
+    assert [type(s) for s in auto.steps] == [CreateVersion, StartBuild, WriteRecord]
+    never = plan_task(spec(dependency_build="never"), remote(), diff, ENV, CTX)
+    assert [type(s) for s in never.steps] == [CreateVersion, WriteRecord]

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from ctask_sync import __version__
 from ctask_sync.cli.main import BUG_HINT
 from ctask_sync.emulator import start_emulator
 from ctask_sync.emulator.testing import SENTINEL_TOKEN
@@ -140,12 +141,13 @@ sys.exit(main(sys.argv[1:]))
     ],
 )
 def test_an_unexpected_exception_holding_the_token_is_shown_redacted(
-    debug: str, repo: Path
+    debug: str, repo: Path, tmp_path: Path
 ) -> None:
     """Fault injection: the status command is replaced by one that raises (a simulated bug)."""
+    crash_dir = tmp_path / "crashes"
     done = subprocess.run(
         [sys.executable, "-c", BUGGY, "status", str(repo)],
-        env=subprocess_env(CTASK_SYNC_DEBUG=debug),
+        env=subprocess_env(CTASK_SYNC_DEBUG=debug, CTASK_SYNC_CRASH_DIR=str(crash_dir)),
         capture_output=True,
         text=True,
         timeout=60,
@@ -156,6 +158,15 @@ def test_an_unexpected_exception_holding_the_token_is_shown_redacted(
         f"error: RuntimeError: a bug while holding <hidden>\n{BUG_HINT}\n"
     )
     assert SENTINEL_TOKEN not in done.stderr
+    # the crash log keeps what a bug report needs, redacted like the terminal
+    (log,) = crash_dir.glob("crash-*.log")
+    assert f"The traceback, version and platform are in {log}\n" in done.stderr
+    text = log.read_text("utf-8")
+    assert text.startswith(f"ctask-sync {__version__}\npython ")
+    assert "\nplatform " in text
+    assert "Traceback (most recent call last):" in text
+    assert "RuntimeError: a bug while holding <hidden>" in text
+    assert SENTINEL_TOKEN not in text
 
 
 @pytest.mark.parametrize("command", ["validate", "plan", "apply", "status", "cleanup", "emulator"])

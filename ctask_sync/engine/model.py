@@ -1,0 +1,87 @@
+"""The engine's own values for what DataRobot holds and how files differ.
+
+Plain snake_case dataclasses, filled from the client's models in remote.py, so that detection,
+the plan and the reports depend on the engine and never on datarobot/ (DESIGN.md's data path)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+# What the latest version's dependency build is, as far as this run knows:
+# success/failed are final; running covers DataRobot's submitted and processing; missing means
+# no build was ever started for the version.
+BuildStatus = Literal["success", "failed", "running", "missing"]
+FINAL_BUILD_STATUSES: tuple[BuildStatus, ...] = ("success", "failed")
+
+
+def build_status(datarobot_status: str | None) -> BuildStatus:
+    """DataRobot's buildStatus (submitted | processing | success | failed, or no build at all)
+    in the engine's words."""
+    if datarobot_status is None:
+        return "missing"
+    if datarobot_status in ("success", "failed"):
+        return "success" if datarobot_status == "success" else "failed"
+    return "running"
+
+
+@dataclass(frozen=True)
+class FileDiff:
+    """How the local files differ from the latest remote version's items."""
+
+    added: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    source: str = "record"  # record | git | download | new: how it was found out
+
+    @property
+    def empty(self) -> bool:
+        return not (self.added or self.changed or self.removed)
+
+
+@dataclass(frozen=True)
+class RemoteItem:
+    """One file of a version."""
+
+    id: str
+    file_path: str
+
+
+@dataclass(frozen=True)
+class RemoteVersion:
+    """A custom task version, as the plan needs to know it."""
+
+    id: str
+    label: str
+    is_frozen: bool
+    description: str
+    base_environment_id: str | None
+    maximum_memory: int | None
+    outbound_network_policy: str | None
+    required_metadata: dict[str, str]
+    dependencies: tuple[str, ...]  # package names DataRobot parsed from requirements.txt
+    items: tuple[RemoteItem, ...]
+
+
+@dataclass(frozen=True)
+class RemoteCustomTask:
+    """A custom task, as the plan needs to know it."""
+
+    id: str
+    name: str
+    target_type: str  # DataRobot spelling: Binary, Regression, Multiclass, Anomaly, Transform
+    language: str
+    description: str
+    created: str
+    latest_version: RemoteVersion | None
+
+
+@dataclass(frozen=True)
+class Detected:
+    """What detection (git, downloads, build reads) found, per task key; the plan's I/O-free
+    input beside the manifests and the remote state."""
+
+    diffs: dict[str, FileDiff] = field(default_factory=dict)
+    refusals: dict[str, str] = field(default_factory=dict)  # key -> why nothing may be written
+    warnings: tuple[str, ...] = ()  # about the whole run (e.g. ancestry unknown)
+    builds: dict[str, BuildStatus] = field(default_factory=dict)  # latest version's build

@@ -1,0 +1,38 @@
+"""What applying a plan did, task by task: plain typed values for the reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ctask_sync.engine.steps import Action
+
+
+@dataclass
+class TaskResult:
+    key: str
+    action: Action
+    name: str
+    task_id: str | None = None
+    version_id: str | None = None
+    version_label: str | None = None
+    manifest: str | None = None
+    folder: str | None = None
+    files_uploaded: int = 0
+    bytes_uploaded: int = 0
+    files_deleted: int = 0
+    version_created: bool = False
+    deleted: bool = False
+    # success | failed | submitted | processing | timeout (deadline) | None (no build)
+    build_status: str | None = None
+    build_log_tail: str | None = None
+    error: str | None = None
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RunningBuild:
+    """A dependency build still running in DataRobot when this run stopped waiting."""
+
+    key: str
+    version_label: str
+    status: str

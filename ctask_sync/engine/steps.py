@@ -1,0 +1,206 @@
+"""The plan's vocabulary: typed steps, one task's plan, the whole plan.
+
+A task's plan is a tuple of steps that apply.py runs in order with one `match`; nothing is
+encoded in flags. Each step is a value that says what will be written (or, for Keep and
+Refuse, why nothing is)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ctask_sync.engine.model import BuildStatus, FileDiff
+from ctask_sync.engine.remote import RemoteTask
+from ctask_sync.manifest.manifest import TaskSpec
+
+Action = Literal["create", "update", "unchanged", "delete", "keep", "refuse"]
+
+
+@dataclass(frozen=True)
+class CreateTask:
+    """POST customTasks/ with the manifest's name, target type, language and description."""
+
+
+@dataclass(frozen=True)
+class UpdateTask:
+    """PATCH customTasks/{id}/ with these task-level fields (name, description, language)."""
+
+    changes: dict[str, str]
+
+
+@dataclass(frozen=True)
+class CreateVersion:
+    """POST customTasks/{id}/versions/: a new version, from the previous one when it exists."""
+
+    from_previous: bool
+    major: bool
+    reason: str
+    upload: tuple[str, ...]  # paths (relative to the task folder) to send: added + changed
+    delete_item_ids: tuple[str, ...]
+    environment_id: str
+    maximum_memory: int | None
+    outbound_network_policy: str | None
+    required_metadata: dict[str, str] | None
+
+
+@dataclass(frozen=True)
+class StartBuild:
+    """Start the dependency build of the version (the new one, else the latest), when it has
+    dependencies; retry says the previous build failed."""
+
+    retry: bool = False
+
+
+@dataclass(frozen=True)
+class AwaitBuild:
+    """The latest version's build is running in DataRobot: wait for it with the others."""
+
+
+@dataclass(frozen=True)
+class WriteRecord:
+    """PATCH the version's description with this run's sync record."""
+
+    reason: str  # new version | no record | release tag | dependency build
+
+
+@dataclass(frozen=True)
+class RecordBuildOutcome:
+    """Bookkeeping: write a build's final outcome, learnt from DataRobot, into the record, so
+    later runs need no request to know it. Not a change to the task."""
+
+    outcome: BuildStatus
+
+
+@dataclass(frozen=True)
+class DeleteTask:
+    """DELETE customTasks/{id}/ (with --allow-delete only)."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class Keep:
+    """A task the repository no longer wants that stays, and what would delete it."""
+
+    reason: str
+    hint: str
+
+
+@dataclass(frozen=True)
+class Refuse:
+    """Nothing is written for this task, and the run stops before any write."""
+
+    reason: str
+
+
+Step = (
+    CreateTask
+    | UpdateTask
+    | CreateVersion
+    | StartBuild
+    | AwaitBuild
+    | WriteRecord
+    | RecordBuildOutcome
+    | DeleteTask
+    | Keep
+    | Refuse
+)
+# Steps that change DataRobot (RecordBuildOutcome is bookkeeping; Keep and Refuse write nothing).
+_CHANGES = (CreateTask, UpdateTask, CreateVersion, StartBuild, AwaitBuild, WriteRecord, DeleteTask)
+
+
+@dataclass(frozen=True)
+class TaskPlan:
+    key: str
+    name: str
+    steps: tuple[Step, ...] = ()
+    spec: TaskSpec | None = None
+    remote: RemoteTask | None = None
+    diff: FileDiff = field(default_factory=FileDiff)
+    build: BuildStatus | None = None  # the latest version's build, when it needs one
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def action(self) -> Action:
+        kinds = {type(step) for step in self.steps}
+        if Refuse in kinds:
+            return "refuse"
+        if Keep in kinds:
+            return "keep"
+        if DeleteTask in kinds:
+            return "delete"
+        if CreateTask in kinds:
+            return "create"
+        return "update" if kinds & set(_CHANGES) else "unchanged"
+
+    @property
+    def changes(self) -> bool:
+        return any(isinstance(step, _CHANGES) for step in self.steps)
+
+    @property
+    def bookkeeping(self) -> bool:
+        return any(isinstance(step, RecordBuildOutcome) for step in self.steps)
+
+    @property
+    def task_id(self) -> str | None:
+        return self.remote.task.id if self.remote else None
+
+    @property
+    def version(self) -> CreateVersion | None:
+        return next((s for s in self.steps if isinstance(s, CreateVersion)), None)
+
+    @property
+    def metadata(self) -> dict[str, str]:
+        update = next((s for s in self.steps if isinstance(s, UpdateTask)), None)
+        return dict(update.changes) if update else {}
+
+    @property
+    def write_record(self) -> bool:
+        return any(isinstance(s, WriteRecord) for s in self.steps) and self.version is None
+
+    @property
+    def start_build(self) -> StartBuild | None:
+        return next((s for s in self.steps if isinstance(s, StartBuild)), None)
+
+    @property
+    def reason(self) -> str | None:
+        for step in self.steps:
+            if isinstance(step, Refuse | DeleteTask | Keep):
+                return step.reason
+        return None
+
+
+@dataclass(frozen=True)
+class PlanContext:
+    namespace: str
+    commit: str | None = None
+    ref: str | None = None
+    commit_time: int | None = None
+    tag: str | None = None
+    major: bool = False
+    allow_delete: bool = False
+    allow_rollback: bool = False
+
+
+@dataclass(frozen=True)
+class Plan:
+    context: PlanContext
+    tasks: tuple[TaskPlan, ...]
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def has_changes(self) -> bool:
+        """Whether apply would write to DataRobot."""
+        return any(t.changes for t in self.tasks)
+
+    @property
+    def pending(self) -> bool:
+        """Whether DataRobot differs from the repository: changes, or tasks kept (plan exit 2)."""
+        return self.has_changes or any(t.action == "keep" for t in self.tasks)
+
+    @property
+    def refused(self) -> list[TaskPlan]:
+        return [t for t in self.tasks if t.action == "refuse"]
+
+    def count(self, action: Action) -> int:
+        return sum(1 for t in self.tasks if t.action == action)

@@ -1,0 +1,97 @@
+"""Render what apply did: terminal text, JSON-ready dicts, Markdown, and what an interrupted
+wait leaves behind."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ctask_sync.engine.results import RunningBuild, TaskResult
+from ctask_sync.report.markdown import code, fence, inert
+from ctask_sync.report.paths import relative
+from ctask_sync.report.plans import SYMBOLS
+
+
+def result_dict(r: TaskResult, root: Path, endpoint: str) -> dict[str, Any]:
+    url = None
+    if r.task_id and endpoint.startswith("http"):
+        base = endpoint.rstrip("/")
+        base = base[: -len("/api/v2")] if base.endswith("/api/v2") else base
+        url = f"{base}/model-registry/custom-tasks/{r.task_id}"
+    return {
+        "key": r.key,
+        "action": r.action,
+        "name": r.name,
+        "task_id": r.task_id,
+        "version_id": r.version_id,
+        "version_label": r.version_label,
+        "manifest": relative(r.manifest, root),
+        "folder": relative(r.folder, root),
+        "files_uploaded": r.files_uploaded,
+        "bytes_uploaded": r.bytes_uploaded,
+        "files_deleted": r.files_deleted,
+        "build_status": r.build_status,
+        "build_log_tail": r.build_log_tail,
+        "error": r.error,
+        "warnings": list(r.warnings),
+        "url": url,
+    }
+
+
+def results_text(results: list[TaskResult]) -> str:
+    width = max((len(r.key) for r in results), default=10)
+    lines = []
+    for r in results:
+        version = f"v{r.version_label}" if r.version_label else "-"
+        status = "error" if r.error else ("kept" if r.action == "keep" else r.action)
+        build = f"  build {r.build_status}" if r.build_status else ""
+        lines.append(
+            f"  {SYMBOLS.get(r.action, '?')} {r.key.ljust(width)}  {status:<9} {version}{build}"
+        )
+        if r.error:
+            lines.append(f"      {r.error}")
+        if r.build_log_tail and r.build_status == "failed":
+            lines.append("      build log (tail):")
+            lines.extend(f"        {line}" for line in r.build_log_tail.splitlines())
+    return "\n".join(lines)
+
+
+def results_markdown(results: list[TaskResult], namespace: str, ok: bool) -> str:
+    lines = [
+        f"### ctask-sync apply for {code(namespace)}: {'done' if ok else 'FAILED'}",
+        "",
+        "| task | action | files | version | build | task id |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        files = (
+            f"+{r.files_uploaded} −{r.files_deleted}"
+            if (r.files_uploaded or r.files_deleted)
+            else ""
+        )
+        action: str = "kept (not deleted)" if r.action == "keep" else r.action
+        if r.error:
+            action = f"error: {inert(r.error)}"
+        lines.append(
+            f"| {code(r.key)} | {action} | {files} | {inert(r.version_label or '')} | "
+            f"{r.build_status or ''} | {code(r.task_id or '')} |"
+        )
+    failed = [r for r in results if r.build_status == "failed" and r.build_log_tail]
+    for r in failed:
+        lines += ["", f"<details><summary>Build log of {inert(r.key)} (tail)</summary>", ""]
+        lines += [fence(r.build_log_tail or ""), "", "</details>"]
+    return "\n".join(lines) + "\n"
+
+
+def interrupted_text(results: list[TaskResult], running: list[RunningBuild]) -> str:
+    """What an apply interrupted during the build wait has done and left running."""
+    lines = ["", "Interrupted while waiting for dependency builds. Done before that:"]
+    lines.append(results_text(results))
+    if running:
+        lines.append("Still running in DataRobot (they go on without this run):")
+        width = max(len(b.key) for b in running)
+        lines.extend(
+            f"  {b.key.ljust(width)}  version {b.version_label}  build {b.status}" for b in running
+        )
+        lines.append("The next `ctask-sync apply` resumes waiting for them.")
+    return "\n".join(lines)
