@@ -262,7 +262,8 @@ def _session(options: SyncOptions, log: Log) -> Iterator[_Session]:
         reads: tuple[Future[list[ExecutionEnvironment]], Future[RemoteState]] | None = None
         if early:
             client, endpoint = stack.enter_context(_connect(options, git.repo_root, log))
-            pool = stack.enter_context(ThreadPoolExecutor(max_workers=2))
+            # one worker: the reads go out in a fixed order, as they do without the overlap
+            pool = stack.enter_context(ThreadPoolExecutor(max_workers=1))
             reads = (
                 pool.submit(client.list_execution_environments),
                 pool.submit(read_remote_state, client, namespace),
