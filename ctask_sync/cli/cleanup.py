@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ctask_sync.cli.common import options_from_args
+from ctask_sync.cli.common import options_from_args, write_json
 from ctask_sync.engine import sync
 
 
@@ -14,4 +14,15 @@ def run(args: argparse.Namespace) -> int:
     deleted = sync.cleanup(options, yes=not args.dry_run)
     verb = "would delete" if args.dry_run else "deleted"
     print(f"cleanup of {args.namespace}: {verb} {len(deleted)} task(s)")
+    if args.json_file:
+        write_json(
+            args.json_file,
+            {
+                "version": 1,
+                "endpoint": options.endpoint or "embedded emulator",
+                "namespace": args.namespace,
+                "dry_run": bool(args.dry_run),
+                "deleted": deleted,
+            },
+        )
     return 0
