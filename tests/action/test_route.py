@@ -267,7 +267,7 @@ def test_inputs_parse_with_defaults() -> None:
         ".",
         "auto",
         "main",
-        8,
+        None,  # no input: the adaptive limit (8 up to max-concurrency)
     )
     settings = config.settings
     assert (settings.shard, settings.wait, settings.build_timeout) == ((2, 3), False, 90.5)
