@@ -72,6 +72,10 @@ class DigestCache:
             self.seen[path] = (stamp, hex_digest)
         return f"sha256:{hex_digest}"
 
+    def remember(self, path: str, stamp: Stamp, digest: str) -> None:
+        """Keep a digest another cache vouched for (taskcache.py, same stamps and fence rule)."""
+        self.seen[path] = (stamp, digest.removeprefix("sha256:"))
+
     def _settled(self, st: os.stat_result) -> bool:
         # Racy-clean: only a file last changed strictly before the fence may be recorded.
         fence = self.fence_ns
@@ -98,7 +102,7 @@ class DigestCache:
         )
         checksum = hashlib.sha256(body.encode("utf-8")).hexdigest()
         try:
-            _write_atomic(self.state_dir / CACHE_NAME, f"{_MAGIC} {checksum}\n{body}")
+            write_atomic(self.state_dir / CACHE_NAME, f"{_MAGIC} {checksum}\n{body}")
         except OSError:
             return
 
@@ -152,7 +156,7 @@ def _write_fence(state_dir: Path) -> int | None:
         return None
 
 
-def _write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str) -> None:
     # A crash mid-write leaves the old file or none, never half of one.
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".digests-", suffix=".tmp")
     try:

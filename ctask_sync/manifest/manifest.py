@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from ctask_sync.errors import CtaskSyncError
 from ctask_sync.git import git_toplevel, ignored_paths
-from ctask_sync.manifest import checks, drum, schemacheck
+from ctask_sync.manifest import checks, drum, schemacheck, taskcache
 from ctask_sync.manifest.digests import DigestCache
 from ctask_sync.manifest.files import (
     MANIFEST_NAME,
@@ -611,8 +611,17 @@ def discover(
     manifests, walk_findings = find_manifests(root, ignored, stop_at_roots=stop_at_roots)
     # Digests of files unchanged since the last run come from .ctask-sync/ (digests.py).
     digests = DigestCache.open(base) if digest else None
-    results = [_check_one(m, base, ignored, digest=digest, digests=digests) for m in manifests]
-    if digests is not None:
+    if digests is None:
+        results = [_check_one(m, base, ignored, digest=False) for m in manifests]
+    else:  # whole tasks unchanged since the last run come from .ctask-sync/ (taskcache.py)
+        results = taskcache.check_all(
+            manifests,
+            base,
+            ignored,
+            digests,
+            lambda m: _check_one(m, base, ignored, digests=digests),
+            scope=root,
+        )
         digests.save(scope=root)
     _cross_check(results, {r.manifest: display_path(r.manifest) for r in results})
     if only is not None:
