@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -136,9 +137,26 @@ def binary_size(size: int) -> str:
     raise AssertionError("unreachable")
 
 
+def _name_regex(globs: tuple[Glob, ...]) -> re.Pattern[str]:
+    # Every default ignore is one segment ("*.pyc", "venv/"), so it matches a name at any
+    # depth; its compiled form is "(?:[^/]+/)*<segment>", and the segment alone matches a name.
+    prefix = "(?:[^/]+/)*"
+    assert all(g.regex.pattern.startswith(prefix) for g in globs)
+    return re.compile("|".join(g.regex.pattern[len(prefix) :] for g in globs), re.DOTALL)
+
+
+# One regex for names of files, one for names of folders (which dir-only patterns match too).
+_IGNORED_FILE_NAME = _name_regex(tuple(g for g in DEFAULT_IGNORE_GLOBS if not g.dir_only))
+_IGNORED_DIR_NAME = _name_regex(DEFAULT_IGNORE_GLOBS)
+
+
 def is_default_ignored(rel: str, *, is_dir: bool) -> bool:
-    """True when DESIGN.md's default ignores drop `rel` (relative to a task folder)."""
-    return any(g.matches(rel, is_dir=is_dir) for g in DEFAULT_IGNORE_GLOBS)
+    """True when DESIGN.md's default ignores drop `rel` (relative to a task folder): when its
+    name, or the name of a folder on its way, is one of them."""
+    *folders, name = rel.split("/")
+    if (_IGNORED_DIR_NAME if is_dir else _IGNORED_FILE_NAME).fullmatch(name):
+        return True
+    return any(_IGNORED_DIR_NAME.fullmatch(folder) for folder in folders)
 
 
 def looks_like_credentials(rel: str) -> bool:
