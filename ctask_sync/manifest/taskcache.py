@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 CACHE_NAME = "tasks.json"
 _MAGIC = "ctask-sync task cache v1"
 
-# path -> stamp, for the manifest, the folders and the files of one task
+# path relative to the task folder -> stamp, for the manifest, its folders and their files
 Stamps = dict[str, Stamp]
 
 
@@ -112,8 +112,10 @@ class TaskCache:
             if entry["ignored"] != list(ignored_inside):
                 return None
             stamps: dict[str, list[int]] = entry["stamps"]
-            for path, recorded in stamps.items():
+            folder = str(manifest.parent)
+            for rel, recorded in stamps.items():
                 try:
+                    path = folder if rel == "." else f"{folder}/{rel}"
                     if list(stamp_of(os.stat(path))) != recorded:
                         return None
                 except OSError:
@@ -121,7 +123,7 @@ class TaskCache:
             checked = _decode(manifest, entry["checked"])
             assert checked.spec is not None
             remembered = [
-                (str(f.source), _stamp(stamps[str(f.source)]), f.digest) for f in checked.spec.files
+                (str(f.source), _stamp(stamps[f.path]), f.digest) for f in checked.spec.files
             ]
         except (KeyError, TypeError, ValueError, IndexError, AttributeError):
             self.known = {}  # not what this module wrote: trust none of it
@@ -143,7 +145,7 @@ class TaskCache:
         if any(s[1] >= fence or s[2] >= fence for s in stamps.values()):
             return None
         for file in checked.spec.files:
-            recorded = stamps.get(str(file.source))
+            recorded = stamps.get(file.path)
             if recorded is None or recorded[0] != file.size:
                 return None  # the folder changed while it was validated
         return {
@@ -191,12 +193,14 @@ def _walk_stamps(manifest: Path, ignored: frozenset[str]) -> Stamps | None:
     """Stamps of the manifest and of every folder and file that select_files could look at.
 
     Prunes only what select_files always prunes (default-ignored folders, git-ignored paths),
-    so it never stamps less than validation reads. None when anything cannot be stamped."""
+    so it never stamps less than validation reads. Keyed by the path relative to the task
+    folder ("." for the folder itself), as FileEntry.path is. None when anything cannot be
+    stamped."""
     folder = str(manifest.parent)
     stamps: Stamps = {}
     try:
-        stamps[str(manifest)] = stamp_of(os.stat(manifest))
-        stamps[folder] = stamp_of(os.stat(folder))
+        stamps["."] = stamp_of(os.stat(folder))
+        stamps[manifest.name] = stamp_of(os.stat(manifest))
         stack = [("", folder)]
         while stack:
             rel_dir, abs_dir = stack.pop()
@@ -208,7 +212,7 @@ def _walk_stamps(manifest: Path, ignored: frozenset[str]) -> Stamps | None:
                     is_dir = entry.is_dir(follow_symlinks=False)
                     if is_default_ignored(rel, is_dir=is_dir):
                         continue
-                    stamps[entry.path] = stamp_of(entry.stat())
+                    stamps[rel] = stamp_of(entry.stat())
                     if is_dir:
                         stack.append((rel, entry.path))
     except OSError:
