@@ -8,8 +8,8 @@ from pathlib import Path
 
 from ctask_sync.engine import importer, sync
 from ctask_sync.errors import ConfigError
-from ctask_sync.manifest.manifest import display_path
 from ctask_sync.manifest.rootconfig import find_root
+from ctask_sync.manifest.spec import display_path
 from ctask_sync.settings import Settings
 
 

@@ -12,8 +12,9 @@ from typing import Any
 
 from ctask_sync.errors import CtaskSyncError
 from ctask_sync.git import git_toplevel
+from ctask_sync.manifest.discovery import discover
 from ctask_sync.manifest.files import MANIFEST_NAME, human_size
-from ctask_sync.manifest.manifest import Discovery, Finding, TaskSpec, discover, display_path
+from ctask_sync.manifest.spec import Discovery, Finding, TaskSpec, display_path
 
 
 def _plural(count: int, word: str) -> str:

@@ -44,7 +44,7 @@ from ctask_sync.engine.steps import (
     WriteRecord,
 )
 from ctask_sync.errors import ApiError, CtaskSyncError, OutcomeUnknownError
-from ctask_sync.manifest.manifest import TaskSpec
+from ctask_sync.manifest.spec import TaskSpec
 
 Log = Callable[[str], None]
 Replan = Callable[[str], TaskPlan]  # key -> a fresh plan for that task from a fresh remote read

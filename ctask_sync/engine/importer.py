@@ -29,7 +29,9 @@ from ctask_sync.engine.remote import (
     user_description,
 )
 from ctask_sync.errors import CtaskSyncError
-from ctask_sync.manifest.manifest import MANIFEST_NAME, discover, display_path
+from ctask_sync.manifest.discovery import discover
+from ctask_sync.manifest.files import MANIFEST_NAME
+from ctask_sync.manifest.spec import display_path
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from ctask_sync.engine.steps import (
     UpdateTask,
     WriteRecord,
 )
-from ctask_sync.manifest.manifest import TaskSpec
+from ctask_sync.manifest.spec import TaskSpec
 from ctask_sync.manifest.vocabulary import TargetType
 
 # The manifest speaks lower case; DataRobot's API names target types in title case.

@@ -13,7 +13,7 @@ from ctask_sync.engine.consumers import BlueprintUpdate, BlueprintUse
 from ctask_sync.engine.model import BuildStatus, FileDiff
 from ctask_sync.engine.remote import RemoteTask
 from ctask_sync.engine.sharing import ShareChange
-from ctask_sync.manifest.manifest import ShareEntry, TaskSpec
+from ctask_sync.manifest.spec import ShareEntry, TaskSpec
 from ctask_sync.manifest.vocabulary import NetworkPolicy
 
 Action = Literal["create", "update", "unchanged", "delete", "keep", "refuse"]

@@ -77,8 +77,9 @@ from ctask_sync.engine.shard import in_shard
 from ctask_sync.engine.steps import Plan, PlanContext, TaskPlan
 from ctask_sync.errors import ApiError, ConfigError, CtaskSyncError, ManifestError
 from ctask_sync.git import GitInfo
-from ctask_sync.manifest.manifest import Discovery, TaskSpec, discover
+from ctask_sync.manifest.discovery import discover
 from ctask_sync.manifest.rootconfig import SyncRoot, find_root, resolve_namespace
+from ctask_sync.manifest.spec import Discovery, TaskSpec
 from ctask_sync.manifest.worktree import uncommitted_warnings
 from ctask_sync.report import reports as report
 from ctask_sync.report.reports import ApplyReport, PlanReport

@@ -41,8 +41,9 @@ from ctask_sync.github.workflow_commands import (
     load_event,
     write_outputs,
 )
-from ctask_sync.manifest.manifest import Finding, discover
+from ctask_sync.manifest.discovery import discover
 from ctask_sync.manifest.rootconfig import find_root
+from ctask_sync.manifest.spec import Finding
 from ctask_sync.redact import redact
 from ctask_sync.report.markdown import SUMMARY_LIMIT_BYTES, cap_middle, code, fence
 from ctask_sync.settings import Settings

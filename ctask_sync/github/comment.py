@@ -27,7 +27,7 @@ from ctask_sync.github.summary import (
     plan_table,
 )
 from ctask_sync.github.workflow_commands import Annotation, Workflow
-from ctask_sync.manifest.manifest import Finding
+from ctask_sync.manifest.spec import Finding
 from ctask_sync.report.markdown import code
 
 # Room left for the hidden marker line put in front of the body.

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ctask_sync.github.workflow_commands import Annotation
-from ctask_sync.manifest.manifest import Finding
+from ctask_sync.manifest.spec import Finding
 from ctask_sync.report.markdown import code, fence, inert
 
 SUMMARY_KEYS = (

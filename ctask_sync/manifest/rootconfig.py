@@ -12,13 +12,15 @@ from pathlib import Path
 from ctask_sync.errors import ConfigError, ManifestError
 from ctask_sync.git import git_toplevel
 from ctask_sync.manifest import schemacheck
-from ctask_sync.manifest.manifest import ROOT_CONFIG_NAME, Finding, display_path
+from ctask_sync.manifest.spec import Finding, display_path
 from ctask_sync.manifest.yamlpos import Pos, YamlProblem, load
 
 __all__ = ["LOCAL_NAMESPACE", "ROOT_CONFIG_NAME", "SyncRoot", "find_root", "resolve_namespace"]
 # The embedded emulator needs no namespace from the user: its tasks live on this machine only.
 LOCAL_NAMESPACE = "local"
 _MAX_CONFIG_BYTES = 64 * 1024
+# A folder holding this file is another sync root: its tasks are not this root's.
+ROOT_CONFIG_NAME = "ctask-sync.yaml"
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from ctask_sync.github.summary import (
     plan_table,
     warning_annotations,
 )
-from ctask_sync.manifest.manifest import Finding
+from ctask_sync.manifest.spec import Finding
 from ctask_sync.report.markdown import inert
 
 

@@ -12,7 +12,7 @@ import datarobot as dr
 import yaml
 
 from ctask_sync.engine.remote import read_marker
-from ctask_sync.manifest.manifest import display_path
+from ctask_sync.manifest.spec import display_path
 
 from .conftest import SKLEARN_ENV, Admin, Run, commit_all, git, write_files, write_task
 from .test_e2e import local_files, remote_files, witness

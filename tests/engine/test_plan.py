@@ -20,7 +20,7 @@ from ctask_sync.engine.steps import (
     WriteRecord,
 )
 from ctask_sync.manifest.files import FileEntry
-from ctask_sync.manifest.manifest import EnvironmentRef, TaskSpec
+from ctask_sync.manifest.spec import EnvironmentRef, TaskSpec
 
 ENV = "5e8c889607389fe0f466c72d"
 OTHER_ENV = "5e8c889607389fe0f466c72e"

@@ -13,7 +13,7 @@ from typing import Any
 import datarobot as dr
 
 from ctask_sync.engine.remote import read_marker
-from ctask_sync.manifest.manifest import display_path
+from ctask_sync.manifest.spec import display_path
 
 from .conftest import Admin, Run, commit_all, git, write_task
 from .test_e2e import witness

@@ -158,7 +158,7 @@ def test_good_metadata_passes(repo: Path, cli: Callable[..., Run]) -> None:
 
 
 def test_secrets_and_git_files_are_not_uploaded(repo: Path, cli: Callable[..., Run]) -> None:
-    from ctask_sync.manifest.manifest import discover
+    from ctask_sync.manifest.discovery import discover
 
     files = {
         "custom.py": "x\n",

@@ -32,7 +32,7 @@ def test_examples_are_valid(cli: Callable[..., Run], monkeypatch: pytest.MonkeyP
 
 
 def test_examples_select_the_intended_files(monkeypatch: pytest.MonkeyPatch) -> None:
-    from ctask_sync.manifest.manifest import discover
+    from ctask_sync.manifest.discovery import discover
 
     monkeypatch.chdir(REPO)
     tasks = {t.key: [f.path for f in t.files] for t in discover(Path("examples")).tasks}
