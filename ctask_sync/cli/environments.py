@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from ctask_sync.datarobot.client import ExecutionEnvironment
+from ctask_sync.datarobot.models import ExecutionEnvironment
 from ctask_sync.engine import sync
 from ctask_sync.settings import Settings
 

@@ -12,7 +12,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
-from ctask_sync.datarobot.client import DataRobotClient, UploadFile
+from ctask_sync.datarobot.client import DataRobotClient
+from ctask_sync.datarobot.upload import UploadFile
 from ctask_sync.engine import apply_consumers as consumers
 from ctask_sync.engine.builds import BuildWatch, record_outcomes, wait_for_builds
 from ctask_sync.engine.model import RemoteVersion

@@ -7,7 +7,9 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
-from ctask_sync.datarobot.client import DataRobotClient, DependencyBuild, build_log_tail
+from ctask_sync.datarobot.buildlog import build_log_tail
+from ctask_sync.datarobot.client import DataRobotClient
+from ctask_sync.datarobot.models import DependencyBuild
 from ctask_sync.engine.remote import SyncRecord, encode_record
 from ctask_sync.errors import ApiError, CtaskSyncError
 

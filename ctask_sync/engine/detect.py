@@ -14,7 +14,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ctask_sync import git as gitinfo
-from ctask_sync.datarobot.client import DataRobotClient, ExecutionEnvironment
+from ctask_sync.datarobot.client import DataRobotClient
+from ctask_sync.datarobot.models import ExecutionEnvironment
 from ctask_sync.engine.model import BuildStatus, FileDiff, build_status
 from ctask_sync.engine.plan import wants_build
 from ctask_sync.engine.remote import RemoteTask, SyncRecord, short_digest

@@ -19,7 +19,8 @@ from typing import Any
 
 import yaml
 
-from ctask_sync.datarobot.client import CustomTask, CustomTaskVersion, DataRobotClient
+from ctask_sync.datarobot.client import DataRobotClient
+from ctask_sync.datarobot.models import CustomTask, CustomTaskVersion
 from ctask_sync.engine.plan import TARGET_TYPES
 from ctask_sync.engine.remote import (
     Owner,

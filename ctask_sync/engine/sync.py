@@ -59,8 +59,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ctask_sync import git as gitinfo
-from ctask_sync.datarobot.client import DataRobotClient, ExecutionEnvironment, RetryPolicy
+from ctask_sync.datarobot.client import DataRobotClient
 from ctask_sync.datarobot.concurrency import DEFAULT_CAP, DEFAULT_START, Concurrency
+from ctask_sync.datarobot.models import ExecutionEnvironment
+from ctask_sync.datarobot.retry import RetryPolicy
 from ctask_sync.engine import adopt as adoption
 from ctask_sync.engine import late, plan_consumers
 from ctask_sync.engine import scope as scoping
