@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from ctask_sync import __version__
+from ctask_sync.cli.options import add_arguments
 from ctask_sync.errors import CtaskSyncError
 from ctask_sync.redact import redact
-from ctask_sync.settings import add_arguments
 
 BUG_HINT = (
     "ctask-sync hit an unexpected error (a bug). Please report it with the command you ran "
