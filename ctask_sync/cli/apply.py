@@ -3,15 +3,63 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from dataclasses import replace
+from typing import TextIO
 
-from ctask_sync.cli.common import options_from_args, write_json, write_text
-from ctask_sync.engine import sync
+from ctask_sync.cli.common import options_from_args, printer, text_stream, write_json, write_text
+from ctask_sync.engine import saved_plan, sync
+from ctask_sync.errors import ConfigError
+from ctask_sync.report import colour
+from ctask_sync.report.progress import StatusLine
+from ctask_sync.report.reports import PlanReport
+
+PROMPT = "Apply these changes? Only 'yes' is accepted: "
+
+
+def interactive() -> bool:
+    """A person at a terminal can answer (CI and pipes never get a question)."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def confirm(out: TextIO) -> bool:
+    """Ask, Terraform-style: only the word yes goes on."""
+    out.write("\n" + PROMPT)
+    out.flush()
+    return sys.stdin.readline().strip() == "yes"
 
 
 def run(args: argparse.Namespace) -> int:
-    report = sync.apply(options_from_args(args))
-    print()
-    print(report.text())
+    options = options_from_args(args)
+    if args.plan_file:
+        if options.targets:
+            raise ConfigError(
+                "--target cannot be combined with --plan: the saved plan has its own targets",
+                hint="pass --target to `ctask-sync plan --out`",
+            )
+        options = replace(options, saved_plan=saved_plan.load(args.plan_file))
+    out = text_stream(args.json_file)
+    status = StatusLine()
+    write_line = printer(out)
+
+    def log(line: str) -> None:
+        status.done()  # an in-place build status line ends before other output
+        write_line(line)
+
+    paint = colour.wanted(out, no_color=args.no_color)
+
+    def show(report: PlanReport) -> bool:
+        log(report.text(colour=paint))
+        # a saved plan was reviewed when it was made (Terraform asks for none either)
+        if args.yes or args.plan_file or not report.has_changes or report.plan.refused:
+            return True
+        return not interactive() or confirm(out)
+
+    options = replace(options, build_progress=status.update)
+    report = sync.apply(options, log, show_plan=show)
+    status.done()
+    log("")
+    log(report.text())
     if args.json_file:
         write_json(args.json_file, report.to_dict())
     if args.markdown:

@@ -6,12 +6,14 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from ctask_sync.engine.shard import parse_shard
 from ctask_sync.engine.sync import SyncOptions
 from ctask_sync.errors import ConfigError
+from ctask_sync.report import progress
 
 
 def namespace_default() -> str | None:
@@ -38,7 +40,24 @@ def options_from_args(args: argparse.Namespace) -> SyncOptions:
         ca_bundle=getattr(args, "ca_bundle", None),
         retry_max_seconds=float(getattr(args, "retry_max_seconds", 120.0)),
         timeout=float(getattr(args, "timeout", 60.0)),
+        targets=tuple(getattr(args, "targets", None) or ()),
+        notify=progress.to_stream(),
     )
+
+
+def text_stream(json_path: str | None) -> TextIO:
+    """Where a command's human text goes: stderr when its JSON goes to stdout (`--json -`),
+    so the JSON can be piped whole."""
+    return sys.stderr if json_path == "-" else sys.stdout
+
+
+def printer(stream: TextIO) -> Callable[[str], None]:
+    """A log function writing lines to stream."""
+
+    def log(line: str) -> None:
+        print(line, file=stream, flush=True)
+
+    return log
 
 
 def write_json(path: str, data: dict[str, Any]) -> None:

@@ -106,9 +106,31 @@ def _add_remote_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_no_color(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--no-color",
+        action="store_true",
+        help="no colour (also NO_COLOR=1; FORCE_COLOR=1 forces it where no terminal is)",
+    )
+
+
 def _add_engine_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("path", nargs="?", default=".", help="repository folder to sync (default: .)")
-    p.add_argument("--json", dest="json_file", metavar="FILE", help="write a JSON report")
+    p.add_argument(
+        "--json",
+        dest="json_file",
+        metavar="FILE",
+        help="write a JSON report (- for stdout; the text then goes to stderr)",
+    )
+    p.add_argument(
+        "--target",
+        dest="targets",
+        action="append",
+        default=[],
+        metavar="KEY",
+        help="only the task with this key (repeatable); deletions of other tasks never happen",
+    )
+    _add_no_color(p)
     p.add_argument(
         "--concurrency",
         type=_positive_int,
@@ -159,6 +181,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_engine_options(p)
     p.add_argument("--allow-delete", action="store_true", help="plan deletions of removed tasks")
     p.add_argument("--markdown", metavar="FILE", help="also write the plan as Markdown")
+    p.add_argument(
+        "--out",
+        metavar="PLANFILE",
+        help="save the plan, with the state it was computed from, for `apply --plan PLANFILE`",
+    )
 
     p = sub.add_parser("apply", help="sync DataRobot with the repository")
     _add_engine_options(p)
@@ -176,10 +203,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="deadline for all dependency builds together (default 1800)",
     )
     p.add_argument("--markdown", metavar="FILE", help="also write the results as Markdown")
+    p.add_argument(
+        "--plan",
+        dest="plan_file",
+        metavar="PLANFILE",
+        help="apply exactly this saved plan (`plan --out`), or nothing if anything changed since",
+    )
+    p.add_argument(
+        "--yes",
+        action="store_true",
+        help="apply without asking (a terminal asks for confirmation; without one, never)",
+    )
 
     p = sub.add_parser("status", help="show key → task id, latest version, in sync or drifted")
     p.add_argument("path", nargs="?", default=".", help="repository folder (default: .)")
-    p.add_argument("--json", dest="json_file", metavar="FILE", help="write a JSON report")
+    p.add_argument(
+        "--json",
+        dest="json_file",
+        metavar="FILE",
+        help="write a JSON report (- for stdout; the text then goes to stderr)",
+    )
     _add_remote_options(p)
 
     p = sub.add_parser("cleanup", help="delete every task a namespace owns (preview teardown)")

@@ -47,7 +47,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ctask_sync import git as gitinfo
@@ -59,12 +59,15 @@ from ctask_sync.engine.model import Detected
 from ctask_sync.engine.plan import build_plan, plan_task
 from ctask_sync.engine.remote import RemoteState, read_remote_state
 from ctask_sync.engine.results import RunningBuild
+from ctask_sync.engine.saved_plan import SavedPlan, check_target, check_unchanged
 from ctask_sync.engine.shard import in_shard
 from ctask_sync.engine.steps import Plan, PlanContext, TaskPlan
+from ctask_sync.engine.targets import check_targets
 from ctask_sync.errors import ConfigError, CtaskSyncError, ManifestError
 from ctask_sync.git import GitInfo
 from ctask_sync.manifest.manifest import Discovery, TaskSpec, discover
 from ctask_sync.report import reports as report
+from ctask_sync.report.progress import after_silence
 from ctask_sync.report.reports import ApplyReport, PlanReport
 
 Log = Callable[[str], None]
@@ -92,6 +95,10 @@ class SyncOptions:
     ref: str | None = None  # overrides git detection (the action passes GITHUB_REF)
     retry_max_seconds: float = 120.0  # total retry wait per request before giving up
     timeout: float = 60.0  # read timeout of each request
+    targets: tuple[str, ...] = ()  # --target: only these keys (empty: every key)
+    saved_plan: SavedPlan | None = None  # apply --plan: apply exactly this plan, or nothing
+    notify: Log | None = None  # feedback on long work (retries, a slow connection), to stderr
+    build_progress: Log | None = None  # told the build wait's state every round
 
 
 @dataclass
@@ -108,6 +115,8 @@ class _Session:
     environment_ids: dict[str, str]
     context: PlanContext
     remote: RemoteState | None = None
+    environment_names: dict[str, str] = field(default_factory=dict)  # id -> name
+    all_keys: set[str] = field(default_factory=set)  # every manifest's key, in scope or not
 
 
 def _validate(options: SyncOptions) -> tuple[GitInfo, Discovery]:
@@ -144,7 +153,7 @@ def _connect(options: SyncOptions, root: Path, log: Log) -> Iterator[tuple[DataR
             options.token,
             ca_bundle=options.ca_bundle,
             timeout=options.timeout,
-            retry=RetryPolicy(max_total=options.retry_max_seconds),
+            retry=RetryPolicy(max_total=options.retry_max_seconds, on_retry=options.notify),
             pool_size=max(16, options.concurrency),
         )
         try:
@@ -171,10 +180,18 @@ def _connect(options: SyncOptions, root: Path, log: Log) -> Iterator[tuple[DataR
 
 
 def _in_scope(options: SyncOptions) -> Callable[[str], bool] | None:
-    if options.shard is None:
+    """The keys this run may touch: its shard's, and the --target keys when given."""
+    if options.shard is None and not options.targets:
         return None
-    i, n = options.shard
-    return lambda key: in_shard(key, i, n)
+    targets = set(options.targets)
+    shard = options.shard
+
+    def wanted(key: str) -> bool:
+        if targets and key not in targets:
+            return False
+        return shard is None or in_shard(key, *shard)
+
+    return wanted
 
 
 def _detect(session: _Session, remote: RemoteState, specs: list[TaskSpec]) -> Detected:
@@ -209,6 +226,7 @@ def _detect(session: _Session, remote: RemoteState, specs: list[TaskSpec]) -> De
 def _plan(session: _Session) -> Plan:
     remote = read_remote_state(session.client, session.namespace)
     session.remote = remote
+    check_targets(session.options.targets, session.all_keys | set(remote.tasks))
     found = _detect(session, remote, session.specs)
     the_plan = build_plan(
         session.specs,
@@ -217,6 +235,7 @@ def _plan(session: _Session) -> Plan:
         session.environment_ids,
         session.context,
         in_scope=_in_scope(session.options),
+        environment_names=session.environment_names,
     )
     return Plan(context=the_plan.context, tasks=the_plan.tasks, warnings=found.warnings)
 
@@ -233,6 +252,7 @@ def _replan(session: _Session, key: str) -> TaskPlan:
         session.environment_ids[key],
         session.context,
         build=build_state(spec, current, session.client),
+        environment_names=session.environment_names,
     )
 
 
@@ -253,7 +273,9 @@ def _session(options: SyncOptions, log: Log) -> Iterator[_Session]:
         allow_rollback=options.allow_rollback,
     )
     with _connect(options, git.repo_root, log) as (client, endpoint):
-        environments = client.list_execution_environments() if specs else []
+        # an endpoint that does not answer is otherwise silent until the read timeout
+        with after_silence(2.0, f"Connecting to {client.endpoint} …", options.notify):
+            environments = client.list_execution_environments() if specs else []
         yield _Session(
             options=options,
             git=git,
@@ -264,6 +286,8 @@ def _session(options: SyncOptions, log: Log) -> Iterator[_Session]:
             endpoint=endpoint,
             environment_ids=resolve_environments(specs, environments),
             context=context,
+            environment_names={env.id: env.name for env in environments},
+            all_keys={s.key for s in discovery.tasks},
         )
 
 
@@ -273,11 +297,45 @@ def plan(options: SyncOptions, log: Log = print) -> PlanReport:
         return PlanReport(_plan(session), session.root, session.endpoint)
 
 
-def apply(options: SyncOptions, log: Log = print) -> ApplyReport:
-    """Plan and apply; waits on dependency builds unless options.wait is False."""
+def _with_saved_options(options: SyncOptions) -> SyncOptions:
+    """apply --plan runs with the options the plan was made with."""
+    saved = options.saved_plan
+    if saved is None:
+        return options
+    return replace(
+        options,
+        targets=saved.options.targets,
+        allow_delete=saved.options.allow_delete,
+        allow_rollback=saved.options.allow_rollback,
+        major=saved.options.major,
+        tag=saved.options.tag,
+    )
+
+
+def apply(
+    options: SyncOptions,
+    log: Log = print,
+    *,
+    show_plan: Callable[[PlanReport], bool] | None = None,
+) -> ApplyReport:
+    """Plan and apply; waits on dependency builds unless options.wait is False.
+
+    show_plan shows the plan (default: its text through log) and says whether to go on (a
+    confirmation); False ends the run before any write. With options.saved_plan, the plan is
+    applied only when it is exactly the saved one."""
+    options = _with_saved_options(options)
     with _session(options, log) as session:
+        saved = options.saved_plan
+        if saved is not None:
+            check_target(saved, session.endpoint, session.namespace)
         the_plan = _plan(session)
-        log(report.plan_text(the_plan))
+        shown = PlanReport(the_plan, session.root, session.endpoint)
+        if saved is not None:
+            check_unchanged(saved, the_plan, shown.to_dict())
+        if show_plan is None:
+            log(shown.text())
+        elif not show_plan(shown):
+            raise CtaskSyncError("apply cancelled; nothing was written")
         if the_plan.refused:
             raise CtaskSyncError(
                 "apply refused; nothing was written:\n"
@@ -294,6 +352,7 @@ def apply(options: SyncOptions, log: Log = print) -> ApplyReport:
                 log,
                 replan=lambda key: _replan(session, key),
                 concurrency=options.concurrency,
+                progress=options.build_progress,
             )
             results = applier.apply(the_plan)
             try:

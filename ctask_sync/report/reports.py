@@ -34,11 +34,11 @@ class PlanReport:
     def to_dict(self) -> dict[str, Any]:
         return plan_dict(self.plan, self.root, self.endpoint)
 
-    def text(self) -> str:
-        return plan_text(self.plan)
+    def text(self, colour: bool = False) -> str:
+        return plan_text(self.plan, endpoint=self.endpoint, colour=colour)
 
     def markdown(self) -> str:
-        return plan_markdown(self.plan)
+        return plan_markdown(self.plan, self.endpoint)
 
 
 @dataclass
