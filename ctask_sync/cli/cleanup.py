@@ -6,6 +6,7 @@ import argparse
 
 from ctask_sync.cli.common import options_from_args
 from ctask_sync.engine import sync
+from ctask_sync.report.words import plural
 
 
 def run(args: argparse.Namespace) -> int:
@@ -13,5 +14,5 @@ def run(args: argparse.Namespace) -> int:
     options.namespace = args.namespace  # never a default: tearing down must be explicit
     deleted = sync.cleanup(options, yes=not args.dry_run)
     verb = "would delete" if args.dry_run else "deleted"
-    print(f"cleanup of {args.namespace}: {verb} {len(deleted)} task(s)")
+    print(f"cleanup of {args.namespace}: {verb} {plural(len(deleted), 'task')}")
     return 0

@@ -69,6 +69,7 @@ from ctask_sync.manifest.manifest import Discovery, TaskSpec, discover
 from ctask_sync.report import reports as report
 from ctask_sync.report.progress import after_silence
 from ctask_sync.report.reports import ApplyReport, PlanReport
+from ctask_sync.report.words import plural
 
 Log = Callable[[str], None]
 
@@ -128,7 +129,7 @@ def _validate(options: SyncOptions) -> tuple[GitInfo, Discovery]:
     if discovery.errors:
         lines = [f.format() for f in discovery.errors]
         raise ManifestError(
-            f"{len(discovery.errors)} problem(s) in manifests; nothing was sent to DataRobot:\n"
+            f"{plural(len(discovery.errors), 'problem')} in manifests; nothing was sent to DataRobot:\n"
             + "\n".join(lines),
             findings=list(discovery.findings),
         )
@@ -419,7 +420,7 @@ def cleanup(options: SyncOptions, log: Log = print, *, yes: bool = True) -> list
             log(f"  - {task.key}  deleted task {task.task.id}")
     if failures:
         raise CtaskSyncError(
-            f"cleanup of {options.namespace}: {len(failures)} task(s) not deleted:\n  "
+            f"cleanup of {options.namespace}: {plural(len(failures), 'task')} not deleted:\n  "
             + "\n  ".join(failures)
         )
     return deleted

@@ -45,7 +45,7 @@ def after_silence(seconds: float, message: str, notify: Notify | None) -> Iterat
 
 class StatusLine:
     """One status that changes often (the build wait): in place on a terminal, else a line
-    every `every` seconds and the last state when done."""
+    every `every` seconds (the first after `every` seconds)."""
 
     def __init__(
         self,
@@ -79,7 +79,9 @@ class StatusLine:
             self._shown = text
             return
         now = self._clock()
-        if self._last is None or now - self._last >= self._every:
+        if self._last is None:
+            self._last = now  # the wait's start is already logged: the first line comes later
+        elif now - self._last >= self._every:
             self.stream.write(text + "\n")
             self.stream.flush()
             self._last = now

@@ -17,6 +17,7 @@ from ctask_sync.report.results import (
     results_markdown,
     results_text,
 )
+from ctask_sync.report.words import plural
 
 __all__ = ["ApplyReport", "PlanReport", "display_path", "interrupted_text", "plan_text"]
 
@@ -92,8 +93,8 @@ class ApplyReport:
             f"{s['updated']} updated, {s['deleted']} deleted, "
             + (f"{s['kept']} kept, " if s["kept"] else "")
             + f"{s['unchanged']} unchanged, "
-            f"{s['versions_created']} versions, {s['builds_failed']} failed builds, "
-            f"{s['errors']} errors."
+            f"{plural(s['versions_created'], 'version')}, "
+            f"{plural(s['builds_failed'], 'failed build')}, {plural(s['errors'], 'error')}."
         )
         return results_text(self.results) + "\n\n" + closing
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import datarobot as dr
 
@@ -16,7 +17,7 @@ from .conftest import Admin, Run, commit_all, git, write_task
 
 
 def test_a_kept_task_is_labelled_keep_in_text_json_and_markdown(
-    cli: Callable[..., Run], repo: Path, emulator: object, admin: Admin, tmp_path: Path
+    cli: Callable[..., Run], repo: Path, emulator: Any, admin: Admin, tmp_path: Path
 ) -> None:
     write_task(repo, "stays")
     write_task(repo, "gone")
@@ -29,6 +30,8 @@ def test_a_kept_task_is_labelled_keep_in_text_json_and_markdown(
     plan = cli("plan", str(repo), "--json", str(plan_json), "--markdown", str(plan_md))
     assert plan.code == 2
     assert plan.out == (
+        f"Endpoint: {emulator.endpoint} · Namespace: acme/tasks\n"
+        "\n"
         "  = stays  in sync\n"
         "  # gone   its manifest is gone from the repository; kept: pass --allow-delete to "
         "delete it (never on a pull request)\n"
