@@ -15,8 +15,9 @@ def plural(count: int, word: str, many: str | None = None) -> str:
 
 def excerpt(text: str, limit: int = 60) -> str:
     """A long or multi-line text on one short line, quoted: whitespace runs become one space and
-    what passes limit characters ends in an ellipsis."""
+    what passes limit characters is cut at a word's end and ends in an ellipsis."""
     flat = " ".join(text.split())
     if len(flat) > limit:
-        flat = flat[: limit - 1].rstrip() + "…"
+        cut = flat[: limit - 1]
+        flat = (cut[: cut.rfind(" ")] if " " in cut else cut).rstrip(" ,;:.") + "…"
     return f'"{flat}"'
