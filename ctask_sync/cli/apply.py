@@ -17,9 +17,9 @@ from ctask_sync.report.reports import PlanReport
 PROMPT = "Apply these changes? Only 'yes' is accepted: "
 
 
-def interactive() -> bool:
-    """A person at a terminal can answer (CI and pipes never get a question)."""
-    return sys.stdin.isatty() and sys.stdout.isatty()
+def interactive(out: TextIO) -> bool:
+    """A person at a terminal can see the question and answer it (CI and pipes never get one)."""
+    return sys.stdin.isatty() and out.isatty()
 
 
 def confirm(out: TextIO) -> bool:
@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
         # a saved plan was reviewed when it was made (Terraform asks for none either)
         if args.yes or args.plan_file or not report.has_changes or report.plan.refused:
             return True
-        return not interactive() or confirm(out)
+        return not interactive(out) or confirm(out)
 
     options = replace(options, build_progress=status.update)
     report = sync.apply(options, log, show_plan=show)

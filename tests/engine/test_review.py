@@ -27,7 +27,9 @@ def _changed_task(repo: Path) -> None:
     commit_all(repo)
     manifest = repo / "fraud/ctask.yaml"
     text = manifest.read_text("utf-8")
-    text = text.replace("description: The fraud task.", "description: |\n  " + LONG.replace("\n", "\n  "))
+    text = text.replace(
+        "description: The fraud task.", "description: |\n  " + LONG.replace("\n", "\n  ")
+    )
     text = text.replace(SKLEARN_ENV, PYTHON_XGBOOST_ENV_ID) + "maximum_memory: 4Gi\n"
     manifest.write_text(text, "utf-8")
     (repo / "fraud/lib").mkdir()
