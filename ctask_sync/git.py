@@ -201,3 +201,28 @@ def fetch_commits(root: Path, shas: tuple[str, ...], *, depth: int) -> bool:
     except (OSError, subprocess.TimeoutExpired):
         return False
     return done.returncode == 0
+
+
+def uncommitted_files(root: Path) -> dict[str, str] | None:
+    """Absolute path -> 'untracked' or 'modified' for every file under root whose working-copy
+    content is not what HEAD holds (staged or not); None outside git or when git cannot tell.
+
+    An apply from such a working copy uploads files that no commit holds, so nobody can later
+    see from git what DataRobot runs."""
+    top = git_toplevel(root)
+    if top is None:
+        return None
+    result = _git_raw(
+        ["status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames", "--", "."],
+        root,
+    )
+    if result.returncode != 0:
+        return None
+    states: dict[str, str] = {}
+    for raw in result.stdout.split(b"\0"):
+        if len(raw) < 4:
+            continue
+        code, name = raw[:2], os.fsdecode(raw[3:])
+        # the paths porcelain prints are relative to the top level, whatever the cwd
+        states[os.path.join(top, name)] = "untracked" if code == b"??" else "modified"
+    return states

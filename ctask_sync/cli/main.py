@@ -174,7 +174,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     p = sub.add_parser("validate", help="check every ctask.yaml offline")
-    p.add_argument("path", nargs="?", default=".", help="folder to search (default: .)")
+    p.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="folders to search, or ctask.yaml files as pre-commit passes them (default: .)",
+    )
     p.add_argument("--json", action="store_true", help="print the findings as JSON")
 
     p = sub.add_parser("plan", help="show what apply would change (exit 2 when changes)")
@@ -229,6 +234,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", nargs="?", default=".", help="repository folder (default: .)")
     p.add_argument("--dry-run", action="store_true", help="list what would be deleted")
     _add_remote_options(p)
+
+    p = sub.add_parser("environments", help="list the execution environments the token can see")
+    p.add_argument("path", nargs="?", default=".", help="repository folder (default: .)")
+    p.add_argument("--json", action="store_true", help="print them as JSON")
+    _add_remote_options(p)
+
+    p = sub.add_parser("schema", help="print the JSON Schema of ctask.yaml")
+    p.add_argument(
+        "--root-config",
+        action="store_true",
+        help="print the schema of the root config ctask-sync.yaml instead",
+    )
 
     p = sub.add_parser("emulator", help="serve the local DataRobot API emulator")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
@@ -299,6 +316,14 @@ def _dispatch(args: argparse.Namespace) -> int:
         from ctask_sync.cli import cleanup
 
         return cleanup.run(args)
+    if command == "environments":
+        from ctask_sync.cli import environments
+
+        return environments.run(args)
+    if command == "schema":
+        from ctask_sync.cli import schema
+
+        return schema.run(args)
     if command == "emulator":
         from ctask_sync.cli import emulator
 

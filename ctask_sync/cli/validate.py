@@ -1,4 +1,7 @@
-"""`ctask-sync validate [PATH] [--json]`: check every manifest offline. Exit 0 valid, 1 not."""
+"""`ctask-sync validate [PATH|FILE...] [--json]`: check manifests offline. Exit 0 valid, 1 not.
+
+Folders are searched for every ctask.yaml; manifest files (what pre-commit passes) are checked
+against every other manifest of their repository (keys stay unique) but only they are shown."""
 
 from __future__ import annotations
 
@@ -8,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from ctask_sync.errors import CtaskSyncError
-from ctask_sync.manifest.files import human_size
-from ctask_sync.manifest.manifest import Discovery, TaskSpec, discover, display_path
+from ctask_sync.git import git_toplevel
+from ctask_sync.manifest.files import MANIFEST_NAME, human_size
+from ctask_sync.manifest.manifest import Discovery, Finding, TaskSpec, discover, display_path
 
 
 def _plural(count: int, word: str) -> str:
@@ -63,14 +67,75 @@ def render_text(discovery: Discovery) -> str:
     return "\n".join(lines)
 
 
+def _split(paths: list[str]) -> tuple[list[Path], list[Path]]:
+    """Folders to search, and manifest files to check."""
+    folders: list[Path] = []
+    manifests: list[Path] = []
+    for text in paths:
+        path = Path(text)
+        if path.is_dir():
+            folders.append(path)
+        elif path.name == MANIFEST_NAME:
+            if not path.exists():
+                raise CtaskSyncError(f"{text}: no such file", hint="pass a ctask.yaml or a folder")
+            manifests.append(path.resolve())
+        elif path.exists():
+            raise CtaskSyncError(
+                f"{text}: not a folder or a {MANIFEST_NAME} manifest",
+                hint="pass the folder that holds the ctask.yaml files, or ctask.yaml files",
+            )
+        else:
+            raise CtaskSyncError(f"{text}: no such folder", hint="pass the folder that holds tasks")
+    return folders, manifests
+
+
+def _merge(into: Discovery, other: Discovery) -> None:
+    known = set(into.manifest_paths)
+    if any(m in known for m in other.manifest_paths):
+        return  # the same manifests reached twice (overlapping paths): shown once
+    into.manifest_paths.extend(other.manifest_paths)
+    into.tasks.extend(other.tasks)
+    into.findings.extend(other.findings)
+
+
+def _discover_files(manifests: list[Path]) -> list[Discovery]:
+    by_root: dict[Path, set[Path]] = {}
+    for manifest in manifests:
+        root = git_toplevel(manifest.parent) or manifest.parent
+        by_root.setdefault(root, set()).add(manifest)
+    found = []
+    for root, only in sorted(by_root.items()):
+        discovery = discover(root, only=frozenset(only), digest=False)
+        for skipped in sorted(only - set(discovery.manifest_paths)):
+            discovery.findings.append(
+                Finding(
+                    display_path(skipped),
+                    None,
+                    None,
+                    "warning",
+                    "not checked: it is in a folder that ctask-sync skips (ignored by "
+                    ".gitignore or the default ignores), so it is not a task",
+                )
+            )
+        found.append(discovery)
+    return found
+
+
+def discover_paths(paths: list[str]) -> Discovery:
+    """One Discovery over every folder and manifest file given (default: the current folder)."""
+    folders, manifests = _split(paths or ["."])
+    found = [discover(folder, digest=False) for folder in folders]
+    found.extend(_discover_files(manifests))
+    merged = found[0]
+    for other in found[1:]:
+        _merge(merged, other)
+    merged.tasks.sort(key=lambda t: t.key)
+    return merged
+
+
 def run(args: argparse.Namespace) -> int:
-    """Validate every ctask.yaml under args.path; print findings and a summary."""
-    discovery = discover(Path(args.path))
-    if not discovery.manifest_paths and not discovery.findings:
-        raise CtaskSyncError(
-            f"no ctask.yaml found under {display_path(args.path)}",
-            hint="each task folder needs a ctask.yaml manifest (see docs/manifest.md)",
-        )
+    """Validate the manifests under args.paths; print findings and a summary."""
+    discovery = discover_paths(list(args.paths))
     if args.json:
         document = {
             "tasks": [task_summary(t) for t in discovery.tasks],
@@ -83,6 +148,10 @@ def run(args: argparse.Namespace) -> int:
             },
         }
         print(json.dumps(document, indent=2, ensure_ascii=False))
+    elif not discovery.manifest_paths and not discovery.findings:
+        # what `plan` says too: an empty repository is valid (its tasks may all be deleted)
+        print(f"No tasks found (no {MANIFEST_NAME} under {', '.join(args.paths or ['.'])}).")
+        print(closing_line(discovery))
     else:
         print(render_text(discovery))
     return 1 if discovery.errors else 0

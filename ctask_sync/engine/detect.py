@@ -6,6 +6,7 @@ downloading the latest version's zip. All give the same answer; only the cost di
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import tempfile
 import zipfile
@@ -160,6 +161,17 @@ def build_state(
     return build_status(build.build_status if build is not None else None)
 
 
+def _name_problem(
+    name: str, matches: list[ExecutionEnvironment], by_name: dict[str, list[ExecutionEnvironment]]
+) -> str:
+    if matches:
+        ids = ", ".join(sorted(e.id for e in matches))
+        return f"{len(matches)} execution environments are named {name!r} ({ids}); give its id"
+    close = difflib.get_close_matches(name, list(by_name), n=1, cutoff=0.6)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"no execution environment is named {name!r}{hint}"
+
+
 def resolve_environments(
     specs: Iterable[TaskSpec], environments: list[ExecutionEnvironment]
 ) -> dict[str, str]:
@@ -172,21 +184,20 @@ def resolve_environments(
     problems: list[str] = []
     for spec in specs:
         ref = spec.environment
+        where = f"{ref.where}: " if ref.where else ""
         if ref.id is not None:
             if ref.id not in by_id:
                 problems.append(
-                    f"{spec.key}: environment id {ref.id} is not an execution environment this "
-                    "DataRobot user can see"
+                    f"{where}{spec.key}: environment id {ref.id} is not an execution "
+                    "environment this DataRobot user can see"
                 )
                 continue
             env = by_id[ref.id]
         else:
             matches = by_name.get(ref.name or "", [])
             if len(matches) != 1:
-                what = "no" if not matches else f"{len(matches)}"
                 problems.append(
-                    f"{spec.key}: {what} execution environments are named {ref.name!r}"
-                    + ("; give its id instead" if matches else "")
+                    f"{where}{spec.key}: " + _name_problem(ref.name or "", matches, by_name)
                 )
                 continue
             env = matches[0]
@@ -202,6 +213,6 @@ def resolve_environments(
     if problems:
         raise CtaskSyncError(
             "cannot resolve execution environments:\n  " + "\n  ".join(problems),
-            hint="list them with the DataRobot UI or `dr.ExecutionEnvironment.list()`",
+            hint="`ctask-sync environments` lists the names and ids this token can use",
         )
     return resolved

@@ -51,7 +51,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ctask_sync import git as gitinfo
-from ctask_sync.datarobot.client import DataRobotClient, RetryPolicy
+from ctask_sync.datarobot.client import DataRobotClient, ExecutionEnvironment, RetryPolicy
 from ctask_sync.engine import late
 from ctask_sync.engine.apply import Applier, RunInfo, TaskResult, result_of
 from ctask_sync.engine.detect import build_state, file_diff, resolve_environments
@@ -66,6 +66,7 @@ from ctask_sync.engine.targets import check_targets
 from ctask_sync.errors import ConfigError, CtaskSyncError, ManifestError
 from ctask_sync.git import GitInfo
 from ctask_sync.manifest.manifest import Discovery, TaskSpec, discover
+from ctask_sync.manifest.worktree import uncommitted_warnings
 from ctask_sync.report import reports as report
 from ctask_sync.report.progress import after_silence
 from ctask_sync.report.reports import ApplyReport, PlanReport
@@ -262,6 +263,8 @@ def _session(options: SyncOptions, log: Log) -> Iterator[_Session]:
     git, discovery = _validate(options)
     scope = _in_scope(options)
     specs = [s for s in discovery.tasks if scope is None or scope(s.key)]
+    for warning in uncommitted_warnings(git.repo_root, specs):
+        log(warning.format())
     namespace = options.namespace or default_namespace(git)
     context = PlanContext(
         namespace=namespace,
@@ -290,6 +293,12 @@ def _session(options: SyncOptions, log: Log) -> Iterator[_Session]:
             environment_names={env.id: env.name for env in environments},
             all_keys={s.key for s in discovery.tasks},
         )
+
+
+def environments(options: SyncOptions, log: Log = print) -> list[ExecutionEnvironment]:
+    """The execution environments the token's user can see, from the endpoint `plan` uses."""
+    with _connect(options, gitinfo.repo_root(Path(options.path)), log) as (client, _endpoint):
+        return client.list_execution_environments()
 
 
 def plan(options: SyncOptions, log: Log = print) -> PlanReport:

@@ -27,8 +27,38 @@ DEFAULT_IGNORES: tuple[str, ...] = (
     ".env*",
     ".pytest_cache/",
     ".ctask-sync/",  # the embedded emulator's state: never part of a task
+    "secrets/",  # DRUM's local user-secrets folder (drum --user-secrets-mount-path)
+    ".gitignore",  # git's own files: they mean nothing to DRUM or DataRobot
+    ".gitattributes",
 )
 DEFAULT_IGNORE_GLOBS: tuple[Glob, ...] = tuple(compile_all(DEFAULT_IGNORES))
+
+# Names that usually hold a key or a token: uploaded, they are readable by everyone the task is
+# shared with, so each one gets a warning (exclude it, or ignore the warning if it is a fixture).
+CREDENTIAL_PATTERNS: tuple[str, ...] = (
+    "*.pem",
+    "*.key",
+    "*.p12",
+    "*.pfx",
+    "*.jks",
+    "*.keystore",
+    "id_rsa*",
+    "id_dsa*",
+    "id_ecdsa*",
+    "id_ed25519*",
+    ".npmrc",
+    ".pypirc",
+    ".netrc",
+    ".htpasswd",
+    ".dockercfg",
+    "credentials",
+    "credentials.json",
+    "*credentials*.json",
+    "service-account*.json",
+    "client_secret*.json",
+    "*.tfvars",
+)
+_CREDENTIAL_GLOBS: tuple[Glob, ...] = tuple(compile_all(CREDENTIAL_PATTERNS))
 
 # DataRobot accepts at most 10 GB for a serialized artifact (datarobot-api.md §9); a bigger file
 # could never be used, so it is rejected before anything is read or uploaded.
@@ -105,6 +135,11 @@ def binary_size(size: int) -> str:
 def is_default_ignored(rel: str, *, is_dir: bool) -> bool:
     """True when DESIGN.md's default ignores drop `rel` (relative to a task folder)."""
     return any(g.matches(rel, is_dir=is_dir) for g in DEFAULT_IGNORE_GLOBS)
+
+
+def looks_like_credentials(rel: str) -> bool:
+    """True when a file's name suggests a private key or a token (CREDENTIAL_PATTERNS)."""
+    return any(g.matches(rel) for g in _CREDENTIAL_GLOBS)
 
 
 def _within(path: str, folder: str) -> bool:

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from ctask_sync.errors import CtaskSyncError
 from ctask_sync.git import git_toplevel, ignored_paths
-from ctask_sync.manifest import schemacheck
+from ctask_sync.manifest import checks, drum, schemacheck
 from ctask_sync.manifest.files import (
     MANIFEST_NAME,
     FileEntry,
@@ -54,6 +54,8 @@ class EnvironmentRef:
     id: str | None = None
     name: str | None = None
     version_id: str | None = None
+    # where the manifest names it, for the errors of resolving it remotely; not part of identity
+    where: str | None = field(default=None, compare=False)  # "path:line:column"
 
 
 @dataclass(frozen=True)
@@ -165,6 +167,9 @@ class _Checked:
     key: str | None = None
     key_pos: Pos | None = None
     is_task_folder: bool = True  # False for a directory named ctask.yaml
+    # A cross-manifest error reported on the other manifest, and that manifest: shown here
+    # instead when only this one is validated (pre-commit passes changed files only).
+    conflict: tuple[Finding, Path] | None = None
 
 
 class _Builder:
@@ -179,8 +184,8 @@ class _Builder:
     def error(self, message: str, pos: Pos | None = None, *, path: str | None = None) -> None:
         self._add("error", message, pos, path)
 
-    def warning(self, message: str, pos: Pos | None = None) -> None:
-        self._add("warning", message, pos, None)
+    def warning(self, message: str, pos: Pos | None = None, *, path: str | None = None) -> None:
+        self._add("warning", message, pos, path)
 
     def _add(
         self,
@@ -235,6 +240,10 @@ def _read_text(b: _Builder) -> str | None:
         return None
 
 
+def _where(shown: str, pos: Pos | None) -> str:
+    return f"{shown}:{pos.line}:{pos.column}" if pos else shown
+
+
 def _default_key(folder: Path, repo_root: Path) -> str:
     try:
         rel = folder.relative_to(repo_root).as_posix()
@@ -255,7 +264,9 @@ def _check_globs(b: _Builder, doc: Document, section: str, patterns: list[str]) 
     return ok
 
 
-def _check_one(manifest: Path, repo_root: Path, ignored: frozenset[str]) -> _Checked:
+def _check_one(
+    manifest: Path, repo_root: Path, ignored: frozenset[str], *, digest: bool = True
+) -> _Checked:
     b = _Builder(manifest)
     folder = manifest.parent
     checked = _Checked(manifest=manifest, findings=b.findings)
@@ -319,21 +330,9 @@ def _check_one(manifest: Path, repo_root: Path, ignored: frozenset[str]) -> _Che
         files_ok = include_ok and exclude_ok
     selected: tuple[FileEntry, ...] = ()
     if files_ok:
-        selected = _select(b, doc, folder, files_section, ignored)
+        selected = _select(b, doc, folder, files_section, ignored, digest=digest)
 
-    language = data.get("language")
-    names = {f.path for f in selected}
-    if language == "python" and selected and "custom.py" not in names:
-        b.warning(
-            "python task without custom.py: DRUM needs it for the fit/transform hooks "
-            "unless the artifact alone is enough",
-            doc.pos(("language",)),
-        )
-    if language == "r" and selected and "custom.R" not in names:
-        b.warning(
-            "r task without custom.R: DRUM needs it for the fit/transform hooks",
-            doc.pos(("language",)),
-        )
+    _check_task_files(b, doc, data, selected)
 
     if not b.failed:
         environment = data["environment"]
@@ -347,6 +346,9 @@ def _check_one(manifest: Path, repo_root: Path, ignored: frozenset[str]) -> _Che
                 id=environment.get("id"),
                 name=environment.get("name"),
                 version_id=environment.get("version_id"),
+                where=_where(
+                    b.shown, doc.pos(("environment", "id" if "id" in environment else "name"))
+                ),
             ),
             maximum_memory=memory,
             outbound_network_policy=data.get("outbound_network_policy"),
@@ -359,12 +361,47 @@ def _check_one(manifest: Path, repo_root: Path, ignored: frozenset[str]) -> _Che
     return checked
 
 
+def _check_task_files(
+    b: _Builder, doc: Document, data: dict[str, Any], selected: tuple[FileEntry, ...]
+) -> None:
+    """What DRUM and DataRobot would refuse in the files, and files that should not go."""
+    if not selected or any(f.path.endswith("/" + MANIFEST_NAME) for f in selected):
+        return  # nothing to check, or a nested task folder: that error says what to do
+    language = data.get("language")
+    hooks = {f.path.rsplit("/", 1)[-1].lower() for f in selected if drum.is_hook(f.path)}
+    if language == "python" and "custom.py" not in hooks:
+        b.warning(
+            "python task without custom.py: DRUM needs it for the fit/transform hooks "
+            "unless the artifact alone is enough",
+            doc.pos(("language",)),
+        )
+    elif language == "r" and "custom.r" not in hooks:
+        b.warning(
+            "r task without custom.R: DRUM needs it for the fit/transform hooks",
+            doc.pos(("language",)),
+        )
+    found = [
+        *drum.check_hook_files(selected, language),
+        *drum.check_metadata(selected, data.get("target_type")),
+        *checks.check_requirements(selected),
+        *checks.check_credentials(selected),
+    ]
+    for finding in found:
+        shown = display_path(b.manifest.parent / finding.path)
+        if finding.severity == "error":
+            b.error(finding.message, finding.pos, path=shown)
+        else:
+            b.warning(finding.message, finding.pos, path=shown)
+
+
 def _select(
     b: _Builder,
     doc: Document,
     folder: Path,
     files_section: dict[str, Any],
     ignored: frozenset[str],
+    *,
+    digest: bool,
 ) -> tuple[FileEntry, ...]:
     include_patterns: list[str] | None = files_section.get("include")
     exclude_patterns: list[str] = files_section.get("exclude") or []
@@ -373,6 +410,7 @@ def _select(
         include=compile_all(include_patterns) if include_patterns else None,
         exclude=compile_all(exclude_patterns),
         ignored=ignored,
+        digest=digest,
     )
     for problem in selection.problems:
         b.error(problem.message, path=display_path(folder / problem.path))
@@ -443,6 +481,7 @@ def _cross_check(results: list[_Checked], shown: dict[Path, str]) -> None:
                 )
                 _fail(result, message, None)
                 outer.spec = None
+                outer.conflict = (_finding(outer, message, None), result.manifest)
                 break
     first_by_key: dict[str, _Checked] = {}
     for result in results:
@@ -456,19 +495,26 @@ def _cross_check(results: list[_Checked], shown: dict[Path, str]) -> None:
             )
             _fail(result, message, result.key_pos)
             first.spec = None
+            other = (
+                f"duplicate key '{result.key}': {shown[result.manifest]} uses it too; "
+                "keys must be unique in the repository (set a different 'key')"
+            )
+            first.conflict = (_finding(first, other, first.key_pos), result.manifest)
+
+
+def _finding(result: _Checked, message: str, pos: Pos | None) -> Finding:
+    return Finding(
+        display_path(result.manifest),
+        pos.line if pos else None,
+        pos.column if pos else None,
+        "error",
+        message,
+        result.key,
+    )
 
 
 def _fail(result: _Checked, message: str, pos: Pos | None) -> None:
-    result.findings.append(
-        Finding(
-            display_path(result.manifest),
-            pos.line if pos else None,
-            pos.column if pos else None,
-            "error",
-            message,
-            result.key,
-        )
-    )
+    result.findings.append(_finding(result, message, pos))
     result.spec = None
 
 
@@ -477,12 +523,21 @@ def _finding_order(finding: Finding) -> tuple[bool, bool, int, int]:
     return (not about_manifest, finding.line is None, finding.line or 0, finding.column or 0)
 
 
-def discover(root: Path, *, repo_root: Path | None = None) -> Discovery:
+def discover(
+    root: Path,
+    *,
+    repo_root: Path | None = None,
+    only: frozenset[Path] | None = None,
+    digest: bool = True,
+) -> Discovery:
     """Find every ctask.yaml under root, validate all of them, select their files.
 
     Every problem of every manifest becomes a Finding; TaskSpecs are built only for valid
     manifests, and a manifest involved in a cross-manifest problem (nesting, duplicate key)
-    yields none. Raises CtaskSyncError only when root itself cannot be searched."""
+    yields none. With `only` (absolute manifest paths, as pre-commit passes them), every
+    manifest is still checked, so that keys stay unique, but only those are reported.
+    `digest=False` skips reading file contents (validate needs sizes, not digests).
+    Raises CtaskSyncError only when root itself cannot be searched."""
     root = Path(root)
     if not root.exists():
         raise CtaskSyncError(f"{root}: no such folder", hint="pass the folder that holds tasks")
@@ -495,8 +550,14 @@ def discover(root: Path, *, repo_root: Path | None = None) -> Discovery:
     base = Path(repo_root).resolve() if repo_root is not None else (toplevel or root)
     ignored = ignored_paths(root, in_git=toplevel is not None)
     manifests, walk_findings = find_manifests(root, ignored)
-    results = [_check_one(m, base, ignored) for m in manifests]
+    results = [_check_one(m, base, ignored, digest=digest) for m in manifests]
     _cross_check(results, {r.manifest: display_path(r.manifest) for r in results})
+    if only is not None:
+        results = [r for r in results if r.manifest in only]
+        manifests = [m for m in manifests if m in only]
+        for result in results:
+            if result.conflict is not None and result.conflict[1] not in only:
+                result.findings.append(result.conflict[0])
     discovery = Discovery(root=root, manifest_paths=manifests, repo_root=base)
     discovery.findings.extend(walk_findings)
     for result in results:

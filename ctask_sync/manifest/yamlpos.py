@@ -14,6 +14,10 @@ import yaml
 
 Path_ = tuple[str | int, ...]
 
+# A manifest needs four levels and a model-metadata.yaml typeSchema a few more; PyYAML composes
+# nodes recursively, so a hostile file nested thousands deep would exhaust Python's stack.
+MAX_DEPTH = 100
+
 
 @dataclass(frozen=True)
 class Pos:
@@ -61,6 +65,8 @@ def _pos(mark: yaml.Mark | None) -> Pos | None:
 
 
 class _Loader(yaml.SafeLoader):
+    depth = 0
+
     def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         if self.check_event(yaml.AliasEvent):
             event = self.get_event()  # type: ignore[no-untyped-call]
@@ -68,7 +74,18 @@ class _Loader(yaml.SafeLoader):
                 "YAML aliases (*name) are not supported in ctask.yaml: write the value out",
                 _pos(event.start_mark),
             )
-        return super().compose_node(parent, index)
+        if self.depth >= MAX_DEPTH:
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise YamlProblem(
+                f"the YAML nests more than {MAX_DEPTH} levels deep: "
+                "no manifest needs that many; flatten the value",
+                _pos(event.start_mark),
+            )
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 def _syntax_message(exc: yaml.MarkedYAMLError) -> str:

@@ -118,7 +118,7 @@ def test_files_sorted_with_sizes_digests_spaces_and_non_ascii(repo: Path) -> Non
         "sub dir/helper module.py": "X = 1\n",
         "données/modèle.pkl": b"\x80\x04\x95binary\x00\xff",
         "requirements.txt": "xgboost==2.0.3\n",
-        "model-metadata.yaml": "name: x\n",
+        "model-metadata.yaml": "name: x\ntype: training\ntargetType: binary\n",
     }
     folder = write_task(repo, "t", VALID, contents)
     [task] = discover(repo).tasks
@@ -178,10 +178,10 @@ def test_gitignore_rules_apply(repo: Path) -> None:
     (folder / "tracked.log").write_text("tracked\n", "utf-8")
     git(repo, "add", "-f", "t/tracked.log")
     [task] = discover(repo).tasks
+    # the task's own .gitignore rules apply, but the file itself is not uploaded
     assert paths(task.files) == [
         "custom.py",
         "keep.log",
-        "nested/.gitignore",
         "nested/public.txt",
         "tracked.log",
     ]

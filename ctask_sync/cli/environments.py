@@ -1,0 +1,59 @@
+"""`ctask-sync environments [--json]`: the execution environments the token can see."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from ctask_sync.cli.common import options_from_args
+from ctask_sync.datarobot.client import ExecutionEnvironment
+from ctask_sync.engine import sync
+
+_HEADERS = ("NAME", "ID", "LANGUAGE", "LATEST VERSION")
+
+
+def _inert(text: str) -> str:
+    # names come from DataRobot: a control character must not reach the terminal
+    return "".join(c if c.isprintable() else "?" for c in text)
+
+
+def _row(env: ExecutionEnvironment) -> tuple[str, str, str, str]:
+    cells = (env.name, env.id, env.programming_language or "-", env.latest_version_id or "-")
+    return (_inert(cells[0]), _inert(cells[1]), _inert(cells[2]), _inert(cells[3]))
+
+
+def render_text(found: list[ExecutionEnvironment]) -> str:
+    """A table sorted by name: what to write as environment.name or environment.id."""
+    if not found:
+        return "No execution environments are visible to this DataRobot user."
+    rows = [_HEADERS, *(_row(e) for e in sorted(found, key=lambda e: (e.name.lower(), e.id)))]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(_HEADERS) - 1)]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row[:-1], widths, strict=True))
+        + "  "
+        + row[-1]
+        for row in rows
+    ]
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the environments; the connection notice goes to stderr so stdout stays data."""
+    found = sync.environments(
+        options_from_args(args), log=lambda line: print(line, file=sys.stderr)
+    )
+    if args.json:
+        document = [
+            {
+                "name": e.name,
+                "id": e.id,
+                "programming_language": e.programming_language,
+                "latest_version_id": e.latest_version_id,
+            }
+            for e in sorted(found, key=lambda e: (e.name.lower(), e.id))
+        ]
+        print(json.dumps(document, indent=2, ensure_ascii=False))
+    else:
+        print(render_text(found))
+    return 0
