@@ -130,8 +130,8 @@ def _validate(options: SyncOptions) -> tuple[GitInfo, Discovery]:
     if discovery.errors:
         lines = [f.format() for f in discovery.errors]
         raise ManifestError(
-            f"{plural(len(discovery.errors), 'problem')} in manifests; nothing was sent to DataRobot:\n"
-            + "\n".join(lines),
+            f"{plural(len(discovery.errors), 'problem')} in manifests; "
+            "nothing was sent to DataRobot:\n" + "\n".join(lines),
             findings=list(discovery.findings),
         )
     return git, discovery
