@@ -180,7 +180,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="folders to search, or ctask.yaml files as pre-commit passes them (default: .)",
     )
-    p.add_argument("--json", action="store_true", help="print the findings as JSON")
+    p.add_argument(
+        "--json",
+        nargs="?",
+        const="-",
+        metavar="-",
+        help="print the findings as JSON on stdout (`--json` or `--json -`)",
+    )
 
     p = sub.add_parser("plan", help="show what apply would change (exit 2 when changes)")
     _add_engine_options(p)
@@ -237,7 +243,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("environments", help="list the execution environments the token can see")
     p.add_argument("path", nargs="?", default=".", help="repository folder (default: .)")
-    p.add_argument("--json", action="store_true", help="print them as JSON")
+    p.add_argument(
+        "--json",
+        nargs="?",
+        const="-",
+        metavar="-",
+        help="print them as JSON on stdout (`--json` or `--json -`)",
+    )
     _add_remote_options(p)
 
     p = sub.add_parser("schema", help="print the JSON Schema of ctask.yaml")

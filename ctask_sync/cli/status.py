@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import argparse
 
-from ctask_sync.cli.common import options_from_args, write_json
+from ctask_sync.cli.common import options_from_args, printer, text_stream, write_json
 from ctask_sync.engine import sync
 from ctask_sync.engine.steps import AwaitBuild, StartBuild, TaskPlan
 
@@ -35,7 +35,8 @@ def state(task: TaskPlan) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    report = sync.plan(options_from_args(args), log=print)
+    out = printer(text_stream(args.json_file))  # `--json -`: the table goes to stderr
+    report = sync.plan(options_from_args(args), log=out)
     rows = []
     for task in report.plan.tasks:
         latest = task.remote.latest if task.remote else None
@@ -50,9 +51,9 @@ def run(args: argparse.Namespace) -> int:
             }
         )
     width = max((len(r["key"] or "") for r in rows), default=3)
-    print(f"{'key'.ljust(width)}  {'task id':<24}  {'version':<8}  state")
+    out(f"{'key'.ljust(width)}  {'task id':<24}  {'version':<8}  state")
     for r in rows:
-        print(
+        out(
             f"{(r['key'] or '').ljust(width)}  {r['task_id'] or '-':<24}  "
             f"{r['version'] or '-':<8}  {r['state']}"
         )

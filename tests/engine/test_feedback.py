@@ -157,6 +157,11 @@ def test_json_dash_is_stdout_and_the_text_goes_to_stderr(
     applied = cli("apply", str(repo), "--json", "-")
     assert json.loads(applied.out)["ok"] is True
     assert "Apply complete: 1 created" in applied.err
+    status = cli("status", str(repo), "--json", "-")
+    assert json.loads(status.out)["tasks"][0]["state"] == "in sync"
+    assert status.err.splitlines()[-1].endswith("in sync")
+    valid = cli("validate", str(repo), "--json", "-", endpoint=False, namespace=None)
+    assert json.loads(valid.out)["summary"]["valid"] == 1
 
 
 def _read_until(fd: int, text: str, timeout: float = 60.0) -> str:
