@@ -18,12 +18,18 @@ PlanReport.to_dict() shape (report.py; also what `plan --json FILE` writes):
       "dependency_build": bool (a build will be started),
       "build": "success"|"failed"|"running"|"missing"|null (the latest version's build),
       "delete": bool, "diff_source": str,
-      "warnings": [str], "reason": str|null (why refused/deleted)
+      "warnings": [str], "reason": str|null (why refused/deleted),
+      "field_changes": [{"field": str, "old": value, "new": value
+                         (+ "old_name", "new_name" for the environment)}],
+      "files": [{"change": "added"|"changed"|"removed"|"renamed", "path": str,
+                 "size": int|null}],
+      "renamed": [{"from": str, "to": str}], "upload_bytes": int
   }],
   "summary": {"create": int, "update": int, "delete": int, "keep": int, "unchanged": int,
               "refuse": int},
-  "has_changes": bool, "warnings": [str]
+  "has_changes": bool, "upload_bytes": int, "warnings": [str]
 }
+`plan --out FILE` wraps it in a saved plan (engine/saved_plan.py).
 
 ApplyReport.to_dict() shape (what `apply --json FILE` writes):
 {
