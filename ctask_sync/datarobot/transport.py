@@ -283,7 +283,7 @@ class Transport:
         if self.retry_policy.on_retry is not None:
             attempts = self.retry_policy.attempts
             self.retry_policy.on_retry(
-                f"{reason}, retrying in {delay:.1f} s ({attempt + 1}/{attempts})"
+                self.redact(f"{reason}, retrying in {delay:.1f} s ({attempt + 1}/{attempts})")
             )
         retry.sleep(delay)
         return True

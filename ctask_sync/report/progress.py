@@ -12,6 +12,8 @@ import time
 from collections.abc import Callable, Iterator
 from typing import TextIO
 
+from ctask_sync.redact import redact
+
 Notify = Callable[[str], None]
 
 
@@ -21,7 +23,7 @@ def to_stream(stream: TextIO | None = None) -> Notify:
 
     def notify(message: str) -> None:
         out = stream or sys.stderr
-        out.write(message + "\n")
+        out.write(redact(message) + "\n")  # messages name endpoints, which may hold a token
         out.flush()
 
     return notify
