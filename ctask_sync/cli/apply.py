@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     report = sync.apply(options, log, show_plan=show)
     status.done()
     log("")
-    log(report.text())
+    log(report.text(colour=paint))
     if args.json_file:
         write_json(args.json_file, report.to_dict())
     if args.markdown:

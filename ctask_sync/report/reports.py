@@ -86,7 +86,7 @@ class ApplyReport:
             "requests": self.requests,
         }
 
-    def text(self) -> str:
+    def text(self, colour: bool = False) -> str:
         s = self.summary()
         closing = (
             f"Apply {'complete' if self.ok else 'FAILED'}: {s['created']} created, "
@@ -96,7 +96,7 @@ class ApplyReport:
             f"{plural(s['versions_created'], 'version')}, "
             f"{plural(s['builds_failed'], 'failed build')}, {plural(s['errors'], 'error')}."
         )
-        return results_text(self.results) + "\n\n" + closing
+        return results_text(self.results, colour) + "\n\n" + closing
 
     def markdown(self) -> str:
         return results_markdown(self.results, self.plan.context.namespace, self.ok)
