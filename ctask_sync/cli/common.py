@@ -16,20 +16,16 @@ from ctask_sync.errors import ConfigError
 from ctask_sync.report import progress
 
 
-def namespace_default() -> str | None:
-    """CTASK_SYNC_NAMESPACE is handled by argparse; GITHUB_REPOSITORY comes next (DESIGN.md:
-    only cli.py and github.py read GITHUB_*), then the engine's own git-based default."""
-    return os.environ.get("GITHUB_REPOSITORY") or None
-
-
 def options_from_args(args: argparse.Namespace) -> SyncOptions:
     shard = parse_shard(args.shard) if getattr(args, "shard", None) else None
     return SyncOptions(
         path=Path(args.path),
         endpoint=args.endpoint or None,
         token=os.environ.get("DATAROBOT_API_TOKEN") or None,
-        namespace=args.namespace or namespace_default(),
+        # --namespace, else CTASK_SYNC_NAMESPACE (argparse), else the root's ctask-sync.yaml
+        namespace=args.namespace or None,
         allow_delete=bool(getattr(args, "allow_delete", False)),
+        allow_duplicate_name=bool(getattr(args, "allow_duplicate_name", False)),
         allow_rollback=bool(getattr(args, "allow_rollback", False)),
         wait=not getattr(args, "no_wait", False),
         build_timeout=float(getattr(args, "build_timeout", 1800.0)),

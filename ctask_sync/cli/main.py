@@ -71,7 +71,7 @@ def _add_remote_options(p: argparse.ArgumentParser) -> None:
         action=EnvDefault,
         env="CTASK_SYNC_NAMESPACE",
         help="owner namespace written into task descriptions (env CTASK_SYNC_NAMESPACE; "
-        "default: GITHUB_REPOSITORY, the origin remote's path, or the repo folder name)",
+        "default: the sync root's ctask-sync.yaml, see `ctask-sync init`)",
     )
     p.add_argument(
         "--ca-bundle",
@@ -115,7 +115,14 @@ def _add_no_color(p: argparse.ArgumentParser) -> None:
 
 
 def _add_engine_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("path", nargs="?", default=".", help="repository folder to sync (default: .)")
+    p.add_argument(
+        "path",
+        nargs="?",
+        default=".",
+        help="folder to sync (default: .); its sync root is the nearest folder at or above it "
+        "holding ctask-sync.yaml, else the git top level; a folder below the root narrows what "
+        "is shown and changed",
+    )
     p.add_argument(
         "--json",
         dest="json_file",
@@ -205,6 +212,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="delete owned tasks whose manifests are gone",
     )
+    p.add_argument(
+        "--allow-duplicate-name",
+        action="store_true",
+        help="create a task even when a same-named task of the same target type exists that "
+        "this namespace does not own (default: refuse, and hint at `ctask-sync import`)",
+    )
     p.add_argument("--no-wait", action="store_true", help="start dependency builds, don't wait")
     p.add_argument(
         "--build-timeout",
@@ -239,6 +252,37 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("cleanup", help="delete every task a namespace owns (preview teardown)")
     p.add_argument("path", nargs="?", default=".", help="repository folder (default: .)")
     p.add_argument("--dry-run", action="store_true", help="list what would be deleted")
+    p.add_argument("--json", dest="json_file", metavar="FILE", help="write a JSON report")
+    _add_remote_options(p)
+
+    p = sub.add_parser("init", help="write ctask-sync.yaml: mark a sync root and its namespace")
+    p.add_argument("path", nargs="?", default=".", help="the root folder (default: .)")
+    p.add_argument(
+        "--namespace",
+        help="owner namespace of the root's tasks (default: the GitHub remote's owner/name, "
+        "else the folder's name)",
+    )
+
+    p = sub.add_parser("import", help="bring existing DataRobot tasks under git (read-only)")
+    p.add_argument("path", nargs="?", default=".", help="folder to create task folders in")
+    p.add_argument(
+        "--task-id",
+        dest="task_ids",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="a task to import (repeatable)",
+    )
+    p.add_argument(
+        "--unowned",
+        action="store_true",
+        help="import every task that no namespace owns (narrow it with --name-filter)",
+    )
+    p.add_argument(
+        "--name-filter",
+        metavar="GLOB",
+        help="with --unowned: only tasks whose name matches GLOB, e.g. 'Fraud*'",
+    )
     _add_remote_options(p)
 
     p = sub.add_parser("environments", help="list the execution environments the token can see")
@@ -328,6 +372,14 @@ def _dispatch(args: argparse.Namespace) -> int:
         from ctask_sync.cli import cleanup
 
         return cleanup.run(args)
+    if command == "init":
+        from ctask_sync.cli import init
+
+        return init.run(args)
+    if command == "import":
+        from ctask_sync.cli import import_
+
+        return import_.run(args)
     if command == "environments":
         from ctask_sync.cli import environments
 

@@ -58,5 +58,13 @@ def run(args: argparse.Namespace) -> int:
             f"{r['version'] or '-':<8}  {r['state']}"
         )
     if args.json_file:
-        write_json(args.json_file, {"version": 1, "tasks": rows})
+        write_json(
+            args.json_file,
+            {
+                "version": 1,
+                "endpoint": report.endpoint,
+                "namespace": report.plan.context.namespace,
+                "tasks": rows,
+            },
+        )
     return 0 if all(r["state"] == IN_SYNC for r in rows) else 2

@@ -157,35 +157,39 @@ class Applier:
             record=remote.record if remote else None,
         )
         spec = task.spec
-        for step in task.steps:
-            match step:
-                case Keep() | Refuse():
-                    pass
-                case DeleteTask():
-                    result.deleted = self._delete(task)
-                case CreateTask():
-                    assert spec is not None
-                    state.task_id = self._create_task(spec)
-                case UpdateTask(changes=changes):
-                    assert spec is not None and state.task_id is not None
-                    self._update_task(spec, state.task_id, changes)
-                case CreateVersion():
-                    assert spec is not None
-                    self._create_version(spec, step, state, result)
-                case StartBuild(retry=retry):
-                    assert spec is not None
-                    self._start_build(spec, state, retry=retry)
-                case AwaitBuild():
-                    self._watch(task.key, state, status="processing")
-                case WriteRecord():
-                    assert spec is not None
-                    self._write_record(spec, task, state)
-                case RecordBuildOutcome(outcome=outcome):
-                    self._record_outcome(state, outcome)
-        result.task_id = state.task_id
-        if state.version is not None:
-            result.version_id = state.version.id
-            result.version_label = state.version.label
+        # What exists remotely is reported even when a later step fails: a task created
+        # whose first version was refused is in DataRobot, and the outputs must say so.
+        try:
+            for step in task.steps:
+                match step:
+                    case Keep() | Refuse():
+                        pass
+                    case DeleteTask():
+                        result.deleted = self._delete(task)
+                    case CreateTask():
+                        assert spec is not None
+                        state.task_id = self._create_task(spec)
+                    case UpdateTask(changes=changes):
+                        assert spec is not None and state.task_id is not None
+                        self._update_task(spec, state.task_id, changes)
+                    case CreateVersion():
+                        assert spec is not None
+                        self._create_version(spec, step, state, result)
+                    case StartBuild(retry=retry):
+                        assert spec is not None
+                        self._start_build(spec, state, retry=retry)
+                    case AwaitBuild():
+                        self._watch(task.key, state, status="processing")
+                    case WriteRecord():
+                        assert spec is not None
+                        self._write_record(spec, task, state)
+                    case RecordBuildOutcome(outcome=outcome):
+                        self._record_outcome(state, outcome)
+        finally:
+            result.task_id = state.task_id
+            if state.version is not None:
+                result.version_id = state.version.id
+                result.version_label = state.version.label
 
     def _create_task(self, spec: TaskSpec) -> str:
         owner = Owner(namespace=self.run.context.namespace, key=spec.key)

@@ -207,6 +207,9 @@ def _existing_steps(
     """Steps for a task DataRobot already holds, and what is known of the build they keep."""
     steps: list[Step] = []
     metadata = _metadata_changes(spec, remote)
+    if not remote.marker_ok:
+        # the marker goes back with the description (the user's text as the manifest has it)
+        metadata.setdefault("description", user_description(spec.description))
     if metadata:
         steps.append(UpdateTask(metadata))
     latest = remote.latest
@@ -239,6 +242,18 @@ def _existing_steps(
     return steps, build
 
 
+def _ownership_note(remote: RemoteTask) -> str:
+    if remote.adopting:
+        return (
+            f"adopt: task {remote.task.id} is taken over (ownership marker and sync record "
+            "written; a new version only if files or settings differ)"
+        )
+    return (
+        "drift: marker removed outside git (the sync record of the latest version names this "
+        "namespace and key); apply restores it"
+    )
+
+
 def plan_task(
     spec: TaskSpec,
     remote: RemoteTask | None,
@@ -254,6 +269,8 @@ def plan_task(
     """The plan for one task present in the repository. build is what detection learnt of the
     latest version's dependency build (None: it needs none, or it is recorded as a success)."""
     base = TaskPlan(key=spec.key, name=spec.name, spec=spec, remote=remote, diff=diff)
+    if remote is None and refusal:  # e.g. an `adopt:` that cannot be honoured
+        return replace(base, steps=(Refuse(refusal),))
     if remote is None:
         # DataRobot numbers a task's first version 1.0 whether or not it is "major"
         first = _new_version(
@@ -276,7 +293,9 @@ def plan_task(
         return replace(base, steps=(Refuse(reason),))
 
     notes = list(warnings)
-    if remote.latest is not None and remote.record is None:
+    if not remote.marker_ok:
+        notes.append(_ownership_note(remote))
+    if remote.latest is not None and remote.record is None and not remote.adopting:
         notes.append(
             f"drift: latest version {remote.latest.label} carries no ctask-sync record (made by "
             "hand or an interrupted run); its contents were compared file by file"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
 from ctask_sync import __version__
 from ctask_sync.engine.remote import SyncRecord, short_digest
@@ -20,6 +21,8 @@ class RunInfo:
     context: PlanContext
     dirty: bool  # uncommitted changes were synced
     parents: tuple[str, ...] = ()  # the commit's parents (orders commits of one second)
+    root: str = "."  # the sync root, relative to the git top level
+    root_dir: Path | None = None  # the sync root's folder: task folders are recorded below it
 
 
 def settings_digest(plan: TaskPlan) -> str:
@@ -60,4 +63,17 @@ def make_record(
         build_outcome=previous.build_outcome if previous else None,
         dirty=run.dirty,
         parents=run.parents,
+        namespace=run.context.namespace,
+        key=spec.key,
+        root=run.root,
+        folder=_folder(spec, run.root_dir),
     )
+
+
+def _folder(spec: TaskSpec, root_dir: Path | None) -> str | None:
+    if root_dir is None:
+        return None
+    try:
+        return spec.folder.relative_to(root_dir).as_posix() or "."
+    except ValueError:
+        return None

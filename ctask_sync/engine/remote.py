@@ -2,7 +2,9 @@
 version holds (the sync record in the version's description); reading the remote state.
 
 Custom tasks have no labels or user-settable ids, so both live in free text. Both formats are
-versioned and found by a delimited pattern, so text a user adds around them is tolerated."""
+versioned and found by a delimited pattern, so text a user adds around them is tolerated.
+Anyone can edit a task's description, so the record also names the owner (namespace, key,
+root): a task whose marker was edited away is still recognised, and gets its marker back."""
 
 from __future__ import annotations
 
@@ -77,6 +79,17 @@ class SyncRecord:
     build_outcome: str | None = None
     dirty: bool = False  # synced from a working tree with uncommitted changes
     parents: tuple[str, ...] = ()  # the commit's parents: orders commits of the same second
+    # who synced it (None in records written before ownership was recorded)
+    namespace: str | None = None
+    key: str | None = None
+    root: str | None = None  # the sync root, relative to the git top level ("." for the top)
+    folder: str | None = None  # the task folder, relative to the root
+
+    @property
+    def owner(self) -> Owner | None:
+        if self.namespace is None or self.key is None:
+            return None
+        return Owner(namespace=self.namespace, key=self.key)
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -93,6 +106,9 @@ class SyncRecord:
         }
         if self.files is not None:
             data["files"] = self.files
+        for name in ("namespace", "key", "root", "folder"):
+            if getattr(self, name) is not None:
+                data[name] = getattr(self, name)
         if self.build_outcome is not None:
             data["build_outcome"] = self.build_outcome
         return data
@@ -144,9 +160,35 @@ def decode_record(description: str | None) -> SyncRecord | None:
             build_outcome=_outcome(data.get("build_outcome")),
             dirty=bool(data.get("dirty", False)),
             parents=tuple(str(p) for p in data.get("parents") or ()),
+            namespace=_optional_text(data, "namespace"),
+            key=_optional_text(data, "key"),
+            root=_optional_text(data, "root"),
+            folder=_optional_text(data, "folder"),
         )
     except (ValueError, KeyError, TypeError):
         return None
+
+
+def _optional_text(data: dict[str, Any], name: str) -> str | None:
+    value = data.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"{name} is not text")
+    return value
+
+
+def latest_record(task: RemoteCustomTask) -> SyncRecord | None:
+    latest = task.latest_version
+    return decode_record(latest.description) if latest else None
+
+
+def owner_of(task: RemoteCustomTask, record: SyncRecord | None) -> Owner | None:
+    """Who owns task: the latest version's record when it names an owner (version
+    descriptions are not edited in the UI, and survive edits of the task's), else the marker."""
+    if record is not None and record.owner is not None:
+        return record.owner
+    return read_marker(task.description)
 
 
 def _outcome(value: object) -> str | None:
@@ -160,10 +202,17 @@ class RemoteTask:
     task: RemoteCustomTask
     key: str
     record: SyncRecord | None  # of the latest version
+    marker_ok: bool = True  # False: the description's marker was edited away (or never written)
+    adopting: bool = False  # named by a manifest's `adopt:`; not ours until apply marks it
 
     @property
     def latest(self) -> RemoteVersion | None:
         return self.task.latest_version
+
+    @property
+    def root(self) -> str | None:
+        """The sync root that last synced it; None when no record says (older records)."""
+        return self.record.root if self.record is not None else None
 
 
 def remote_version(version: CustomTaskVersion) -> RemoteVersion:
@@ -200,33 +249,51 @@ class RemoteState:
     namespace: str
     tasks: dict[str, RemoteTask] = field(default_factory=dict)  # key -> the kept task
     duplicates: list[RemoteTask] = field(default_factory=list)  # same key, created by a race
-    foreign_names: set[str] = field(default_factory=set)  # names of tasks we do not own
+    foreign: list[RemoteCustomTask] = field(default_factory=list)  # tasks this namespace lacks
+    # tasks of this namespace that another sync root synced (two roots sharing a namespace)
+    other_roots: list[RemoteTask] = field(default_factory=list)
+
+    @property
+    def foreign_names(self) -> set[str]:
+        return {t.name for t in self.foreign}
 
 
-def to_remote_task(task: CustomTask, key: str) -> RemoteTask:
-    latest = task.latest_version
+def to_remote_task(task: RemoteCustomTask, owner: Owner) -> RemoteTask:
+    """task as owned by owner; marker_ok says whether its description still says so."""
     return RemoteTask(
-        task=remote_custom_task(task),
-        key=key,
-        record=decode_record(latest.description) if latest else None,
+        task=task,
+        key=owner.key,
+        record=latest_record(task),
+        marker_ok=read_marker(task.description) == owner,
     )
 
 
-def read_remote_state(client: DataRobotClient, namespace: str) -> RemoteState:
-    """One paged list of every custom task, filtered to those that namespace owns.
+def read_remote_state(
+    client: DataRobotClient, namespace: str, root: str | None = None
+) -> RemoteState:
+    """One paged list of every custom task, filtered to those that namespace owns (by the
+    latest version's record, else by the marker).
 
-    When a race made two tasks for one key, the oldest is kept (deterministically: created
-    time, then id) and the others are listed as duplicates."""
+    With root, tasks whose record names another sync root go to other_roots: a root never
+    changes or deletes another root's tasks. When a race made two tasks for one key, the oldest
+    is kept (deterministically: created time, then id) and the others are listed as
+    duplicates."""
     state = RemoteState(namespace=namespace)
-    owned: dict[str, list[CustomTask]] = {}
-    for task in client.list_custom_tasks():
-        owner = read_marker(task.description)
+    owned: dict[str, list[RemoteCustomTask]] = {}
+    for task in map(remote_custom_task, client.list_custom_tasks()):
+        owner = owner_of(task, latest_record(task))
         if owner is None or owner.namespace != namespace:
-            state.foreign_names.add(task.name)
+            state.foreign.append(task)
             continue
         owned.setdefault(owner.key, []).append(task)
     for key, tasks in owned.items():
-        tasks.sort(key=lambda t: (t.created, t.id))
-        state.tasks[key] = to_remote_task(tasks[0], key)
-        state.duplicates.extend(to_remote_task(t, key) for t in tasks[1:])
+        mine: list[RemoteTask] = []
+        for remote in (to_remote_task(t, Owner(namespace, key)) for t in tasks):
+            elsewhere = root is not None and remote.root is not None and remote.root != root
+            (state.other_roots if elsewhere else mine).append(remote)
+        if not mine:
+            continue
+        mine.sort(key=lambda t: (t.task.created, t.task.id))
+        state.tasks[key] = mine[0]
+        state.duplicates.extend(mine[1:])
     return state

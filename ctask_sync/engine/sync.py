@@ -58,7 +58,9 @@ from pathlib import Path
 
 from ctask_sync import git as gitinfo
 from ctask_sync.datarobot.client import DataRobotClient, ExecutionEnvironment, RetryPolicy
+from ctask_sync.engine import adopt as adoption
 from ctask_sync.engine import late
+from ctask_sync.engine import scope as scoping
 from ctask_sync.engine.apply import Applier, RunInfo, TaskResult, result_of
 from ctask_sync.engine.detect import build_state, file_diff, resolve_environments
 from ctask_sync.engine.model import Detected
@@ -66,12 +68,14 @@ from ctask_sync.engine.plan import build_plan, plan_task
 from ctask_sync.engine.remote import RemoteState, read_remote_state
 from ctask_sync.engine.results import RunningBuild
 from ctask_sync.engine.saved_plan import SavedPlan, check_target, check_unchanged
+from ctask_sync.engine.scope import Scope
 from ctask_sync.engine.shard import in_shard
 from ctask_sync.engine.steps import Plan, PlanContext, TaskPlan
 from ctask_sync.engine.targets import check_targets
 from ctask_sync.errors import ConfigError, CtaskSyncError, ManifestError
 from ctask_sync.git import GitInfo
 from ctask_sync.manifest.manifest import Discovery, TaskSpec, discover
+from ctask_sync.manifest.rootconfig import SyncRoot, find_root, resolve_namespace
 from ctask_sync.manifest.worktree import uncommitted_warnings
 from ctask_sync.report import reports as report
 from ctask_sync.report.progress import after_silence
@@ -89,8 +93,9 @@ class SyncOptions:
     path: Path
     endpoint: str | None = None  # None: the embedded emulator, state in <repo>/.ctask-sync/
     token: str | None = None  # from DATAROBOT_API_TOKEN, never argv
-    namespace: str | None = None
+    namespace: str | None = None  # None: the root's ctask-sync.yaml (rootconfig.resolve_namespace)
     allow_delete: bool = False
+    allow_duplicate_name: bool = False  # create beside a same-named task this namespace lacks
     wait: bool = True
     build_timeout: float = 1800.0
     concurrency: int = 8
@@ -115,8 +120,10 @@ class _Session:
 
     options: SyncOptions
     git: GitInfo
-    root: Path
-    specs: list[TaskSpec]
+    root: Path  # the git top level: paths in reports are relative to it
+    sync_root: SyncRoot
+    scope: Scope
+    specs: list[TaskSpec]  # the shown ones: under PATH and in this shard
     namespace: str
     client: DataRobotClient
     endpoint: str
@@ -127,12 +134,14 @@ class _Session:
     all_keys: set[str] = field(default_factory=set)  # every manifest's key, in scope or not
 
 
-def _validate(options: SyncOptions) -> tuple[GitInfo, Discovery]:
+def _validate(options: SyncOptions) -> tuple[GitInfo, SyncRoot, Discovery]:
+    """Every manifest of PATH's whole sync root, validated before any request."""
     path = Path(options.path)
     if not path.is_dir():
         raise ConfigError(f"{path}: no such folder", hint="pass the repository folder to sync")
-    git = gitinfo.read(path)
-    discovery = discover(path, repo_root=git.repo_root)
+    root = find_root(path)
+    git = gitinfo.read(root.folder)
+    discovery = discover(root.folder, repo_root=git.repo_root, stop_at_roots=True)
     if discovery.errors:
         lines = [f.format() for f in discovery.errors]
         raise ManifestError(
@@ -140,16 +149,50 @@ def _validate(options: SyncOptions) -> tuple[GitInfo, Discovery]:
             "nothing was sent to DataRobot:\n" + "\n".join(lines),
             findings=list(discovery.findings),
         )
-    return git, discovery
+    return git, root, discovery
 
 
-def default_namespace(git: GitInfo) -> str:
-    """The origin remote's path, else the repository folder's name."""
-    return gitinfo.origin_path(git.repo_root) or git.repo_root.name
+def _scope(options: SyncOptions, root: SyncRoot, discovery: Discovery) -> Scope:
+    """The root's keys, and the ones this run shows: under PATH and in this shard."""
+    path = Path(options.path).resolve()
+    shard = _in_scope(options)
+    shown = [
+        s.key
+        for s in discovery.tasks
+        if (path == s.folder or path in s.folder.parents) and (shard is None or shard(s.key))
+    ]
+    narrowed = path.relative_to(root.folder).as_posix() if path != root.folder else None
+    return Scope(
+        root=root.name,
+        keys=frozenset(s.key for s in discovery.tasks),
+        shown=frozenset(shown),
+        folder=narrowed,
+    )
+
+
+def _embedded_state(root: Path) -> Path:
+    """The embedded emulator's state folder, made and kept out of git (`*` in its .gitignore)."""
+    state = root / EMBEDDED_STATE
+    (state / "emulator").mkdir(parents=True, exist_ok=True)
+    ignore = state / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("*\n", "utf-8")
+    return state / "emulator"
+
+
+def endpoint_line(options: SyncOptions, root: Path) -> str:
+    """The first line of every run: where it syncs to."""
+    if options.endpoint:
+        return f"Endpoint: {options.endpoint}"
+    state = report.display_path(root / EMBEDDED_STATE / "emulator")
+    return (
+        f"Endpoint: the embedded DataRobot emulator (state in {state}); "
+        "set DATAROBOT_ENDPOINT and DATAROBOT_API_TOKEN to sync with DataRobot."
+    )
 
 
 @contextlib.contextmanager
-def _connect(options: SyncOptions, root: Path, log: Log) -> Iterator[tuple[DataRobotClient, str]]:
+def connect(options: SyncOptions, root: Path, log: Log) -> Iterator[tuple[DataRobotClient, str]]:
     if options.endpoint:
         if not options.token:
             raise ConfigError(
@@ -171,12 +214,7 @@ def _connect(options: SyncOptions, root: Path, log: Log) -> Iterator[tuple[DataR
         return
     from ctask_sync.emulator import EmulatorSettings, start_emulator
 
-    state = root / EMBEDDED_STATE / "emulator"
-    log(
-        f"Using the embedded DataRobot emulator (state in {report.display_path(state)}); "
-        "set DATAROBOT_ENDPOINT and DATAROBOT_API_TOKEN to sync with DataRobot."
-    )
-    state.mkdir(parents=True, exist_ok=True)
+    state = _embedded_state(root)
     with start_emulator(EmulatorSettings(state_dir=state), host="127.0.0.1", port=0) as emu:
         client = DataRobotClient(
             emu.endpoint, options.token or EMBEDDED_TOKEN, pool_size=max(16, options.concurrency)
@@ -231,11 +269,21 @@ def _detect(session: _Session, remote: RemoteState, specs: list[TaskSpec]) -> De
     return found
 
 
+def _remote(session: _Session) -> tuple[RemoteState, dict[str, str]]:
+    """What DataRobot holds for this run (one paged list), adoptions made, narrowed to the
+    run's scope; and the keys refused before any diff (bad `adopt:`, another root's key)."""
+    full = read_remote_state(session.client, session.namespace, session.scope.root)
+    refusals = adoption.adopt(session.specs, full)
+    refusals.update(scoping.other_root_refusals(full, session.scope))
+    return scoping.narrow(full, session.scope), refusals
+
+
 def _plan(session: _Session) -> Plan:
-    remote = read_remote_state(session.client, session.namespace)
+    remote, refusals = _remote(session)
     session.remote = remote
     check_targets(session.options.targets, session.all_keys | set(remote.tasks))
     found = _detect(session, remote, session.specs)
+    found.refusals.update(refusals)
     the_plan = build_plan(
         session.specs,
         remote,
@@ -245,12 +293,14 @@ def _plan(session: _Session) -> Plan:
         in_scope=_in_scope(session.options),
         environment_names=session.environment_names,
     )
-    return Plan(context=the_plan.context, tasks=the_plan.tasks, warnings=found.warnings)
+    warnings = (*found.warnings, *scoping.other_root_warnings(remote, session.scope.root))
+    the_plan = Plan(context=the_plan.context, tasks=the_plan.tasks, warnings=warnings)
+    return adoption.warn_namesakes(the_plan, adoption.namesakes(the_plan, remote))
 
 
 def _replan(session: _Session, key: str) -> TaskPlan:
     """A fresh plan for one task from a fresh read (after a write whose outcome is unknown)."""
-    remote = read_remote_state(session.client, session.namespace)
+    remote, _refusals = _remote(session)
     spec = next(s for s in session.specs if s.key == key)
     current = remote.tasks.get(key)
     return plan_task(
@@ -266,12 +316,14 @@ def _replan(session: _Session, key: str) -> TaskPlan:
 
 @contextlib.contextmanager
 def _session(options: SyncOptions, log: Log) -> Iterator[_Session]:
-    git, discovery = _validate(options)
-    scope = _in_scope(options)
-    specs = [s for s in discovery.tasks if scope is None or scope(s.key)]
+    git, root, discovery = _validate(options)
+    scope = _scope(options, root, discovery)
+    specs = [s for s in discovery.tasks if s.key in scope.shown]
+    namespace, source = resolve_namespace(options.namespace, root, embedded=not options.endpoint)
+    log(endpoint_line(options, root.folder))
+    log(f"Namespace: {namespace} (from {source}); root: {root.name}")
     for warning in uncommitted_warnings(git.repo_root, specs):
         log(warning.format())
-    namespace = options.namespace or default_namespace(git)
     context = PlanContext(
         namespace=namespace,
         commit=options.commit or git.commit,
@@ -282,7 +334,7 @@ def _session(options: SyncOptions, log: Log) -> Iterator[_Session]:
         allow_delete=options.allow_delete,
         allow_rollback=options.allow_rollback,
     )
-    with _connect(options, git.repo_root, log) as (client, endpoint):
+    with connect(options, root.folder, log) as (client, endpoint):
         # an endpoint that does not answer is otherwise silent until the read timeout
         with after_silence(2.0, f"Connecting to {client.endpoint} …", options.notify):
             environments = client.list_execution_environments() if specs else []
@@ -290,6 +342,8 @@ def _session(options: SyncOptions, log: Log) -> Iterator[_Session]:
             options=options,
             git=git,
             root=git.repo_root,
+            sync_root=root,
+            scope=scope,
             specs=specs,
             namespace=namespace,
             client=client,
@@ -303,7 +357,9 @@ def _session(options: SyncOptions, log: Log) -> Iterator[_Session]:
 
 def environments(options: SyncOptions, log: Log = print) -> list[ExecutionEnvironment]:
     """The execution environments the token's user can see, from the endpoint `plan` uses."""
-    with _connect(options, gitinfo.repo_root(Path(options.path)), log) as (client, _endpoint):
+    root = find_root(Path(options.path)).folder
+    log(endpoint_line(options, root))
+    with connect(options, root, log) as (client, _endpoint):
         return client.list_execution_environments()
 
 
@@ -345,6 +401,9 @@ def apply(
         if saved is not None:
             check_target(saved, session.endpoint, session.namespace)
         the_plan = _plan(session)
+        namesakes = adoption.namesakes(the_plan, session.remote or RemoteState(session.namespace))
+        if namesakes and not options.allow_duplicate_name:
+            the_plan = adoption.refuse_namesakes(the_plan, namesakes)
         shown = PlanReport(the_plan, session.root, session.endpoint)
         if saved is not None:
             check_unchanged(saved, the_plan, shown.to_dict())
@@ -357,7 +416,13 @@ def apply(
                 "apply refused; nothing was written:\n"
                 + "\n".join(f"  {t.key}: {t.reason}" for t in the_plan.refused)
             )
-        run = RunInfo(session.context, dirty=session.git.dirty, parents=session.git.parents)
+        run = RunInfo(
+            session.context,
+            dirty=session.git.dirty,
+            parents=session.git.parents,
+            root=session.scope.root,
+            root_dir=session.sync_root.folder,
+        )
         results: list[TaskResult] = [result_of(t) for t in the_plan.tasks]
         if the_plan.has_changes or any(t.bookkeeping for t in the_plan.tasks):
             log("")
@@ -407,10 +472,12 @@ def cleanup(options: SyncOptions, log: Log = print, *, yes: bool = True) -> list
             "cleanup needs --namespace (or CTASK_SYNC_NAMESPACE)",
             hint="name the namespace to tear down explicitly, e.g. acme/tasks/pr-12",
         )
-    root = gitinfo.repo_root(Path(options.path))
+    root = find_root(Path(options.path)).folder
     deleted: list[str] = []
     failures: list[str] = []
-    with _connect(options, root, log) as (client, _endpoint):
+    log(endpoint_line(options, root))
+    log(f"Namespace: {options.namespace} (from --namespace or CTASK_SYNC_NAMESPACE)")
+    with connect(options, root, log) as (client, _endpoint):
         state = read_remote_state(client, options.namespace)
         scope = _in_scope(options)
         owned = [

@@ -12,7 +12,7 @@ import os
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +21,10 @@ from ctask_sync.errors import ConfigError, CtaskSyncError, ManifestError
 from ctask_sync.github.comment import post_comment
 from ctask_sync.github.route import ActionConfig, Event, Route, read_config, route
 from ctask_sync.github.summary import (
-    apply_counts,
+    apply_markdown,
     apply_outputs,
-    apply_table,
     build_annotations,
-    build_logs_markdown,
-    code,
+    deletions_markdown,
     drift_found,
     finding_annotations,
     findings_markdown,
@@ -44,6 +42,14 @@ from ctask_sync.github.workflow_commands import (
     write_outputs,
 )
 from ctask_sync.manifest.manifest import Finding, discover
+from ctask_sync.redact import redact
+from ctask_sync.report.markdown import SUMMARY_LIMIT_BYTES, cap_middle, code, fence
+from ctask_sync.report.words import plural
+
+# Room under GitHub's 1 MiB summary limit for what other steps of the job write.
+_SUMMARY_BUDGET = SUMMARY_LIMIT_BYTES - 64 * 1024
+# The plan-markdown output: the size of a PR comment (outputs share 1 MiB per job).
+_PLAN_MARKDOWN_CHARS = 60_000
 
 _SECRET_INPUTS = ("api-token", "github-token")
 
@@ -64,8 +70,14 @@ def run(args: argparse.Namespace) -> int:
     except CtaskSyncError as exc:
         # Outside a runner this prints `error: <message>`, as the other commands do.
         workflow.annotate(Annotation("error", str(exc), title="ctask-sync"))
-        append_summary(env, f"## ctask-sync failed\n\n```\n{exc}\n```")
+        append_summary(env, f"## ctask-sync failed\n\n{fence(exc)}")
         return 1
+
+
+def job_summary(parts: list[str]) -> str:
+    """The run's summary parts as one document under GitHub's 1 MiB limit, head and tail kept
+    (GitHub drops a larger summary altogether)."""
+    return cap_middle(redact("\n\n".join(parts)), _SUMMARY_BUDGET)
 
 
 @dataclass
@@ -77,15 +89,23 @@ class ActionRun:
     config: ActionConfig
     event: Event
     route: Route
+    # The job summary, written once at the end so it can be kept under GitHub's limit.
+    summary_parts: list[str] = field(default_factory=list)
 
     def run(self) -> int:
         """Report the route, run it, and return the exit code."""
+        try:
+            return self._run()
+        finally:
+            self._flush_summary()
+
+    def _run(self) -> int:
         r = self.route
         self.workflow.log(f"ctask-sync: {r.reason}")
         shard = (
             f" (shard {self.config.shard[0]}/{self.config.shard[1]})" if self.config.shard else ""
         )
-        where = f": `{r.namespace}`{shard}" if r.namespace else shard
+        where = f": {code(r.namespace)}{shard}" if r.namespace else shard
         self._summary(f"## ctask-sync {r.mode}{where}\n\n{r.reason}\n")
         root = self._root()
         if r.mode == "validate":
@@ -131,15 +151,18 @@ class ActionRun:
             token=self.config.api_token,
             namespace=self.route.namespace,
             allow_delete=self.route.allow_delete,
+            allow_rollback=self.config.allow_rollback,
             wait=self.config.wait_for_builds,
             build_timeout=self.config.build_timeout,
             concurrency=self.config.concurrency,
             major=self.route.major,
             tag=self.route.tag,
             shard=self.config.shard,
-            ca_bundle=self.env.get("REQUESTS_CA_BUNDLE") or None,
+            ca_bundle=self.config.ca_bundle,
             commit=self.env.get("GITHUB_SHA") or None,
             ref=self.env.get("GITHUB_REF") or None,
+            timeout=self.config.request_timeout,
+            retry_max_seconds=self.config.retry_budget,
         )
 
     @contextmanager
@@ -155,13 +178,17 @@ class ActionRun:
             self.workflow.annotate(annotation)
         ok = not discovery.errors
         lines = [
-            f"Manifests {'valid' if ok else 'invalid'}: {len(discovery.tasks)} valid task(s), "
-            f"{len(discovery.errors)} error(s), {len(discovery.warnings)} warning(s)."
+            f"Manifests {'valid' if ok else 'invalid'}: "
+            f"{plural(len(discovery.tasks), 'valid task')}, "
+            f"{plural(len(discovery.errors), 'error')}, "
+            f"{plural(len(discovery.warnings), 'warning')}."
         ]
         if findings:
             lines.append(findings_markdown(findings))
         self._summary("\n\n".join(lines))
-        write_outputs(self.env, {"valid": "true" if ok else "false"})
+        write_outputs(
+            self.env, {"valid": "true" if ok else "false", "errors": str(len(discovery.errors))}
+        )
         return 0 if ok else 1
 
     def _report_findings(self, findings: list[Finding], message: str) -> int:
@@ -169,8 +196,10 @@ class ActionRun:
             self.workflow.annotate(annotation)
         if not findings:
             self.workflow.annotate(Annotation("error", message, title="ctask-sync"))
-        body = findings_markdown(findings) if findings else f"```\n{message}\n```"
+        body = findings_markdown(findings) if findings else fence(message)
         self._summary(f"**Invalid manifests: nothing was synced.**\n\n{body}")
+        errors = sum(1 for f in findings if f.severity == "error") or 1
+        write_outputs(self.env, {"valid": "false", "errors": str(errors)})
         if self.route.comment and findings:
             self._comment(findings=findings)
         return 1
@@ -180,14 +209,18 @@ class ActionRun:
             report = sync.plan(options, log=self._log_line)
         plan = report.to_dict()
         outputs = plan_outputs(plan, self._write_json(plan))
-        write_outputs(self.env, outputs)
         self._task_groups(plan.get("tasks", []))
         for annotation in warning_annotations(plan.get("tasks", [])):
             self.workflow.annotate(annotation)
         table = plan_table(plan) if plan.get("tasks") else "No tasks."
-        self._summary(f"{plan_counts(plan)}\n\n{table}")
+        doing = "Merging this" if self.route.pr_number is not None else "Applying this"
+        removed = deletions_markdown(plan, doing)
+        markdown = "\n\n".join(part for part in (plan_counts(plan), removed, table) if part)
+        self._summary(markdown)
+        outputs["plan-markdown"] = cap_middle(redact(markdown), _PLAN_MARKDOWN_CHARS, what="rows")
         if self.route.comment:
-            self._comment(plan=plan)
+            outputs.update(self._comment(plan=plan))
+        write_outputs(self.env, outputs)
         if self.route.fail_on_drift and drift_found(plan):
             self.workflow.annotate(
                 Annotation(
@@ -204,35 +237,45 @@ class ActionRun:
         with self._engine_log("apply"):
             report = sync.apply(options, log=self._log_line)
         result = report.to_dict()
-        write_outputs(self.env, apply_outputs(result, self._write_json(result)))
+        outputs = apply_outputs(result, self._write_json(result))
         self._task_groups(result.get("tasks", []))
         for annotation in build_annotations(result) + warning_annotations(result.get("tasks", [])):
             self.workflow.annotate(annotation)
-        table = apply_table(result) if result.get("tasks") else "No tasks."
-        logs = build_logs_markdown(result)
-        self._summary(f"{apply_counts(result)}\n\n{table}" + (f"\n\n{logs}" if logs else ""))
+        self._summary(apply_markdown(result))
         if self.route.comment:
-            self._comment(applied=result)
+            outputs.update(self._comment(applied=result))
+        write_outputs(self.env, outputs)
         return 0 if report.ok else 1
 
     def _cleanup(self, options: sync.SyncOptions) -> int:
         with self._engine_log("cleanup"):
             deleted = sync.cleanup(options, log=self._log_line, yes=True)
-        write_outputs(self.env, {"deleted": str(len(deleted)), "tasks": json.dumps(deleted)})
+        outputs = {"deleted": str(len(deleted)), "tasks": json.dumps(deleted), "errors": "0"}
         listed = "\n".join(f"- {code(key)}" for key in deleted) or "No preview tasks existed."
-        self._summary(f"Deleted {len(deleted)} task(s).\n\n{listed}")
-        if self.route.pr_number is not None:
-            self._comment(deleted=deleted)
+        self._summary(f"Deleted {plural(len(deleted), 'task')}.\n\n{listed}")
+        if self.route.pr_number is not None and self.route.comment:
+            outputs.update(self._comment(deleted=deleted))
+        write_outputs(self.env, outputs)
         return 0
 
-    def _comment(self, **content: Any) -> None:
-        """Create or update the sticky PR comment with a plan, preview, cleanup or findings."""
-        post_comment(
+    def _comment(self, **content: Any) -> dict[str, str]:
+        """Create or update the sticky PR comment; the `comment-url` output when there is one."""
+        result = post_comment(
             self.env, self.workflow, self.config, self.route, payload=self.event.payload, **content
         )
+        return {"comment-url": result.url} if result is not None and result.url else {}
 
     def _summary(self, markdown: str) -> None:
-        """The job summary; outside a runner (no GITHUB_STEP_SUMMARY) the same text on stdout."""
+        """A part of the job summary (written, capped, when the run ends)."""
+        self.summary_parts.append(markdown.rstrip("\n"))
+
+    def _flush_summary(self) -> None:
+        """The job summary under GitHub's limit (head and tail kept); outside a runner (no
+        GITHUB_STEP_SUMMARY) the same text on stdout."""
+        if not self.summary_parts:
+            return
+        markdown = job_summary(self.summary_parts)
+        self.summary_parts.clear()
         if not append_summary(self.env, markdown):
             with self.workflow.untrusted() as write:
                 write(markdown + "\n")
@@ -256,5 +299,6 @@ class ActionRun:
         folder = self.env.get("RUNNER_TEMP") or tempfile.gettempdir()
         handle, name = tempfile.mkstemp(prefix="ctask-sync-", suffix=".json", dir=folder)
         with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(data, out, indent=2, sort_keys=True)
+            # The report is read by later steps and often uploaded as an artifact: redacted too.
+            out.write(redact(json.dumps(data, indent=2, sort_keys=True)) + "\n")
         return name

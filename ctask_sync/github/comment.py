@@ -10,6 +10,7 @@ from typing import Any
 
 from ctask_sync.github.api import (
     MAX_COMMENT_CHARS,
+    CommentResult,
     GitHubApi,
     GitHubApiError,
     marker,
@@ -19,12 +20,16 @@ from ctask_sync.github.route import ActionConfig, Route
 from ctask_sync.github.summary import (
     apply_counts,
     apply_table,
+    deletions_markdown,
     findings_markdown,
     plan_counts,
+    plan_has_news,
     plan_table,
 )
 from ctask_sync.github.workflow_commands import Annotation, Workflow
 from ctask_sync.manifest.manifest import Finding
+from ctask_sync.report.markdown import code
+from ctask_sync.report.words import plural
 
 # Room left for the hidden marker line put in front of the body.
 _BODY_LIMIT = MAX_COMMENT_CHARS - 512
@@ -52,7 +57,7 @@ def _fit(parts: list[str], table: str) -> str:
     dropped = 0
     while True:
         shown = "\n".join(rows) + (
-            f"\n\n… {dropped} more task(s): see the job summary." if dropped else ""
+            f"\n\n… {plural(dropped, 'more task')}: see the job summary." if dropped else ""
         )
         body = "\n\n".join([*parts, shown, _FOOTER])
         if len(body) <= _BODY_LIMIT or len(rows) <= 2:
@@ -63,13 +68,13 @@ def _fit(parts: list[str], table: str) -> str:
 
 def plan_body(head: str, title: str, plan: Mapping[str, Any], run_url: str) -> tuple[str, bool]:
     """The comment for a plan, and whether it has something to say (changes)."""
-    changes = bool(plan.get("has_changes"))
-    intro = f"{plan_counts(plan)} · commit `{head[:12]}` · [run]({run_url})"
-    if not changes:
+    intro = f"{plan_counts(plan)} · commit {code(head[:12])} · [run]({run_url})"
+    if not plan_has_news(plan):
         return "\n\n".join(
             [title, f"No changes: DataRobot matches this pull request. {intro}", _FOOTER]
         ), False
-    return _fit([title, intro], plan_table(plan)), True
+    removed = deletions_markdown(plan, "Merging this")
+    return _fit([title, intro, *([removed] if removed else [])], plan_table(plan)), True
 
 
 def preview_body(
@@ -79,7 +84,7 @@ def preview_body(
     summary = applied.get("summary", {})
     changed = any(summary.get(n) for n in ("created", "updated", "deleted"))
     status = "" if applied.get("ok", True) else "**The preview apply failed.** "
-    intro = f"{status}{apply_counts(applied)} · commit `{head[:12]}` · [run]({run_url})"
+    intro = f"{status}{apply_counts(applied)} · commit {code(head[:12])} · [run]({run_url})"
     return _fit([title, intro], apply_table(applied)), changed or not applied.get("ok", True)
 
 
@@ -94,10 +99,12 @@ def post_comment(
     applied: Mapping[str, Any] | None = None,
     deleted: list[str] | None = None,
     findings: Sequence[Finding] | None = None,
-) -> None:
-    """Create or update this target's sticky comment on the pull request."""
+) -> CommentResult | None:
+    """Create or update this target's sticky comment on the pull request (None: not posted).
+
+    Never fails the run: the same report is in the job summary, so a problem is a warning."""
     if route.pr_number is None:
-        return
+        return None
     if not config.github_token:
         workflow.annotate(
             Annotation(
@@ -106,7 +113,7 @@ def post_comment(
                 title="ctask-sync",
             )
         )
-        return
+        return None
     target = comment_target(route, config)
     repository = env.get("GITHUB_REPOSITORY", "")
     run_id = env.get("GITHUB_RUN_ID", "")
@@ -115,35 +122,44 @@ def post_comment(
     head = head_sha(env, payload)
     hidden = marker(target, head, run_id)
     if plan is not None:
-        body, create = plan_body(head, f"### ctask-sync plan for `{target}`", plan, run_url)
+        body, create = plan_body(head, f"### ctask-sync plan for {code(target)}", plan, run_url)
     elif applied is not None:
-        body, create = preview_body(head, f"### ctask-sync preview `{target}`", applied, run_url)
+        title = f"### ctask-sync preview {code(target)}"
+        body, create = preview_body(head, title, applied, run_url)
     elif findings is not None:
         intro = (
-            f"**Invalid manifests: nothing was planned.** · commit `{head[:12]}` · [run]({run_url})"
+            f"**Invalid manifests: nothing was planned.** · commit {code(head[:12])} · "
+            f"[run]({run_url})"
         )
-        body = _fit([f"### ctask-sync plan for `{target}`", intro], findings_markdown(findings))
+        title = f"### ctask-sync plan for {code(target)}"
+        body = _fit([title, intro], findings_markdown(findings))
         create = True  # a broken manifest is always worth saying
     else:
         gone = len(deleted or [])
         body = "\n\n".join(
             [
-                f"### ctask-sync preview `{target}`",
-                f"Pull request closed: {gone} preview task(s) deleted. · [run]({run_url})",
+                f"### ctask-sync preview {code(target)}",
+                f"Pull request closed: {plural(gone, 'preview task')} deleted. · [run]({run_url})",
                 _FOOTER,
             ]
         )
         create = False  # nothing to tear down is nothing to say
-    api = GitHubApi(env.get("GITHUB_API_URL", "https://api.github.com"), config.github_token)
+    api = GitHubApi(
+        env.get("GITHUB_API_URL", "https://api.github.com"),
+        config.github_token,
+        timeout=config.request_timeout,
+    )
     try:
         result = upsert_sticky_comment(
             api, repository, route.pr_number, target, f"{hidden}\n{body}", create=create
         )
-    except GitHubApiError as exc:
+    except (GitHubApiError, ValueError, KeyError, TypeError) as exc:
+        # Anything GitHub answers (or fails to): the sync itself already succeeded or failed.
         workflow.annotate(
             Annotation("warning", f"pull-request comment not posted: {exc}", title="ctask-sync")
         )
-        return
+        return None
     workflow.log(
         f"pull-request comment: {result.action}" + (f" {result.url}" if result.url else "")
     )
+    return result

@@ -1,24 +1,30 @@
 """Decide what one action run does from the event, its payload and the inputs (no I/O).
 
 Kept pure so every event shape is tested with plain values: push to the main branch applies, a
-tag push applies major versions, pull requests plan (or apply into a preview namespace), a closed
-pull request tears its preview down, a schedule checks for drift, and a fork gets validation only.
+tag push or a published release applies major versions, pull requests plan (or apply into a
+preview namespace), a closed pull request tears its preview down, a schedule checks for drift, a
+merge queue plans, and a fork gets validation only. Events that run with secrets on behalf of
+code nobody reviewed (`pull_request_target`, `workflow_run`) only validate unless the workflow
+sets `allow-untrusted-events: true`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ctask_sync.engine.shard import parse_shard
 from ctask_sync.errors import ConfigError
 from ctask_sync.github.workflow_commands import Inputs
+from ctask_sync.report.markdown import code
 
 MODES = ("auto", "validate", "plan", "apply", "preview", "cleanup")
-# Events whose payload is a pull request. pull_request_target is left out on purpose: it hands
-# secrets to a run that may check out untrusted code.
-_PR_EVENTS = ("pull_request",)
+# Events whose payload is a pull request.
+_PR_EVENTS = ("pull_request", "pull_request_target")
+# Events that run in the base repository's context, with its secrets, for code from a pull
+# request or another workflow: the classic "pwn request". Validate-only unless opted in.
+UNTRUSTED_EVENTS = ("pull_request_target", "workflow_run")
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,12 @@ class ActionConfig:
     preview: bool
     github_token: str
     shard: tuple[int, int] | None
+    fail_on_drift: bool | None = None  # None: only scheduled runs fail on drift
+    allow_rollback: bool = False
+    allow_untrusted_events: bool = False
+    request_timeout: float = 60.0
+    retry_budget: float = 120.0
+    ca_bundle: str | None = None
 
 
 def read_config(env: Mapping[str, str]) -> ActionConfig:
@@ -66,7 +78,25 @@ def read_config(env: Mapping[str, str]) -> ActionConfig:
         preview=inputs.boolean("preview", False),
         github_token=inputs.text("github-token", env.get("GITHUB_TOKEN", "").strip()),
         shard=shard,
+        fail_on_drift=inputs.optional_boolean("fail-on-drift"),
+        allow_untrusted_events=inputs.boolean("allow-untrusted-events", False),
+        allow_rollback=inputs.boolean("allow-rollback", False),
+        request_timeout=inputs.number(
+            "request-timeout", _env_number(env, "CTASK_SYNC_TIMEOUT", 60.0), minimum=1.0
+        ),
+        retry_budget=inputs.number(
+            "retry-budget", _env_number(env, "CTASK_SYNC_RETRY_MAX_SECONDS", 120.0), minimum=0.0
+        ),
+        ca_bundle=inputs.text("ca-bundle", env.get("REQUESTS_CA_BUNDLE", "").strip()) or None,
     )
+
+
+def _env_number(env: Mapping[str, str], name: str, default: float) -> float:
+    """The README's environment fallback, when it is a number (the input is checked strictly)."""
+    try:
+        return float(env.get(name, "") or default)
+    except ValueError:
+        return default
 
 
 def _shard(text: str) -> tuple[int, int] | None:
@@ -139,6 +169,22 @@ def preview_namespace(namespace: str, pr_number: int) -> str:
 
 def route(event: Event, config: ActionConfig) -> Route:
     """Map (event, inputs) to what this run does."""
+    chosen = _route(event, config)
+    if config.fail_on_drift is not None and chosen.mode == "plan":
+        return replace(chosen, fail_on_drift=config.fail_on_drift)
+    return chosen
+
+
+def _route(event: Event, config: ActionConfig) -> Route:
+    if event.name in UNTRUSTED_EVENTS and not config.allow_untrusted_events:
+        return Route(
+            mode="validate",
+            namespace=config.namespace,
+            reason=f"Event {code(event.name)} runs with secrets for code nobody reviewed, so "
+            "manifests were validated offline and nothing was planned or synced (set "
+            "`allow-untrusted-events: true` to opt in).",
+            pr_number=event.pr_number,
+        )
     if event.name in _PR_EVENTS and (event.is_fork or not config.api_token):
         why = "comes from a fork" if event.is_fork else "has no DataRobot token"
         return Route(
@@ -160,7 +206,7 @@ def _auto(event: Event, config: ActionConfig) -> Route:
         return Route(
             mode="apply",
             namespace=ns,
-            reason=f"Tag `{tag}` pushed: applying as major versions tagged `{tag}`.",
+            reason=f"Tag {code(tag)} pushed: applying as major versions tagged {code(tag)}.",
             major=True,
             tag=tag,
             allow_delete=config.allow_delete,
@@ -169,11 +215,20 @@ def _auto(event: Event, config: ActionConfig) -> Route:
         return Route(
             mode="apply",
             namespace=ns,
-            reason=f"Push to the main branch `{config.main_branch}`: applying.",
+            reason=f"Push to the main branch {code(config.main_branch)}: applying.",
             allow_delete=config.allow_delete,
         )
+    if event.name == "release":
+        return _release(event, config)
     if event.name in _PR_EVENTS:
         return _pull_request(event, config, preview=config.preview)
+    if event.name == "merge_group":
+        return Route(
+            mode="plan",
+            namespace=ns,
+            reason="Merge queue check: planning the merged result (the push to the main branch "
+            "applies it).",
+        )
     if event.name == "schedule":
         return Route(
             mode="plan",
@@ -186,13 +241,36 @@ def _auto(event: Event, config: ActionConfig) -> Route:
         return Route(
             mode="plan",
             namespace=ns,
-            reason=f"Push to `{branch}`, not the main branch `{config.main_branch}`: planning.",
+            reason=f"Push to {code(branch)}, not the main branch {code(config.main_branch)}: "
+            "planning.",
         )
     if not event.name:
         return Route(
             mode="plan", namespace=ns, reason="No GitHub event (outside a runner): planning."
         )
-    return Route(mode="plan", namespace=ns, reason=f"Event `{event.name}`: planning only.")
+    return Route(mode="plan", namespace=ns, reason=f"Event {code(event.name)}: planning only.")
+
+
+def _release(event: Event, config: ActionConfig) -> Route:
+    """A published release applies its tag as major versions; other release actions plan."""
+    release = event.payload.get("release")
+    tag = release.get("tag_name") if isinstance(release, Mapping) else None
+    tag = tag if isinstance(tag, str) and tag else event.ref.removeprefix("refs/tags/")
+    action = event.payload.get("action")
+    if action != "published":
+        return Route(
+            mode="plan",
+            namespace=config.namespace,
+            reason=f"Release {code(tag)} {action}: planning only (a published release applies).",
+        )
+    return Route(
+        mode="apply",
+        namespace=config.namespace,
+        reason=f"Release {code(tag)} published: applying as major versions tagged {code(tag)}.",
+        major=True,
+        tag=tag,
+        allow_delete=config.allow_delete,
+    )
 
 
 def _pull_request(event: Event, config: ActionConfig, *, preview: bool) -> Route:
@@ -207,14 +285,17 @@ def _pull_request(event: Event, config: ActionConfig, *, preview: bool) -> Route
         return Route(
             mode="cleanup",
             namespace=preview_ns,
-            reason=f"Pull request #{number} closed: deleting its preview tasks in `{preview_ns}`.",
+            reason=f"Pull request #{number} closed: deleting its preview tasks in "
+            f"{code(preview_ns)}.",
             pr_number=number,
+            comment=config.comment,
         )
     if preview:
         return Route(
             mode="apply",
             namespace=preview_ns,
-            reason=f"Pull request #{number}: applying into the preview namespace `{preview_ns}`.",
+            reason=f"Pull request #{number}: applying into the preview namespace "
+            f"{code(preview_ns)}.",
             pr_number=number,
             comment=config.comment,
             preview=True,
@@ -222,9 +303,12 @@ def _pull_request(event: Event, config: ActionConfig, *, preview: bool) -> Route
     return Route(
         mode="plan",
         namespace=config.namespace,
-        reason=f"Pull request #{number}: planning against `{config.namespace}` (nothing applied).",
+        reason=f"Pull request #{number}: planning against {code(config.namespace)} (nothing "
+        "applied).",
         pr_number=number,
         comment=config.comment,
+        # A plan writes nothing: planning with the push's allow-delete shows what merging does.
+        allow_delete=config.allow_delete,
     )
 
 
@@ -246,13 +330,14 @@ def _explicit(event: Event, config: ActionConfig) -> Route:
                 namespace=preview_ns,
                 reason=f"Deleting the preview tasks of pull request #{event.pr_number}.",
                 pr_number=event.pr_number,
+                comment=config.comment,
             )
         if not config.allow_delete:
             raise ConfigError(
                 f"mode cleanup outside a pull request would delete every task of `{ns}`",
                 hint="set allow-delete: true if that is really what you want",
             )
-        return Route(mode="cleanup", namespace=ns, reason=f"Deleting every task `{ns}` owns.")
+        return Route(mode="cleanup", namespace=ns, reason=f"Deleting every task {code(ns)} owns.")
     if config.mode == "plan" or config.mode == "validate":
         return Route(
             mode=config.mode,
@@ -265,7 +350,7 @@ def _explicit(event: Event, config: ActionConfig) -> Route:
     return Route(
         mode="apply",
         namespace=ns,
-        reason="mode apply requested" + (f" for tag `{tag}`." if tag else "."),
+        reason="mode apply requested" + (f" for tag {code(tag)}." if tag else "."),
         major=tag is not None,
         tag=tag,
         # Deleting remote tasks never happens on a pull-request run.

@@ -3,32 +3,29 @@ annotations, all rendered from the engine's plan/apply dicts (sync.py's document
 
 from __future__ import annotations
 
-import html
 import json
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ctask_sync.github.workflow_commands import Annotation
 from ctask_sync.manifest.manifest import Finding
+from ctask_sync.report.markdown import code, fence, inert
+from ctask_sync.report.words import plural
 
-SUMMARY_KEYS = ("created", "updated", "deleted", "unchanged", "versions-created", "builds-failed")
+SUMMARY_KEYS = (
+    "created",
+    "updated",
+    "deleted",
+    "unchanged",
+    "versions-created",
+    "builds-failed",
+    "errors",
+)
 # GitHub shows only about 10 annotations of each level per step; the summary lists them all.
 MAX_ANNOTATIONS = 10
 # A job summary is capped at 1 MiB; past this many rows, unchanged tasks are only counted.
 MAX_TABLE_ROWS = 300
 _PLAN_COUNTS = {"created": "create", "updated": "update", "deleted": "delete"}
-
-
-def cell(value: object) -> str:
-    """Text safe inside a Markdown table cell of a comment (no HTML, no column breaks)."""
-    text = html.escape(str(value), quote=False).replace("|", "\\|")
-    return " ".join(text.split())
-
-
-def code(value: object) -> str:
-    """Inline code in a table cell (backticks inside the value are dropped)."""
-    return f"`{cell(value).replace('`', '')}`" if str(value) else ""
 
 
 def _files_planned(task: Mapping[str, Any]) -> str:
@@ -56,7 +53,7 @@ def _version_planned(task: Mapping[str, Any]) -> str:
 def _task_name(task: Mapping[str, Any]) -> str:
     key = str(task.get("key", ""))
     name = str(task.get("name") or "")
-    return f"{code(key)} {cell(name)}" if name and name != key else code(key)
+    return f"{code(key)} {inert(name)}" if name and name != key else code(key)
 
 
 def _shown(tasks: Sequence[Mapping[str, Any]], max_rows: int) -> tuple[list[Any], str]:
@@ -66,7 +63,7 @@ def _shown(tasks: Sequence[Mapping[str, Any]], max_rows: int) -> tuple[list[Any]
     changed = [t for t in tasks if t.get("action") != "unchanged" or t.get("error")]
     shown = changed[:max_rows]
     left = len(tasks) - len(shown)
-    return shown, f"\n\n… and {left} more task(s) (unchanged ones are not listed)."
+    return shown, f"\n\n… and {plural(left, 'more task')} (unchanged ones are not listed)."
 
 
 def plan_table(plan: Mapping[str, Any], max_rows: int = MAX_TABLE_ROWS) -> str:
@@ -88,9 +85,9 @@ def plan_table(plan: Mapping[str, Any], max_rows: int = MAX_TABLE_ROWS) -> str:
             + " | ".join(
                 [
                     _task_name(task),
-                    cell(action),
-                    cell(_files_planned(task)),
-                    cell(_version_planned(task)),
+                    inert(action),
+                    inert(_files_planned(task)),
+                    inert(_version_planned(task)),
                     "will build" if task.get("dependency_build") else "",
                     code(task["task_id"]) if task.get("task_id") else "",
                 ]
@@ -114,7 +111,7 @@ def apply_table(report: Mapping[str, Any], max_rows: int = MAX_TABLE_ROWS) -> st
         if task.get("files_deleted"):
             files.append(f"{task['files_deleted']} deleted")
         url = task.get("url")
-        link = f"[{cell(task.get('task_id') or 'open')}]({url})" if url else ""
+        link = f"[{inert(task.get('task_id') or 'open')}]({url})" if url else ""
         if not link and task.get("task_id"):
             link = code(task["task_id"])
         rows.append(
@@ -122,16 +119,23 @@ def apply_table(report: Mapping[str, Any], max_rows: int = MAX_TABLE_ROWS) -> st
             + " | ".join(
                 [
                     _task_name(task),
-                    cell(action),
-                    cell(", ".join(files)),
-                    cell(task.get("version_label") or ""),
-                    cell(task.get("build_status") or ""),
+                    inert(action),
+                    inert(", ".join(files)),
+                    inert(task.get("version_label") or ""),
+                    inert(task.get("build_status") or ""),
                     link,
                 ]
             )
             + " |"
         )
     return "\n".join(rows) + note
+
+
+def apply_markdown(report: Mapping[str, Any]) -> str:
+    """The apply for the job summary: counts, the table, and the failed builds' log tails."""
+    table = apply_table(report) if report.get("tasks") else "No tasks."
+    logs = build_logs_markdown(report)
+    return f"{apply_counts(report)}\n\n{table}" + (f"\n\n{logs}" if logs else "")
 
 
 def build_logs_markdown(report: Mapping[str, Any]) -> str:
@@ -141,14 +145,19 @@ def build_logs_markdown(report: Mapping[str, Any]) -> str:
         tail = task.get("build_log_tail")
         if not tail or task.get("build_status") not in ("failed", "timeout"):
             continue
-        longest = max((len(run) for run in re.findall(r"`+", str(tail))), default=0)
-        fence = "`" * max(3, longest + 1)  # a fence the log itself cannot close
         blocks.append(
-            f"<details><summary>Dependency build log of {cell(task.get('key'))} "
-            f"({cell(task.get('build_status'))})</summary>\n\n"
-            f"{fence}text\n{str(tail).rstrip()}\n{fence}\n\n</details>"
+            f"<details><summary>Dependency build log of {inert(task.get('key'))} "
+            f"({inert(task.get('build_status'))})</summary>\n\n{fence(tail)}\n\n</details>"
         )
     return "\n\n".join(blocks)
+
+
+def _removed(plan: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    """Keys of the tasks whose folders are gone: (deleted by an apply, kept in DataRobot)."""
+    tasks = plan.get("tasks", [])
+    deleted = [str(t.get("key")) for t in tasks if t.get("action") == "delete"]
+    kept = [str(t.get("key")) for t in tasks if t.get("action") == "keep"]
+    return deleted, kept
 
 
 def plan_counts(plan: Mapping[str, Any]) -> str:
@@ -161,14 +170,57 @@ def plan_counts(plan: Mapping[str, Any]) -> str:
         ("unchanged", "unchanged"),
         ("refuse", "refused"),
     )
-    return ", ".join(f"{summary.get(name, 0)} {label}" for name, label in labels)
+    line = ", ".join(f"{summary.get(name, 0)} {label}" for name, label in labels)
+    kept = _removed(plan)[1]
+    return line + (f", {len(kept)} kept" if kept else "")
+
+
+def deletions_markdown(plan: Mapping[str, Any], doing: str) -> str:
+    """The tasks whose folders are gone, said loudly: `doing` ("Merging this") deletes them, or
+    they are kept in DataRobot. '' when no folder is gone."""
+    deleted, kept = _removed(plan)
+    lines = []
+    if deleted:
+        keys = ", ".join(code(k) for k in deleted)
+        lines.append(f"> **{doing} deletes {plural(len(deleted), 'task')} from DataRobot:** {keys}")
+    if kept:
+        keys = ", ".join(code(k) for k in kept)
+        lines.append(
+            f"> **Kept: {plural(len(kept), 'task')} whose folders are gone stay in DataRobot** "
+            f"(`allow-delete` is false): {keys}"
+        )
+    return "\n>\n".join(lines)
+
+
+def plan_has_news(plan: Mapping[str, Any]) -> bool:
+    """Changes, or a removed task folder (even one that is kept): worth a comment."""
+    deleted, kept = _removed(plan)
+    return bool(plan.get("has_changes") or deleted or kept)
+
+
+def remote_counts(report: Mapping[str, Any]) -> dict[str, int]:
+    """The apply's counts, saying what exists remotely: a task created whose first version then
+    failed is created (it is in DataRobot) and its error is counted too."""
+    counts = {name: int(value) for name, value in report.get("summary", {}).items()}
+    tasks = report.get("tasks", [])
+    counts["created"] = sum(1 for t in tasks if t.get("action") == "create" and t.get("task_id"))
+    counts["errors"] = sum(1 for t in tasks if t.get("error"))
+    return counts
 
 
 def apply_counts(report: Mapping[str, Any]) -> str:
     """One line: what the apply did."""
-    summary = report.get("summary", {})
-    names = ("created", "updated", "deleted", "unchanged", "versions_created", "builds_failed")
-    return ", ".join(f"{summary.get(n, 0)} {n.replace('_', ' ')}" for n in names)
+    counts = remote_counts(report)
+    names = (
+        "created",
+        "updated",
+        "deleted",
+        "unchanged",
+        "versions_created",
+        "builds_failed",
+        "errors",
+    )
+    return ", ".join(f"{counts.get(n, 0)} {n.replace('_', ' ')}" for n in names)
 
 
 def drift_found(plan: Mapping[str, Any]) -> bool:
@@ -187,7 +239,8 @@ def plan_outputs(plan: Mapping[str, Any], plan_json: str) -> dict[str, str]:
     outputs = {name: str(summary.get(_PLAN_COUNTS.get(name, name), 0)) for name in SUMMARY_KEYS}
     outputs["versions-created"] = "0"
     outputs["builds-failed"] = "0"
-    outputs["has-changes"] = "true" if plan.get("has_changes") else "false"
+    outputs["errors"] = "0"
+    outputs["has-changes"] = "true" if plan_has_news(plan) else "false"
     outputs["plan-json"] = plan_json
     outputs["tasks"] = _tasks_json(plan.get("tasks", []))
     return outputs
@@ -195,9 +248,9 @@ def plan_outputs(plan: Mapping[str, Any], plan_json: str) -> dict[str, str]:
 
 def apply_outputs(report: Mapping[str, Any], plan_json: str) -> dict[str, str]:
     """Step outputs for an apply: what was done."""
-    summary = report.get("summary", {})
-    outputs = {name: str(summary.get(name.replace("-", "_"), 0)) for name in SUMMARY_KEYS}
-    changed = any(summary.get(n) for n in ("created", "updated", "deleted"))
+    counts = remote_counts(report)
+    outputs = {name: str(counts.get(name.replace("-", "_"), 0)) for name in SUMMARY_KEYS}
+    changed = any(counts.get(n) for n in ("created", "updated", "deleted"))
     outputs["has-changes"] = "true" if changed else "false"
     outputs["plan-json"] = plan_json
     outputs["tasks"] = _tasks_json(report.get("tasks", []))
@@ -243,7 +296,7 @@ def findings_markdown(findings: Sequence[Finding]) -> str:
     lines = ["| File | Line | Severity | Problem |", "|---|---|---|---|"]
     for f in findings:
         where = f"{f.line}:{f.column}" if f.line and f.column else str(f.line or "")
-        lines.append(f"| {code(f.path)} | {where} | {f.severity} | {cell(f.message)} |")
+        lines.append(f"| {code(f.path)} | {where} | {f.severity} | {inert(f.message)} |")
     return "\n".join(lines)
 
 

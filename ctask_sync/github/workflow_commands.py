@@ -44,9 +44,14 @@ class Inputs:
 
     def boolean(self, name: str, default: bool) -> bool:
         """A true/false input; anything else is a ConfigError naming the input."""
+        value = self.optional_boolean(name)
+        return default if value is None else value
+
+    def optional_boolean(self, name: str) -> bool | None:
+        """A true/false input, or None when it is unset or blank."""
         value = self.text(name)
         if not value:
-            return default
+            return None
         if value in _TRUE:
             return True
         if value in _FALSE:

@@ -73,6 +73,7 @@ class TaskSpec:
     folder: Path  # absolute
     manifest_path: Path  # absolute
     files: tuple[FileEntry, ...]
+    adopt: str | None = None  # id of an existing task to take over (written by `import`)
 
 
 @dataclass(frozen=True)
@@ -357,6 +358,7 @@ def _check_one(
             folder=folder,
             manifest_path=manifest,
             files=selected,
+            adopt=data.get("adopt"),
         )
     return checked
 
@@ -430,8 +432,15 @@ def _select(
     return tuple(selection.files)
 
 
-def find_manifests(root: Path, ignored: frozenset[str]) -> tuple[list[Path], list[Finding]]:
-    """Every ctask.yaml under root, skipping .git, ignored folders and unfollowed symlinks."""
+# A folder holding this file is another sync root: its tasks are not this root's.
+ROOT_CONFIG_NAME = "ctask-sync.yaml"
+
+
+def find_manifests(
+    root: Path, ignored: frozenset[str], *, stop_at_roots: bool = False
+) -> tuple[list[Path], list[Finding]]:
+    """Every ctask.yaml under root, skipping .git, ignored folders and unfollowed symlinks
+    (and, with stop_at_roots, folders below root that hold their own ctask-sync.yaml)."""
     found: list[Path] = []
     findings: list[Finding] = []
     stack = [str(root)]
@@ -460,6 +469,8 @@ def find_manifests(root: Path, ignored: frozenset[str]) -> tuple[list[Path], lis
             elif entry.is_dir(follow_symlinks=False) and not is_default_ignored(
                 entry.name, is_dir=True
             ):
+                if stop_at_roots and os.path.exists(os.path.join(entry.path, ROOT_CONFIG_NAME)):
+                    continue
                 stack.append(entry.path)
     return sorted(found), findings
 
@@ -529,6 +540,7 @@ def discover(
     repo_root: Path | None = None,
     only: frozenset[Path] | None = None,
     digest: bool = True,
+    stop_at_roots: bool = False,
 ) -> Discovery:
     """Find every ctask.yaml under root, validate all of them, select their files.
 
@@ -549,7 +561,7 @@ def discover(
     toplevel = git_toplevel(root)
     base = Path(repo_root).resolve() if repo_root is not None else (toplevel or root)
     ignored = ignored_paths(root, in_git=toplevel is not None)
-    manifests, walk_findings = find_manifests(root, ignored)
+    manifests, walk_findings = find_manifests(root, ignored, stop_at_roots=stop_at_roots)
     results = [_check_one(m, base, ignored, digest=digest) for m in manifests]
     _cross_check(results, {r.manifest: display_path(r.manifest) for r in results})
     if only is not None:

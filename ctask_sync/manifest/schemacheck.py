@@ -21,6 +21,7 @@ from jsonschema import Draft202012Validator, ValidationError  # type: ignore[imp
 from ctask_sync.manifest.yamlpos import Document, Path_, Pos
 
 SCHEMA_RESOURCE = "schema/ctask.schema.json"
+ROOT_SCHEMA_RESOURCE = "schema/ctask-sync.schema.json"
 
 
 @dataclass(frozen=True)
@@ -32,17 +33,18 @@ class SchemaProblem:
     message: str
 
 
-@functools.lru_cache(maxsize=1)
-def load_schema() -> dict[str, Any]:
-    """The manifest schema shipped inside the package (a copy of schemas/ctask.schema.json)."""
-    text = resources.files("ctask_sync").joinpath(SCHEMA_RESOURCE).read_text(encoding="utf-8")
+@functools.lru_cache(maxsize=2)
+def load_schema(resource: str = SCHEMA_RESOURCE) -> dict[str, Any]:
+    """A schema shipped inside the package (a copy of the one in schemas/): by default the
+    manifest's, or ROOT_SCHEMA_RESOURCE for ctask-sync.yaml."""
+    text = resources.files("ctask_sync").joinpath(resource).read_text(encoding="utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
 
 
-@functools.lru_cache(maxsize=1)
-def _validator() -> Draft202012Validator:
-    return Draft202012Validator(load_schema())
+@functools.lru_cache(maxsize=2)
+def _validator(resource: str) -> Draft202012Validator:
+    return Draft202012Validator(load_schema(resource))
 
 
 def crumb(path: Path_) -> str:
@@ -107,6 +109,10 @@ _PATTERN_HINTS = {
     "key": "is not a valid key: it cannot start or end with '/' or a space, "
     "or hold control characters",
     "id": "is not a DataRobot id (24 hexadecimal characters, e.g. 5e8c889607389fe0f466c72d)",
+    "adopt": "is not a DataRobot task id (24 hexadecimal characters, as `ctask-sync import` "
+    "writes it)",
+    "namespace": "is not a valid namespace: it cannot start or end with '/' or a space, "
+    "or hold control characters",
     "version_id": "is not a DataRobot id (24 hexadecimal characters, e.g. "
     "5e8c889607389fe0f466c72d)",
     "name": "is blank: DataRobot needs a display name with at least one visible character",
@@ -128,7 +134,7 @@ def _at(path: Path_) -> str:
     return f"{crumb(path)}: " if path else ""
 
 
-def _word(error: ValidationError, doc: Document) -> list[SchemaProblem]:
+def _word(error: ValidationError, doc: Document, whole: str) -> list[SchemaProblem]:
     path: Path_ = tuple(error.absolute_path)
     value = error.instance
     kind = error.validator
@@ -147,7 +153,7 @@ def _word(error: ValidationError, doc: Document) -> list[SchemaProblem]:
         return problems
     if kind == "required" and isinstance(value, dict):
         missing = [r for r in error.validator_value if r not in value]
-        where = "the manifest" if not path else f"'{crumb(path)}'"
+        where = whole if not path else f"'{crumb(path)}'"
         return [
             SchemaProblem(path, doc.key_pos(path), f"{where} is missing the required key '{m}'")
             for m in missing
@@ -198,16 +204,20 @@ def _word(error: ValidationError, doc: Document) -> list[SchemaProblem]:
     return [SchemaProblem(path, pos, f"{_at(path)}{error.message}")]
 
 
-def check(doc: Document) -> list[SchemaProblem]:
-    """Every schema problem of a loaded manifest, in file order."""
-    errors = list(_validator().iter_errors(doc.value))
+_WHOLE = {SCHEMA_RESOURCE: "the manifest", ROOT_SCHEMA_RESOURCE: "ctask-sync.yaml"}
+
+
+def check(doc: Document, resource: str = SCHEMA_RESOURCE) -> list[SchemaProblem]:
+    """Every schema problem of a loaded manifest (or, with ROOT_SCHEMA_RESOURCE, of a
+    ctask-sync.yaml), in file order."""
+    errors = list(_validator(resource).iter_errors(doc.value))
     # A value of the wrong type also fails its range and length checks: say only the first.
     mistyped = {tuple(e.absolute_path) for e in errors if e.validator == "type"}
     problems: list[SchemaProblem] = []
     for error in errors:
         if error.validator != "type" and tuple(error.absolute_path) in mistyped:
             continue
-        problems.extend(_word(error, doc))
+        problems.extend(_word(error, doc, _WHOLE.get(resource, "the file")))
     unique = {(p.path, p.message): p for p in problems}
     return sorted(
         unique.values(),

@@ -18,6 +18,7 @@ from ctask_sync.engine.steps import (
 )
 from ctask_sync.manifest.files import binary_size, human_size
 from ctask_sync.report.colour import paint
+from ctask_sync.report.markdown import code, inert
 from ctask_sync.report.paths import relative
 from ctask_sync.report.words import excerpt, plural
 
@@ -242,7 +243,8 @@ def summary_line(plan: Plan) -> str:
 
 
 def header_line(endpoint: str, namespace: str) -> str:
-    """The first line of a shown plan: where it applies."""
+    """Where a plan applies, as the Markdown plan's first line says (the terminal's first lines
+    come from sync.endpoint_line and the namespace line, before the plan)."""
     return f"Endpoint: {endpoint} · Namespace: {namespace}"
 
 
@@ -254,10 +256,10 @@ def upload_line(plan: Plan) -> str | None:
     return f"Upload: {plural(files, 'file')}, {human_size(plan.upload_bytes)} in total."
 
 
-def plan_text(plan: Plan, *, endpoint: str | None = None, colour: bool = False) -> str:
+def plan_text(plan: Plan, *, colour: bool = False) -> str:
     """The plan for a terminal: a line per task, the detail lines under it, the totals."""
     width = max((len(t.key) for t in plan.tasks), default=10)
-    lines = [header_line(endpoint, plan.context.namespace), ""] if endpoint else []
+    lines = []
     for t in plan.tasks:
         symbol = SYMBOLS[t.action]
         lines.append(f"  {paint(symbol, symbol, colour)} {t.key.ljust(width)}  {describe(t)}")
@@ -272,20 +274,16 @@ def plan_text(plan: Plan, *, endpoint: str | None = None, colour: bool = False) 
     return "\n".join(lines)
 
 
-def md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
 def plan_markdown(plan: Plan, endpoint: str | None = None) -> str:
-    lines = [f"### ctask-sync plan for `{plan.context.namespace}`", ""]
+    lines = [f"### ctask-sync plan for {code(plan.context.namespace)}", ""]
     if endpoint:
-        lines += [md_cell(header_line(f"`{endpoint}`", f"`{plan.context.namespace}`")), ""]
+        lines += [header_line(code(endpoint), code(plan.context.namespace)), ""]
     lines += [
         "| | task | what changes |",
         "|---|---|---|",
     ]
     for t in plan.tasks:
-        lines.append(f"| `{SYMBOLS[t.action]}` | `{md_cell(t.key)}` | {md_cell(describe(t))} |")
+        lines.append(f"| `{SYMBOLS[t.action]}` | {code(t.key)} | {inert(describe(t))} |")
     lines += ["", f"**{summary_line(plan)}**"]
     upload = upload_line(plan)
     if upload:
@@ -293,12 +291,15 @@ def plan_markdown(plan: Plan, endpoint: str | None = None) -> str:
     for t in plan.tasks:
         shown = details(t)
         if shown:
-            lines += ["", f"<details><summary>{md_cell(t.key)}</summary>", ""]
-            lines += [f"- {md_cell(line)}" for line in shown]
+            lines += ["", f"<details><summary>{inert(t.key)}</summary>", ""]
+            lines += [f"- {inert(line)}" for line in shown]
             lines += ["", "</details>"]
-    warnings = [*plan.warnings, *(f"`{t.key}`: {w}" for t in plan.tasks for w in t.warnings)]
+    warnings = [
+        *(inert(w) for w in plan.warnings),
+        *(f"{code(t.key)}: {inert(w)}" for t in plan.tasks for w in t.warnings),
+    ]
     if warnings:
         lines += ["", "<details><summary>Warnings</summary>", ""]
-        lines += [f"- {md_cell(w)}" for w in warnings]
+        lines += [f"- {w}" for w in warnings]
         lines += ["", "</details>"]
     return "\n".join(lines) + "\n"

@@ -36,7 +36,7 @@ class PlanReport:
         return plan_dict(self.plan, self.root, self.endpoint)
 
     def text(self, colour: bool = False) -> str:
-        return plan_text(self.plan, endpoint=self.endpoint, colour=colour)
+        return plan_text(self.plan, colour=colour)
 
     def markdown(self) -> str:
         return plan_markdown(self.plan, self.endpoint)

@@ -8,8 +8,9 @@ from typing import Any
 
 from ctask_sync.engine.results import RunningBuild, TaskResult
 from ctask_sync.report.colour import paint
+from ctask_sync.report.markdown import code, fence, inert
 from ctask_sync.report.paths import relative
-from ctask_sync.report.plans import SYMBOLS, md_cell
+from ctask_sync.report.plans import SYMBOLS
 
 
 def result_dict(r: TaskResult, root: Path, endpoint: str) -> dict[str, Any]:
@@ -60,7 +61,7 @@ def results_text(results: list[TaskResult], colour: bool = False) -> str:
 
 def results_markdown(results: list[TaskResult], namespace: str, ok: bool) -> str:
     lines = [
-        f"### ctask-sync apply for `{namespace}`: {'done' if ok else 'FAILED'}",
+        f"### ctask-sync apply for {code(namespace)}: {'done' if ok else 'FAILED'}",
         "",
         "| task | action | files | version | build | task id |",
         "|---|---|---|---|---|---|",
@@ -73,15 +74,15 @@ def results_markdown(results: list[TaskResult], namespace: str, ok: bool) -> str
         )
         action: str = "kept (not deleted)" if r.action == "keep" else r.action
         if r.error:
-            action = f"error: {md_cell(r.error)}"
+            action = f"error: {inert(r.error)}"
         lines.append(
-            f"| `{md_cell(r.key)}` | {action} | {files} | {r.version_label or ''} | "
-            f"{r.build_status or ''} | `{r.task_id or ''}` |"
+            f"| {code(r.key)} | {action} | {files} | {inert(r.version_label or '')} | "
+            f"{r.build_status or ''} | {code(r.task_id or '')} |"
         )
     failed = [r for r in results if r.build_status == "failed" and r.build_log_tail]
     for r in failed:
-        lines += ["", f"<details><summary>Build log of {r.key} (tail)</summary>", "", "```"]
-        lines += [r.build_log_tail or "", "```", "", "</details>"]
+        lines += ["", f"<details><summary>Build log of {inert(r.key)} (tail)</summary>", ""]
+        lines += [fence(r.build_log_tail or ""), "", "</details>"]
     return "\n".join(lines) + "\n"
 
 

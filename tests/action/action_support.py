@@ -94,6 +94,7 @@ class Harness:
         *,
         inputs: dict[str, str] | None = None,
         github_token: str = "ghs_installationToken0000",
+        extra_env: dict[str, str] | None = None,
     ) -> ActionResult:
         values = {"endpoint": self.endpoint, "api-token": SENTINEL_TOKEN}
         values.update(inputs or {})
@@ -106,6 +107,7 @@ class Harness:
             repository=REPOSITORY,
             api_url=self.github_api.base_url,
             github_token=github_token,
+            extra_env=extra_env,
         )
 
     def push(self, ref: str = "refs/heads/main", **kw: Any) -> ActionResult:
@@ -145,3 +147,16 @@ def api_writes(admin_url: str) -> list[dict[str, Any]]:
     """The write requests the emulator served (its admin request log)."""
     log = requests.get(f"{admin_url}/requests", timeout=10).json()["requests"]
     return [r for r in log if r["method"] in ("POST", "PATCH", "PUT", "DELETE")]
+
+
+def assert_secret_kept(result: ActionResult) -> None:
+    """The token reaches stdout only in the ::add-mask:: line, which the runner swallows."""
+    leaking = [line for line in result.raw_stdout.splitlines() if SENTINEL_TOKEN in line]
+    assert leaking == [f"::add-mask::{SENTINEL_TOKEN}"]
+    assert SENTINEL_TOKEN in result.masks
+    shown = "\n".join(result.log) + result.summary + result.raw_stderr
+    assert SENTINEL_TOKEN not in shown
+    assert all(SENTINEL_TOKEN not in value for value in result.outputs.values())
+    plan_json = result.outputs.get("plan-json")
+    if plan_json:
+        assert SENTINEL_TOKEN not in Path(plan_json).read_text(encoding="utf-8")

@@ -2,8 +2,10 @@
 
 Modelled on the real API: `Authorization: Bearer <token>`; `GET /user` answers 403 "Resource not
 accessible by integration" for an installation token (GITHUB_TOKEN, `ghs_…`) and the user for a
-personal token; comment lists are paged with `per_page`/`page` and a `Link` header carrying
-absolute `rel="next"`/`rel="last"` URLs; comments are written as the token's user."""
+personal token (`users`); a GitHub App's installation token (`apps`, also `ghs_…`) comments as
+`<slug>[bot]` and gets the same 403 on /user; comment lists are paged with `per_page`/`page`
+and a `Link` header carrying absolute `rel="next"`/`rel="last"` URLs; comments are written as
+the token's user. `faults` plans misbehaviour (5xx, 429, HTML bodies) request by request."""
 
 from __future__ import annotations
 
@@ -42,11 +44,25 @@ class Comment:
 
 
 @dataclass
+class Fault:
+    """One planned misbehaviour: the next request matching method and path gets this answer."""
+
+    method: str
+    path: str  # a substring of the request path
+    status: int
+    body: str = '{"message": "Server Error"}'
+    content_type: str = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
 class FakeGitHub:
     """State and request log of the fake API. `users` maps personal tokens to logins."""
 
     repository: str = "octo/tasks"
     users: dict[str, str] = field(default_factory=dict)
+    apps: dict[str, str] = field(default_factory=dict)  # installation token -> "<slug>[bot]"
+    faults: list[Fault] = field(default_factory=list)
     comments: list[Comment] = field(default_factory=list)
     requests: list[tuple[str, str]] = field(default_factory=list)
     base_url: str = ""
@@ -69,6 +85,8 @@ class FakeGitHub:
         scheme, _, token = header.partition(" ")
         if scheme.lower() not in ("bearer", "token") or not token:
             return None
+        if token in self.apps:
+            return self.apps[token]
         if token.startswith("ghs_"):
             return BOT_LOGIN
         return self.users.get(token)
@@ -80,12 +98,17 @@ class FakeGitHub:
 
     def _handle(self, request: Request) -> Response:
         self.requests.append((request.method, request.full_path.rstrip("?")))
+        fault = self._fault(request)
+        if fault is not None:
+            response = Response(fault.body, status=fault.status, content_type=fault.content_type)
+            response.headers.update(fault.headers)
+            return response
         login = self._login(request)
         if login is None:
             return _error(401, "Bad credentials")
         parts = request.path.strip("/").split("/")
         if request.path == "/user" and request.method == "GET":
-            if login == BOT_LOGIN:
+            if login.endswith("[bot]"):
                 return _error(403, "Resource not accessible by integration")
             return _json(200, {"login": login, "id": 1})
         repo = "/".join(parts[1:3])
@@ -108,6 +131,14 @@ class FakeGitHub:
                 comment.body = _body(request)
                 return _json(200, comment.json(self.base_url, repo))
         return _error(404, "Not Found")
+
+    def _fault(self, request: Request) -> Fault | None:
+        with self._lock:
+            for fault in self.faults:
+                if fault.method == request.method and fault.path in request.path:
+                    self.faults.remove(fault)
+                    return fault
+        return None
 
     def _list(self, request: Request, issue: int) -> Response:
         per_page = min(int(request.args.get("per_page", "30")), 100)

@@ -168,6 +168,11 @@ def _fake_python(bin_dir: Path, pip_log: Path) -> Path:
     script.write_text(
         "#!/bin/sh\n"
         "# Stands in for setup-python's interpreter with ctask-sync installed from the action.\n"
+        "# `-m venv DIR`: the private environment is this same stand-in.\n"
+        'if [ "$1" = -I ] && [ "$2" = -m ] && [ "$3" = venv ]; then\n'
+        "  for dir; do :; done\n"
+        '  mkdir -p "$dir/bin" && cp "$0" "$dir/bin/python" && exit 0\n'
+        "fi\n"
         f'if [ "$1" = -I ] && [ "$2" = -m ] && [ "$3" = pip ]; then\n'
         f"  printf '%s\\n' \"$*\" >> {shlex.quote(str(pip_log))}\n"
         "  echo 'harness: pip install skipped (the package under test is on PYTHONPATH)'\n"

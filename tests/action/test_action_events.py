@@ -14,28 +14,15 @@ from action_support import (
     REPOSITORY,
     Harness,
     api_writes,
+    assert_secret_kept,
     commit_all,
     git,
     owned,
     write_task,
 )
 from fake_github import BOT_LOGIN
-from runner import ActionResult
 
 from ctask_sync.emulator.testing import SENTINEL_TOKEN
-
-
-def assert_secret_kept(result: ActionResult) -> None:
-    """The token reaches stdout only in the ::add-mask:: line, which the runner swallows."""
-    leaking = [line for line in result.raw_stdout.splitlines() if SENTINEL_TOKEN in line]
-    assert leaking == [f"::add-mask::{SENTINEL_TOKEN}"]
-    assert SENTINEL_TOKEN in result.masks
-    shown = "\n".join(result.log) + result.summary + result.raw_stderr
-    assert SENTINEL_TOKEN not in shown
-    assert all(SENTINEL_TOKEN not in value for value in result.outputs.values())
-    plan_json = result.outputs.get("plan-json")
-    if plan_json:
-        assert SENTINEL_TOKEN not in Path(plan_json).read_text(encoding="utf-8")
 
 
 def test_push_to_main_applies_and_reports(harness: Harness, emulator: Any) -> None:
@@ -65,10 +52,17 @@ def test_push_to_main_applies_and_reports(harness: Harness, emulator: Any) -> No
     assert groups == ["ctask-sync apply", "tasks/alpha: create", "tasks/beta: create"]
     assert result.annotations() == []
     assert_secret_kept(result)
-    # pip installs the package from the action's own folder with the pinned constraints.
-    pip = (harness.runner.temp / "harness-pip.log").read_text(encoding="utf-8")
-    assert f"--constraint {harness.runner.action_path}/action-constraints.txt" in pip
-    assert pip.rstrip().endswith(str(harness.runner.action_path))
+    # pip installs the pinned build dependencies, then the package from the action's own folder
+    # with them, into the private venv under RUNNER_TEMP.
+    pip = (harness.runner.temp / "harness-pip.log").read_text(encoding="utf-8").splitlines()
+    constraint = f"--constraint {harness.runner.action_path}/action-constraints.txt"
+    assert [line.endswith(" setuptools wheel") and constraint in line for line in pip] == [
+        True,
+        False,
+    ]
+    assert pip[1].endswith(f"{constraint} --no-build-isolation {harness.runner.action_path}")
+    install = result.step("install")
+    assert install.outputs == {"python": f"{harness.runner.temp}/ctask-sync-venv/bin/python"}
 
     again = harness.push()
     assert (again.outputs["created"], again.outputs["unchanged"]) == ("0", "2")
@@ -187,7 +181,7 @@ def test_preview_applies_into_the_pr_namespace_then_closing_deletes_it(
     assert owned(emulator.endpoint, REPOSITORY) == main_tasks
     assert closed.outputs["deleted"] == "3"
     [comment] = github_api.on(7)
-    assert "Pull request closed: 3 preview task(s) deleted." in comment.body
+    assert "Pull request closed: 3 preview tasks deleted." in comment.body
     assert_secret_kept(result)
     assert_secret_kept(closed)
 
@@ -199,7 +193,7 @@ def test_fork_pull_request_validates_only_and_says_so(
     assert result.conclusion == "success", result.raw_stderr
     assert "## ctask-sync validate: `octo/tasks`" in result.summary
     assert "This pull request comes from a fork, so secrets are unavailable" in result.summary
-    assert "Manifests valid: 2 valid task(s), 0 error(s), 0 warning(s)." in result.summary
+    assert "Manifests valid: 2 valid tasks, 0 errors, 0 warnings." in result.summary
     assert result.outputs["valid"] == "true"
     assert api_writes(emulator.admin_url) == []
     assert github_api.on(40) == []
@@ -318,7 +312,7 @@ def test_pull_request_with_a_bad_manifest_says_so_in_the_comment(
     assert result.conclusion == "failure"
     [comment] = github_api.on(50)
     assert "**Invalid manifests: nothing was planned.**" in comment.body
-    assert "| `tasks/alpha/ctask.yaml` | 8:17 | error | maximum_memory:" in comment.body
+    assert "| `tasks/alpha/ctask.yaml` | 8:17 | error | maximum\\_memory:" in comment.body
     assert api_writes(emulator.admin_url) == []
 
 

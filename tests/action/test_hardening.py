@@ -36,6 +36,7 @@ def test_the_files_checked_are_the_expected_ones() -> None:
     assert {
         "action.yml",
         "examples/workflows/push.yml",
+        "examples/workflows/pr-plan.yml",
         "examples/workflows/pr-preview.yml",
         "examples/workflows/release.yml",
         "examples/workflows/drift.yml",
@@ -133,7 +134,7 @@ def test_lint_script_passes_on_the_repository() -> None:
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "lint-actions: action.yml and 5 workflow(s) clean" in done.stdout
+    assert "lint-actions: action.yml and 6 workflow(s) clean" in done.stdout
 
 
 def test_lint_script_fails_on_a_script_injection(tmp_path: Path) -> None:
@@ -157,3 +158,16 @@ def test_lint_script_fails_on_a_script_injection(tmp_path: Path) -> None:
     )
     assert done.returncode != 0
     assert "template-injection" in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("doc", ["README.md", "docs/action.md"])
+def test_the_docs_tables_list_every_input_and_output(doc: str) -> None:
+    action = yaml.safe_load((REPO_ROOT / "action.yml").read_text(encoding="utf-8"))
+    rows = [
+        line.split("|")[1]
+        for line in (REPO_ROOT / doc).read_text(encoding="utf-8").splitlines()
+        if line.startswith("| `")
+    ]
+    documented = {name.strip(" `") for row in rows for name in row.split(",")}
+    assert set(action["inputs"]) - documented == set()
+    assert set(action["outputs"]) - documented == set()

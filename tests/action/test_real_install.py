@@ -1,11 +1,11 @@
-"""The action's install step for real: pip installs a copy of the action, with
-action-constraints.txt, into the interpreter setup-python provides (here a fresh venv), and the
-sync step runs that installed copy against the emulator.
+"""The action's install step for real: from the interpreter setup-python provides (here a fresh
+venv standing for the tool cache's Python, which the job's own steps share), it makes a private
+virtual environment under RUNNER_TEMP, installs the pinned build dependencies and then a copy of
+the action with action-constraints.txt, and the sync step runs that installed copy against the
+emulator. The job's interpreter ends with exactly the packages it started with.
 
 pip needs a package index, so the test suite skips this module; .ci/real-install runs it (and
-.ci/run runs that). Today action.yml installs into setup-python's interpreter itself; when the
-install step moves to a private venv under RUNNER_TEMP, the assertions on where ctask-sync
-landed move with it."""
+.ci/run runs that)."""
 
 from __future__ import annotations
 
@@ -69,6 +69,7 @@ def test_the_install_step_installs_the_pinned_action_and_the_sync_runs_it(
     venv = tmp_path / "setup-python"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     python = venv / "bin" / "python"
+    jobs_own = _installed(python)
     runner = ActionRunner(
         workspace=repo, temp=tmp_path / "rt", action_path=action, python=python, timeout=PIP_TIMEOUT
     )
@@ -78,20 +79,28 @@ def test_the_install_step_installs_the_pinned_action_and_the_sync_runs_it(
     install = next(step for step in result.steps if step.name == "Install ctask-sync")
     assert (install.exit_code, result.conclusion) == (0, "success"), result.raw_stderr
     assert not (tmp_path / "rt" / "harness-pip.log").exists()  # pip ran, not the stand-in
-    installed = _installed(python)
+    assert _installed(python) == jobs_own  # the job's own interpreter is untouched
+    private = tmp_path / "rt" / "ctask-sync-venv"
+    installed = _installed(private / "bin" / "python")
     assert installed.pop("ctask-sync") == "0.1.0"
     pins = _pins()
-    # Every dependency pip brought in is pinned, at its pin; only pip itself is not a dependency.
-    dependencies = {name: v for name, v in installed.items() if name not in ("pip", "setuptools")}
+    # Every package pip brought in (build dependencies too) is pinned, at its pin; only pip
+    # itself, from the venv, is not.
+    dependencies = {name: v for name, v in installed.items() if name != "pip"}
     assert dependencies == {name: pins[name] for name in dependencies}
     assert set(dependencies) == set(pins)
     where = subprocess.run(
-        [str(python), "-I", "-c", "import ctask_sync; print(ctask_sync.__file__)"],
+        [
+            str(private / "bin" / "python"),
+            "-I",
+            "-c",
+            "import ctask_sync; print(ctask_sync.__file__)",
+        ],
         capture_output=True,
         text=True,
         timeout=60,
         check=True,
         cwd=action,  # -I: the action's own ctask_sync folder in the cwd is not imported
     ).stdout.strip()
-    assert Path(where).is_relative_to(venv), where
+    assert Path(where).is_relative_to(private), where
     assert result.outputs["created"] == "2"

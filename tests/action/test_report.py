@@ -14,7 +14,6 @@ from ctask_sync.github.summary import (
     apply_table,
     build_annotations,
     build_logs_markdown,
-    cell,
     drift_found,
     finding_annotations,
     plan_outputs,
@@ -22,6 +21,7 @@ from ctask_sync.github.summary import (
     warning_annotations,
 )
 from ctask_sync.manifest.manifest import Finding
+from ctask_sync.report.markdown import inert
 
 
 def plan_task(key: str, action: str = "update", **extra: Any) -> dict[str, Any]:
@@ -54,7 +54,7 @@ def plan_of(*tasks: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_cells_cannot_break_the_table_or_inject_html() -> None:
-    assert cell("a|b\nc <img src=x onerror=alert(1)> &") == (
+    assert inert("a|b\nc <img src=x onerror=alert(1)> &") == (
         "a\\|b c &lt;img src=x onerror=alert(1)&gt; &amp;"
     )
 
@@ -75,7 +75,7 @@ def test_plan_table_row() -> None:
     table = plan_table(plan_of(task)).splitlines()
     assert table[2] == (
         "| `fraud/xgb` XGBoost \\| fraud | update (metadata: description) — drift: version made "
-        "by hand | +1 ~2 −1 | new minor (files changed) | will build | `t1` |"
+        "by hand | +1 \\~2 −1 | new minor (files changed) | will build | `t1` |"
     )
 
 
@@ -100,7 +100,7 @@ def test_large_tables_list_only_changed_tasks() -> None:
     tasks = [plan_task(f"k{n}", "unchanged") for n in range(500)] + [plan_task("z", "create")]
     table = plan_table(plan_of(*tasks), max_rows=300)
     assert len(table.splitlines()) == 2 + 1 + 2
-    assert table.endswith("… and 500 more task(s) (unchanged ones are not listed).")
+    assert table.endswith("… and 500 more tasks (unchanged ones are not listed).")
 
 
 def test_plan_outputs_count_what_apply_would_do() -> None:
@@ -113,6 +113,7 @@ def test_plan_outputs_count_what_apply_would_do() -> None:
         "unchanged": "1",
         "versions-created": "0",
         "builds-failed": "0",
+        "errors": "0",
         "has-changes": "true",
         "plan-json": "/tmp/plan.json",
         "tasks": json.dumps(
@@ -214,7 +215,7 @@ def test_comment_body_fits_github_limit() -> None:
     body, create = plan_body("a" * 40, "### title", plan_of(*tasks), "u")
     assert create is True
     assert len(body) <= MAX_COMMENT_CHARS
-    assert "more task(s): see the job summary." in body
+    assert "more tasks: see the job summary." in body
 
 
 def test_task_warnings_and_refusals_become_warning_annotations() -> None:

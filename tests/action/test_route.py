@@ -128,8 +128,75 @@ def test_explicit_apply_on_a_pull_request_never_deletes() -> None:
 
 
 def test_unknown_event_plans() -> None:
-    r = decide("merge_group")
-    assert (r.mode, r.reason) == ("plan", "Event `merge_group`: planning only.")
+    r = decide("repository_dispatch")
+    assert (r.mode, r.reason) == ("plan", "Event `repository_dispatch`: planning only.")
+
+
+def test_a_merge_queue_plans_without_a_comment() -> None:
+    r = decide("merge_group", "refs/heads/gh-readonly-queue/main/pr-7-abc")
+    assert (r.mode, r.comment, r.allow_delete) == ("plan", False, False)
+    assert r.reason.startswith("Merge queue check: planning the merged result")
+
+
+def test_a_published_release_applies_its_tag_as_major_versions() -> None:
+    payload = {"action": "published", "release": {"tag_name": "v3.1.0"}}
+    r = decide("release", "refs/tags/v3.1.0", payload, allow_delete="true")
+    assert (r.mode, r.major, r.tag, r.allow_delete) == ("apply", True, "v3.1.0", True)
+    r = decide("release", "refs/tags/v3.1.0", {"action": "created", "release": payload["release"]})
+    assert (r.mode, r.reason) == (
+        "plan",
+        "Release `v3.1.0` created: planning only (a published release applies).",
+    )
+
+
+@pytest.mark.parametrize("name", ["pull_request_target", "workflow_run"])
+@pytest.mark.parametrize("mode", ["auto", "apply", "plan", "preview"])
+def test_untrusted_events_only_validate(name: str, mode: str) -> None:
+    r = decide(name, "refs/heads/main", pr_payload(), mode=mode, allow_delete="true")
+    assert (r.mode, r.allow_delete) == ("validate", False)
+    assert r.reason == (
+        f"Event `{name}` runs with secrets for code nobody reviewed, so manifests were validated "
+        "offline and nothing was planned or synced (set `allow-untrusted-events: true` to opt in)."
+    )
+
+
+def test_an_opted_in_pull_request_target_is_a_pull_request_that_never_deletes() -> None:
+    payload = pr_payload()
+    r = decide("pull_request_target", "", payload, allow_untrusted_events="true")
+    assert (r.mode, r.pr_number, r.comment) == ("plan", 7, True)
+    r = decide(
+        "pull_request_target",
+        "",
+        payload,
+        allow_untrusted_events="true",
+        mode="apply",
+        allow_delete="true",
+    )
+    assert (r.mode, r.allow_delete) == ("apply", False)
+
+
+def test_fail_on_drift_decides_for_every_plan() -> None:
+    assert decide("schedule").fail_on_drift is True
+    assert decide("schedule", fail_on_drift="false").fail_on_drift is False
+    assert decide("workflow_dispatch", "refs/heads/main").fail_on_drift is False
+    assert decide("workflow_dispatch", "refs/heads/main", fail_on_drift="true").fail_on_drift
+    # An apply has nothing to drift from.
+    assert decide("push", "refs/heads/main", fail_on_drift="true").fail_on_drift is False
+
+
+def test_a_pull_request_plan_shows_what_merging_deletes() -> None:
+    assert decide("pull_request", "", pr_payload(), allow_delete="true").allow_delete is True
+    assert decide("pull_request", "", pr_payload()).allow_delete is False
+
+
+def test_comment_false_holds_when_a_pull_request_closes() -> None:
+    assert decide("pull_request", "", pr_payload("closed"), comment="false").comment is False
+    assert decide("pull_request", "", pr_payload("closed")).comment is True
+
+
+def test_branch_names_cannot_break_out_of_their_code_span() -> None:
+    r = decide("push", "refs/heads/a`<!--b")
+    assert r.reason == "Push to ``a`<!--b``, not the main branch `main`: planning."
 
 
 def test_namespace_input_overrides_the_repository() -> None:
@@ -174,6 +241,9 @@ def test_preview_mode_needs_a_pull_request() -> None:
         ({"build_timeout": "nan"}, "input build-timeout: expected a number >= 1, got 'nan'"),
         ({"build_timeout": "inf"}, "input build-timeout: expected a number >= 1, got 'inf'"),
         ({"shard": "3/2"}, "input shard: invalid shard '3/2': I must be between 1 and N"),
+        ({"fail_on_drift": "1"}, "input fail-on-drift: expected true or false, got '1'"),
+        ({"request_timeout": "0"}, "input request-timeout: expected a number >= 1, got '0'"),
+        ({"retry_budget": "-1"}, "input retry-budget: expected a number >= 0, got '-1'"),
     ],
 )
 def test_bad_inputs_name_the_input(inputs: dict[str, str], message: str) -> None:
@@ -201,3 +271,30 @@ def test_inputs_parse_with_defaults() -> None:
     )
     assert (config.shard, config.wait_for_builds, config.build_timeout) == ((2, 3), False, 90.5)
     assert (config.comment, config.preview, config.allow_delete) == (True, False, False)
+
+
+def test_timeout_retry_budget_and_ca_bundle_inputs_fall_back_to_the_readme_variables() -> None:
+    env = {
+        "CTASK_SYNC_TIMEOUT": "15",
+        "CTASK_SYNC_RETRY_MAX_SECONDS": "30",
+        "REQUESTS_CA_BUNDLE": "/etc/ssl/corp.pem",
+    }
+    config = read_config(env)
+    assert (config.request_timeout, config.retry_budget, config.ca_bundle) == (
+        15.0,
+        30.0,
+        "/etc/ssl/corp.pem",
+    )
+    env.update({"INPUT_REQUEST_TIMEOUT": "5", "INPUT_RETRY_BUDGET": "0", "INPUT_CA_BUNDLE": "ca"})
+    config = read_config(env)
+    assert (config.request_timeout, config.retry_budget, config.ca_bundle) == (5.0, 0.0, "ca")
+    assert read_config({}).request_timeout == 60.0
+
+
+def test_allow_rollback_and_untrusted_opt_ins_default_off() -> None:
+    assert (read_config({}).allow_rollback, read_config({}).allow_untrusted_events) == (
+        False,
+        False,
+    )
+    config = read_config({"INPUT_ALLOW_ROLLBACK": "true", "INPUT_ALLOW_UNTRUSTED_EVENTS": "true"})
+    assert (config.allow_rollback, config.allow_untrusted_events) == (True, True)

@@ -272,7 +272,11 @@ def test_tasks_not_owned_are_never_touched(
         description="[ctask-sync:v1 namespace=someone/else key=scaler]",
     )
     three_tasks(repo)
-    assert cli("apply", str(repo), "--allow-delete").code == 0
+    # same name and target type as the strangers: creating beside them must be asked for
+    refused = cli("apply", str(repo), "--allow-delete")
+    assert refused.code == 1 and "pass --allow-duplicate-name to apply" in refused.out
+    assert stranger.id in refused.out and other_ns.id in refused.out
+    assert cli("apply", str(repo), "--allow-delete", "--allow-duplicate-name").code == 0
     git(repo, "rm", "-rq", "scaler")
     commit_all(repo)
     assert cli("apply", str(repo), "--allow-delete").code == 0
@@ -378,7 +382,10 @@ def test_embedded_emulator_is_the_default_and_says_so(cli: Callable[..., Run], r
     three_tasks(repo)
     first = cli("apply", str(repo), endpoint=False)
     assert first.code == 0, first.out + first.err
-    assert first.out.splitlines()[0].startswith("Using the embedded DataRobot emulator")
+    assert first.out.splitlines()[0].startswith("Endpoint: the embedded DataRobot emulator")
+    assert first.out.splitlines()[1] == (
+        "Namespace: acme/tasks (from --namespace or CTASK_SYNC_NAMESPACE); root: ."
+    )
     assert (repo / ".ctask-sync").is_dir()
     second = cli("apply", str(repo), endpoint=False)
     assert second.code == 0

@@ -30,8 +30,8 @@ def test_a_kept_task_is_labelled_keep_in_text_json_and_markdown(
     plan = cli("plan", str(repo), "--json", str(plan_json), "--markdown", str(plan_md))
     assert plan.code == 2
     assert plan.out == (
-        f"Endpoint: {emulator.endpoint} · Namespace: acme/tasks\n"
-        "\n"
+        f"Endpoint: {emulator.endpoint}\n"
+        "Namespace: acme/tasks (from --namespace or CTASK_SYNC_NAMESPACE); root: .\n"
         "  = stays  in sync\n"
         "  # gone   its manifest is gone from the repository; kept: pass --allow-delete to "
         "delete it (never on a pull request)\n"

@@ -97,7 +97,7 @@ CASES = [
         "unknown-key-no-suggestion",
         HEAD + ENV + "colour: blue\n",
         [
-            "t/ctask.yaml:6:1: error: unknown key 'colour' (known keys: dependency_build, "
+            "t/ctask.yaml:6:1: error: unknown key 'colour' (known keys: adopt, dependency_build, "
             "description, environment, files, key, language, maximum_memory, name, "
             "outbound_network_policy, required_metadata, target_type)"
         ],

@@ -99,7 +99,7 @@ def test_schema_root_config(cli: Callable[..., Run]) -> None:
 def test_environments_lists_what_the_token_sees(repo: Path, cli: Callable[..., Run]) -> None:
     result = cli("environments")
     assert result.code == 0
-    assert result.err.startswith("Using the embedded DataRobot emulator")
+    assert result.err.startswith("Endpoint: the embedded DataRobot emulator")
     header, *rows = result.out.splitlines()
     assert re.split(r"  +", header) == ["NAME", "ID", "LANGUAGE", "LATEST VERSION"]
     listed = json.loads(cli("environments", "--json").out)
@@ -143,7 +143,12 @@ def test_plan_names_uncommitted_uploads(repo: Path, cli: Callable[..., Run]) -> 
     (repo / "t" / "custom.py").write_text("changed\n", "utf-8")
     result = cli("plan")
     assert result.code == 2
-    assert result.out.splitlines()[0] == (
+    # after the endpoint and namespace lines every run starts with
+    assert (
+        result.out.splitlines()[1]
+        == "Namespace: local (from the embedded emulator's default); root: ."
+    )
+    assert result.out.splitlines()[2] == (
         "t/ctask.yaml: warning: uploads files that are not committed: custom.py (modified), "
         "helper.py (untracked); commit them so that git shows what DataRobot runs"
     )

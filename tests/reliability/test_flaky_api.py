@@ -94,7 +94,10 @@ def test_persistent_503_on_a_read_ends_with_a_clear_error_in_bounded_time(
     with timed() as elapsed:
         run = apply(fresh_lab, repo)
     assert run.code == 1
-    assert run.out == ""
+    assert run.out == (  # only the run's header: where it syncs to, as whom
+        f"Endpoint: {fresh_lab.endpoint}\n"
+        "Namespace: acme/tasks (from --namespace or CTASK_SYNC_NAMESPACE); root: .\n"
+    )
     *retries, error, hint = run.err.splitlines()
     # a line per retry on stderr (issue 14), then the error
     assert [re.sub(r"in \d+\.\d s", "in S s", line) for line in retries] == [

@@ -13,6 +13,8 @@ from typing import Any
 import datarobot as dr
 import pytest
 
+from ctask_sync.engine.remote import read_marker
+
 from .conftest import Lab
 from .support import cli, commit_all, git, remote_args, witness, write_task, zip_files
 
@@ -82,7 +84,14 @@ def test_strangers_are_never_modified_or_deleted(
     strangers = make_strangers(tmp_path)
     before = {what: snapshot(task_id, tmp_path) for what, task_id in strangers.items()}
     fresh_lab.admin.clear()
-    args = ["apply", str(repo), "--allow-delete", *remote_args(fresh_lab.endpoint)]
+    # the strangers share our tasks' names: creating beside them needs the explicit flag
+    args = [
+        "apply",
+        str(repo),
+        "--allow-delete",
+        "--allow-duplicate-name",
+        *remote_args(fresh_lab.endpoint),
+    ]
 
     for key in KEYS:
         write_task(repo, key, {"custom.py": "pass\n"})
@@ -151,3 +160,59 @@ def test_a_copy_made_in_datarobot_is_not_deleted_without_allow_delete(
     assert run.code == 0
     assert fresh_lab.admin.writes() == [], run.out
     assert {t.id for t in dr.CustomTask.list()} == {original.id, copy.id}
+
+
+def test_a_description_edited_with_the_official_client_is_drift_then_restored(
+    fresh_lab: Lab, repo: Path
+) -> None:
+    # Issue 11: the marker edited away in DataRobot; the version's sync record still names
+    # this namespace and key, so the task stays ours: no duplicate, the marker comes back.
+    write_task(repo, "alpha", {"custom.py": "pass\n"})
+    commit_all(repo)
+    args = ["apply", str(repo), "--allow-delete", *remote_args(fresh_lab.endpoint)]
+    assert cli(*args).code == 0
+    witness(fresh_lab.endpoint)
+    (task,) = dr.CustomTask.list()
+    dr.CustomTask.get(task.id).update(description="Edited in the UI.")
+    assert read_marker(dr.CustomTask.get(task.id).description) is None
+
+    plan = cli("plan", str(repo), *remote_args(fresh_lab.endpoint))
+    assert plan.code == 2
+    assert "  ~ alpha  set description" in plan.out
+    assert "warning: drift: marker removed outside git" in plan.out
+    status = cli("status", str(repo), *remote_args(fresh_lab.endpoint))
+    assert status.out.splitlines()[-1].endswith("drifted")
+
+    fresh_lab.admin.clear()
+    run = cli(*args)
+    assert run.code == 0, run.text
+    assert [(w["method"], w["path"]) for w in fresh_lab.admin.writes()] == [
+        ("PATCH", f"/api/v2/customTasks/{task.id}/")
+    ]
+    (after,) = dr.CustomTask.list()
+    assert after.id == task.id
+    assert after.description == (
+        "The alpha task.\n\n[ctask-sync:v1 namespace=acme/tasks key=alpha]"
+    )
+    assert len(dr.CustomTaskVersion.list(task.id)) == 1
+    fresh_lab.admin.clear()
+    assert cli(*args).code == 0
+    assert fresh_lab.admin.writes() == []
+
+
+def test_a_marker_altered_to_another_namespace_is_still_ours(fresh_lab: Lab, repo: Path) -> None:
+    write_task(repo, "alpha", {"custom.py": "pass\n"})
+    commit_all(repo)
+    args = ["apply", str(repo), "--allow-delete", *remote_args(fresh_lab.endpoint)]
+    assert cli(*args).code == 0
+    witness(fresh_lab.endpoint)
+    (task,) = dr.CustomTask.list()
+    dr.CustomTask.get(task.id).update(
+        description="The alpha task.\n\n[ctask-sync:v1 namespace=someone/else key=alpha]"
+    )
+    run = cli(*args)
+    assert run.code == 0, run.text
+    (after,) = dr.CustomTask.list()
+    assert read_marker(after.description) == read_marker(
+        "[ctask-sync:v1 namespace=acme/tasks key=alpha]"
+    )

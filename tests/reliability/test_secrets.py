@@ -109,7 +109,8 @@ def test_no_command_shows_or_writes_the_token_on_any_path(
     leaks = [name for name, (_code, text) in runs.items() if SENTINEL_TOKEN in text]
     assert leaks == []
     assert files_holding(tmp_path, SENTINEL_TOKEN) == []
-    assert runs["status"][0] == 0, runs["status"][1]
+    # the apply's build failed: status says so and exits 2 (issue 12), still without the token
+    assert runs["status"][0] == 2 and "build failed" in runs["status"][1], runs["status"][1]
     assert sorted(p.name for p in out.iterdir()) == [
         "a.md",
         "apply-500.json",

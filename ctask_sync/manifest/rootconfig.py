@@ -1,0 +1,133 @@
+"""The sync root: the folder one run syncs, marked by a committed `ctask-sync.yaml`.
+
+The root is the nearest folder at or above PATH that holds `ctask-sync.yaml` (never above the
+git top level), else the git top level (PATH itself outside git). Its config names the
+namespace, so a laptop, a fresh clone and CI resolve the same one for the same root."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ctask_sync.errors import ConfigError, ManifestError
+from ctask_sync.git import git_toplevel
+from ctask_sync.manifest import schemacheck
+from ctask_sync.manifest.manifest import ROOT_CONFIG_NAME, Finding, display_path
+from ctask_sync.manifest.yamlpos import Pos, YamlProblem, load
+
+__all__ = ["LOCAL_NAMESPACE", "ROOT_CONFIG_NAME", "SyncRoot", "find_root", "resolve_namespace"]
+# The embedded emulator needs no namespace from the user: its tasks live on this machine only.
+LOCAL_NAMESPACE = "local"
+_MAX_CONFIG_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class SyncRoot:
+    folder: Path  # absolute
+    repo_root: Path  # the git top level (folder itself outside git)
+    config_file: Path | None  # None: no ctask-sync.yaml, the root is the git top level
+    namespace: str | None  # from ctask-sync.yaml
+
+    @property
+    def name(self) -> str:
+        """The root as sync records name it: its path below the git top level, "." for the top."""
+        try:
+            rel = self.folder.relative_to(self.repo_root).as_posix()
+        except ValueError:
+            return "."
+        return rel or "."
+
+
+def find_root(path: Path) -> SyncRoot:
+    """The sync root of path, its ctask-sync.yaml loaded and validated (ManifestError when not)."""
+    start = Path(path).resolve()
+    toplevel = git_toplevel(start)
+    current = start
+    while True:
+        config = current / ROOT_CONFIG_NAME
+        if config.exists():
+            return SyncRoot(
+                folder=current,
+                repo_root=toplevel or current,
+                config_file=config,
+                namespace=load_namespace(config),
+            )
+        if current == toplevel or current.parent == current:
+            break
+        current = current.parent
+    folder = toplevel or start
+    return SyncRoot(folder=folder, repo_root=folder, config_file=None, namespace=None)
+
+
+def _finding(config: Path, message: str, pos: Pos | None = None) -> Finding:
+    return Finding(
+        display_path(config),
+        pos.line if pos else None,
+        pos.column if pos else None,
+        "error",
+        message,
+    )
+
+
+def load_namespace(config: Path) -> str:
+    """The namespace of a ctask-sync.yaml, after checking it against its schema."""
+    findings: list[Finding] = []
+    try:
+        if not config.is_file():
+            raise OSError(f"{ROOT_CONFIG_NAME} is not a regular file")
+        with open(config, "rb") as handle:
+            data = handle.read(_MAX_CONFIG_BYTES + 1)
+        if len(data) > _MAX_CONFIG_BYTES:
+            raise OSError("larger than 64 KiB: is this really a ctask-sync.yaml?")
+        text = data.decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        findings.append(_finding(config, f"cannot read the root config: {why}"))
+        raise _invalid(findings) from exc
+    try:
+        doc = load(text)
+    except YamlProblem as exc:
+        findings.append(_finding(config, exc.message, exc.pos))
+        raise _invalid(findings) from exc
+    findings.extend(_finding(config, p.message, p.pos) for p in doc.problems)
+    if not isinstance(doc.value, dict):
+        findings.append(
+            _finding(
+                config,
+                "ctask-sync.yaml must be a mapping holding at least `namespace: <owner/name>` "
+                "(run `ctask-sync init` to write one)",
+            )
+        )
+    else:
+        problems = schemacheck.check(doc, schemacheck.ROOT_SCHEMA_RESOURCE)
+        findings.extend(_finding(config, p.message, p.pos) for p in problems)
+    if findings:
+        raise _invalid(findings)
+    namespace: str = doc.value["namespace"]
+    return namespace
+
+
+def _invalid(findings: list[Finding]) -> ManifestError:
+    return ManifestError(
+        f"{len(findings)} problem(s) in the root config; nothing was sent to DataRobot:\n"
+        + "\n".join(f.format() for f in findings),
+        findings=list[object](findings),
+    )
+
+
+def resolve_namespace(explicit: str | None, root: SyncRoot, *, embedded: bool) -> tuple[str, str]:
+    """(namespace, where it came from): --namespace or CTASK_SYNC_NAMESPACE (passed in as
+    explicit), then ctask-sync.yaml, then, for the embedded emulator only, a local default."""
+    if explicit:
+        return explicit, "--namespace or CTASK_SYNC_NAMESPACE"
+    if root.namespace:
+        assert root.config_file is not None
+        return root.namespace, display_path(root.config_file)
+    if embedded:
+        return LOCAL_NAMESPACE, "the embedded emulator's default"
+    raise ConfigError(
+        f"no namespace for {display_path(root.folder)}: no {ROOT_CONFIG_NAME} at or above it, "
+        "no --namespace and no CTASK_SYNC_NAMESPACE",
+        hint=f"run `ctask-sync init {display_path(root.folder)}` to write {ROOT_CONFIG_NAME} "
+        "with the namespace that owns this root's tasks, and commit it",
+    )

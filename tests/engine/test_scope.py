@@ -1,0 +1,165 @@
+"""Issue 11: the sync root. A PATH below the root narrows what is shown and changed, never what
+counts as "in the repository"; several roots in one repository never see each other's tasks;
+the namespace comes from the committed ctask-sync.yaml, so a working copy and a fresh shallow
+clone agree. Against the emulator over HTTP, the official client as witness."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import datarobot as dr
+
+from ctask_sync.engine.remote import read_marker
+from ctask_sync.manifest.manifest import display_path
+
+from .conftest import Admin, Run, commit_all, git, write_task
+from .test_e2e import witness
+
+
+def root_config(folder: Path, namespace: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "ctask-sync.yaml").write_text(f"namespace: {namespace}\n", "utf-8")
+
+
+def owners() -> dict[str, list[str]]:
+    """namespace/key -> ids of the tasks whose marker names them."""
+    found: dict[str, list[str]] = {}
+    for task in dr.CustomTask.list():
+        owner = read_marker(task.description or "")
+        if owner is not None:
+            found.setdefault(f"{owner.namespace} {owner.key}", []).append(task.id)
+    return found
+
+
+def test_a_sub_folder_apply_with_allow_delete_deletes_nothing_outside_it(
+    cli: Callable[..., Run], repo: Path, emulator: Any, admin: Admin
+) -> None:
+    root_config(repo, "acme/tasks")
+    for folder in ("tasks/churn-binary", "tasks/fraud", "tasks/scaler", "other/impute"):
+        write_task(repo, folder)
+    commit_all(repo)
+    assert cli("apply", str(repo), namespace=None).code == 0
+    witness(emulator)
+    before = owners()
+    assert len(before) == 4
+
+    admin.clear()
+    narrow = cli("apply", str(repo / "tasks/churn-binary"), "--allow-delete", namespace=None)
+    assert narrow.code == 0, narrow.out + narrow.err
+    assert "Plan: 0 to create, 0 to update, 0 to delete, 1 unchanged." in narrow.out
+    assert "gone" not in narrow.out
+    assert admin.writes() == []
+    # a task of the narrowed folder whose manifest is removed is still deleted
+    git(repo, "rm", "-rq", "tasks/scaler")
+    commit_all(repo)
+    run = cli("apply", str(repo / "tasks"), "--allow-delete", namespace=None)
+    assert run.code == 0, run.out + run.err
+    assert "Plan: 0 to create, 0 to update, 1 to delete, 2 unchanged." in run.out
+    assert sorted(owners()) == sorted(k for k in before if k != "acme/tasks tasks/scaler")
+
+
+def test_two_roots_synced_alternately_never_delete_each_others_tasks(
+    cli: Callable[..., Run], repo: Path, emulator: Any, admin: Admin
+) -> None:
+    root_config(repo / "team-a", "acme/team-a")
+    root_config(repo / "team-b", "acme/team-b")
+    write_task(repo, "team-a/churn")
+    write_task(repo, "team-b/fraud")
+    write_task(repo, "team-b/scaler")
+    commit_all(repo)
+    witness(emulator)
+    for _ in range(2):
+        for team in ("team-a", "team-b"):
+            run = cli("apply", str(repo / team), "--allow-delete", namespace=None)
+            assert run.code == 0, run.out + run.err
+            config = display_path(repo / team / "ctask-sync.yaml")
+            assert run.out.splitlines()[1] == (
+                f"Namespace: acme/{team} (from {config}); root: {team}"
+            )
+            assert " 0 to delete" in run.out
+    assert sorted(owners()) == [
+        "acme/team-a team-a/churn",
+        "acme/team-b team-b/fraud",
+        "acme/team-b team-b/scaler",
+    ]
+    # the repository top is no root of theirs: syncing it from there sees no task at all
+    top = cli("plan", str(repo), "--allow-delete", namespace="acme/team-a")
+    assert top.code == 0 and "No tasks found." in top.out
+
+
+def test_two_roots_sharing_a_namespace_by_mistake_warn_and_delete_nothing(
+    cli: Callable[..., Run], repo: Path, emulator: Any, admin: Admin
+) -> None:
+    root_config(repo / "team-a", "acme/shared")
+    root_config(repo / "team-b", "acme/shared")
+    write_task(repo, "team-a/churn")
+    write_task(repo, "team-b/fraud")
+    commit_all(repo)
+    assert cli("apply", str(repo / "team-a"), namespace=None).code == 0
+    run = cli("apply", str(repo / "team-b"), "--allow-delete", namespace=None)
+    assert run.code == 0, run.out + run.err
+    assert (
+        "warning: namespace acme/shared is also synced from root 'team-a' (1 task, e.g. "
+        "team-a/churn = "
+    ) in run.out
+    assert "this run's root is 'team-b'" in run.out
+    again = cli("apply", str(repo / "team-a"), "--allow-delete", namespace=None)
+    assert again.code == 0 and "root 'team-b'" in again.out
+    witness(emulator)
+    assert sorted(owners()) == ["acme/shared team-a/churn", "acme/shared team-b/fraud"]
+
+
+def test_working_copy_and_fresh_shallow_clone_resolve_one_namespace(
+    cli: Callable[..., Run], repo: Path, emulator: Any, tmp_path: Path
+) -> None:
+    root_config(repo, "acme/tasks")
+    write_task(repo, "fraud")
+    write_task(repo, "scaler")
+    commit_all(repo)
+    git(repo, "remote", "add", "origin", "git@github.com:acme/old-name.git")
+    assert cli("apply", str(repo), namespace=None).code == 0
+    clone = tmp_path / "renamed-repo"
+    git(tmp_path, "clone", "-q", "--depth", "1", repo.as_uri(), str(clone))
+    git(clone, "remote", "set-url", "origin", "https://github.com/acme/new-name.git")
+    plans = []
+    for where in (repo, clone):
+        out = tmp_path / f"{where.name}.json"
+        run = cli("plan", str(where), "--json", str(out), namespace=None)
+        assert run.code == 0, run.out + run.err
+        assert "Plan: 0 to create, 0 to update, 0 to delete, 2 unchanged." in run.out
+        report = json.loads(out.read_text("utf-8"))
+        assert (report["namespace"], report["endpoint"]) == ("acme/tasks", emulator.endpoint)
+        plans.append([(t["key"], t["action"], t["task_id"]) for t in report["tasks"]])
+    assert plans[0] == plans[1]
+
+
+def test_a_real_endpoint_without_a_namespace_says_to_run_init(
+    cli: Callable[..., Run], repo: Path, admin: Admin
+) -> None:
+    write_task(repo, "fraud")
+    commit_all(repo)
+    run = cli("plan", str(repo), namespace=None)
+    assert run.code == 1
+    shown = display_path(repo)
+    assert run.err == (
+        f"error: no namespace for {shown}: no ctask-sync.yaml at or above it, no --namespace "
+        "and no CTASK_SYNC_NAMESPACE\n"
+        f"  hint: run `ctask-sync init {shown}` to write ctask-sync.yaml with the namespace "
+        "that owns this root's tasks, and commit it\n"
+    )
+    assert admin.log() == []  # resolved before connecting: not one request
+
+
+def test_a_bad_root_config_is_reported_with_line_and_column(
+    cli: Callable[..., Run], repo: Path, admin: Admin
+) -> None:
+    (repo / "ctask-sync.yaml").write_text("namespace: acme/tasks\nnamspace: x\n", "utf-8")
+    write_task(repo, "fraud")
+    run = cli("plan", str(repo / "fraud"), namespace=None)
+    assert run.code == 1
+    config = display_path(repo / "ctask-sync.yaml")
+    assert f"{config}:2:1: error: unknown key 'namspace' (did you mean " in run.err
+    assert admin.writes() == []
