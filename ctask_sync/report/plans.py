@@ -274,6 +274,15 @@ def plan_text(plan: Plan, *, colour: bool = False) -> str:
     return "\n".join(lines)
 
 
+def _md_detail(line: str) -> str:
+    """A detail line as a Markdown list item: a file's symbol in code (a bare `+` or `-` would
+    start a nested list), the rest inert."""
+    symbol, _, rest = line.partition(" ")
+    if symbol in ("+", "~", "-", ">"):
+        return f"`{symbol}` {inert(rest)}"
+    return inert(line)
+
+
 def plan_markdown(plan: Plan, endpoint: str | None = None) -> str:
     lines = [f"### ctask-sync plan for {code(plan.context.namespace)}", ""]
     if endpoint:
@@ -292,7 +301,7 @@ def plan_markdown(plan: Plan, endpoint: str | None = None) -> str:
         shown = details(t)
         if shown:
             lines += ["", f"<details><summary>{inert(t.key)}</summary>", ""]
-            lines += [f"- {inert(line)}" for line in shown]
+            lines += [f"- {_md_detail(line)}" for line in shown]
             lines += ["", "</details>"]
     warnings = [
         *(inert(w) for w in plan.warnings),

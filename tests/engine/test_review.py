@@ -50,8 +50,8 @@ def test_the_plan_shows_old_and_new_values_files_sizes_and_uploads(
     plan = cli("plan", str(repo), "--json", str(out_json), "--markdown", str(out_md))
     assert plan.code == 2, plan.err
     assert plan.out == (
-        f"Endpoint: {emulator.endpoint} · Namespace: acme/tasks\n"
-        "\n"
+        f"Endpoint: {emulator.endpoint}\n"
+        "Namespace: acme/tasks (from --namespace or CTASK_SYNC_NAMESPACE); root: .\n"
         "  ~ fraud  add weights.bin; change custom.py; rename helper.py → lib/helper.py; "
         "set description; new major version (the environment changed)\n"
         '      description: "The fraud task." → "Gradient boosted trees for the fraud blueprint, '
@@ -90,11 +90,15 @@ def test_the_plan_shows_old_and_new_values_files_sizes_and_uploads(
     assert task["new_version"] == {"major": True, "reason": "the environment changed"}
     markdown = out_md.read_text()
     assert f"Endpoint: `{emulator.endpoint}` · Namespace: `acme/tasks`" in markdown
+    # remote and manifest text is inert (report/markdown.py); file symbols are code spans
     assert (
-        "- environment: [DataRobot] Python 3.12 Scikit-Learn Drop-In (5e8c889607389fe0f466c72d) "
-        "→ [DataRobot] Python 3.12 XGBoost Drop-In (5e8c88a407389fe0f466c72f)"
+        "- environment: \\[DataRobot\\] Python 3.12 Scikit-Learn Drop-In "
+        "(5e8c889607389fe0f466c72d) → \\[DataRobot\\] Python 3.12 XGBoost Drop-In (5e8c88a407389fe0f466c72f)"
     ) in markdown
-    assert "- > helper.py → lib/helper.py (6 B)" in markdown
+    assert "- `>` helper.py → lib/helper.py (6 B)\n- major version: the environment changed" in (
+        markdown
+    )
+    assert "- `+` weights.bin (2.0 KB)" in markdown
     assert "Upload: 3 files, 2.1 KB in total." in markdown
 
 
@@ -104,7 +108,7 @@ def test_a_new_task_lists_each_file_with_its_size(
     write_task(repo, "one", files={"custom.py": "X = 1\n"})
     commit_all(repo)
     plan = cli("plan", str(repo))
-    assert plan.out.splitlines()[2:] == [
+    assert plan.out.splitlines()[2:] == [  # after the Endpoint and Namespace lines
         "  + one  create task with 1 file",
         "      + custom.py (6 B)",
         "      upload: 1 file, 6 B",
