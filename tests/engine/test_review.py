@@ -93,7 +93,8 @@ def test_the_plan_shows_old_and_new_values_files_sizes_and_uploads(
     # remote and manifest text is inert (report/markdown.py); file symbols are code spans
     assert (
         "- environment: \\[DataRobot\\] Python 3.12 Scikit-Learn Drop-In "
-        "(5e8c889607389fe0f466c72d) → \\[DataRobot\\] Python 3.12 XGBoost Drop-In (5e8c88a407389fe0f466c72f)"
+        "(5e8c889607389fe0f466c72d) → \\[DataRobot\\] Python 3.12 XGBoost Drop-In "
+        "(5e8c88a407389fe0f466c72f)"
     ) in markdown
     assert "- `>` helper.py → lib/helper.py (6 B)\n- major version: the environment changed" in (
         markdown
