@@ -41,6 +41,7 @@ class ApiError(CtaskSyncError):
         message: str,
         *,
         hint: str | None = None,
+        body: object = None,
     ) -> None:
         where = f"{method} {path}"
         status_text = f"HTTP {status}" if status is not None else "no response"
@@ -49,6 +50,7 @@ class ApiError(CtaskSyncError):
         self.path = path
         self.status = status
         self.api_message = message
+        self.body = body  # DataRobot's JSON error body, when it sent one (e.g. a 409's conflicts)
 
 
 class OutcomeUnknownError(ApiError):

@@ -7,7 +7,14 @@ import sys
 from dataclasses import replace
 from typing import TextIO
 
-from ctask_sync.cli.common import options_from_args, printer, text_stream, write_json, write_text
+from ctask_sync.cli.common import (
+    feedback,
+    printer,
+    settings_from_args,
+    text_stream,
+    write_json,
+    write_text,
+)
 from ctask_sync.engine import saved_plan, sync
 from ctask_sync.errors import ConfigError
 from ctask_sync.report import colour
@@ -30,15 +37,16 @@ def confirm(out: TextIO) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
-    options = options_from_args(args)
+    settings = settings_from_args(args)
+    saved = None
     if args.plan_file:
-        if options.targets:
+        if settings.targets:
             raise ConfigError(
                 "--target cannot be combined with --plan: the saved plan has its own targets",
                 hint="pass --target to `ctask-sync plan --out`",
             )
-        options = replace(options, saved_plan=saved_plan.load(args.plan_file))
-    out = text_stream(args.json_file)
+        saved = saved_plan.load(args.plan_file)
+    out = text_stream(settings.json_file)
     status = StatusLine()
     write_line = printer(out)
 
@@ -51,17 +59,22 @@ def run(args: argparse.Namespace) -> int:
     def show(report: PlanReport) -> bool:
         log(report.text(colour=paint))
         # a saved plan was reviewed when it was made (Terraform asks for none either)
-        if args.yes or args.plan_file or not report.has_changes or report.plan.refused:
+        if args.yes or saved is not None or not report.has_changes or report.plan.refused:
             return True
         return not interactive(out) or confirm(out)
 
-    options = replace(options, build_progress=status.update)
-    report = sync.apply(options, log, show_plan=show)
+    report = sync.apply(
+        settings,
+        log,
+        show_plan=show,
+        saved=saved,
+        feedback=replace(feedback(), build_progress=status.update),
+    )
     status.done()
     log("")
     log(report.text(colour=paint))
-    if args.json_file:
-        write_json(args.json_file, report.to_dict())
-    if args.markdown:
-        write_text(args.markdown, report.markdown())
+    if settings.json_file:
+        write_json(settings.json_file, report.to_dict())
+    if settings.markdown_file:
+        write_text(settings.markdown_file, report.markdown())
     return 0 if report.ok else 1

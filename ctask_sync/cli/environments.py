@@ -6,9 +6,9 @@ import argparse
 import json
 import sys
 
-from ctask_sync.cli.common import options_from_args
 from ctask_sync.datarobot.client import ExecutionEnvironment
 from ctask_sync.engine import sync
+from ctask_sync.settings import Settings
 
 _HEADERS = ("NAME", "ID", "LANGUAGE", "LATEST VERSION")
 
@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json not in (None, "-"):
         args.path = args.json  # `--json` takes an optional `-` (stdout); anything else, a path
     found = sync.environments(
-        options_from_args(args), log=lambda line: print(line, file=sys.stderr)
+        Settings.from_args(args), log=lambda line: print(line, file=sys.stderr)
     )
     if args.json:
         document = [

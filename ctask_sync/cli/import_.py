@@ -6,12 +6,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ctask_sync.cli.common import options_from_args
 from ctask_sync.engine import importer, sync
 from ctask_sync.errors import ConfigError
 from ctask_sync.manifest.manifest import display_path
 from ctask_sync.manifest.rootconfig import find_root
 from ctask_sync.report.words import plural
+from ctask_sync.settings import Settings
 
 
 def run(args: argparse.Namespace) -> int:
@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     dest = Path(args.path)
     if dest.exists() and not dest.is_dir():
         raise ConfigError(f"{dest}: not a folder", hint="pass the folder to import into")
-    options = options_from_args(args)
+    options = Settings.from_args(args)
     root = find_root(dest if dest.is_dir() else dest.parent)
     print(sync.endpoint_line(options, root.folder))
     with sync.connect(options, root.folder, print) as (client, _endpoint):

@@ -1,4 +1,4 @@
-"""Command line: argparse, environment fallbacks, exit codes.
+"""Command line: argparse (options and their environment fallbacks: settings.py), exit codes.
 
 Exit codes: 0 success (plan: no changes; status: all in sync), 1 expected error, 2 plan has
 changes or status finds a task not in sync, 3 unexpected error (a bug), 130 interrupted."""
@@ -6,7 +6,6 @@ changes or status finds a task not in sync, 3 unexpected error (a bug), 130 inte
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import sys
 from collections.abc import Sequence
@@ -15,6 +14,7 @@ from typing import Any, NoReturn
 from ctask_sync import __version__
 from ctask_sync.errors import CtaskSyncError
 from ctask_sync.redact import redact
+from ctask_sync.settings import add_arguments
 
 BUG_HINT = (
     "ctask-sync hit an unexpected error (a bug). Please report it with the command you ran "
@@ -25,110 +25,8 @@ BUG_HINT = (
 _SECRET_FLAGS = ("--token", "--api-token", "--api-key", "--datarobot-api-token")
 
 
-class EnvDefault(argparse.Action):
-    """An option whose default comes from an environment variable (twine's pattern)."""
-
-    def __init__(self, env: str, required: bool = False, default: object = None, **kwargs: object):
-        value = os.environ.get(env) or default
-        super().__init__(default=value, required=required and value is None, **kwargs)  # type: ignore[arg-type]
-
-    def __call__(
-        self,
-        parser: argparse.ArgumentParser,
-        namespace: argparse.Namespace,
-        values: str | Sequence[object] | None,
-        option_string: str | None = None,
-    ) -> None:
-        setattr(namespace, self.dest, values)
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def _seconds(text: str) -> float:
-    value = float(text)
-    # a NaN or infinite deadline never passes: a stuck build would be waited on forever
-    if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"must be a number of seconds, at least 0, got {text}")
-    return value
-
-
-def _add_remote_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--endpoint",
-        action=EnvDefault,
-        env="DATAROBOT_ENDPOINT",
-        help="DataRobot API endpoint, e.g. https://app.datarobot.com/api/v2 "
-        "(env DATAROBOT_ENDPOINT; default: the embedded emulator). "
-        "The token is read from DATAROBOT_API_TOKEN only, never from argv.",
-    )
-    p.add_argument(
-        "--namespace",
-        action=EnvDefault,
-        env="CTASK_SYNC_NAMESPACE",
-        help="owner namespace written into task descriptions (env CTASK_SYNC_NAMESPACE; "
-        "default: the sync root's ctask-sync.yaml, see `ctask-sync init`)",
-    )
-    p.add_argument(
-        "--ca-bundle",
-        action=EnvDefault,
-        env="REQUESTS_CA_BUNDLE",
-        help="CA bundle for TLS verification (env REQUESTS_CA_BUNDLE)",
-    )
-    p.add_argument(
-        "--timeout",
-        action=EnvDefault,
-        env="CTASK_SYNC_TIMEOUT",
-        type=_seconds,
-        default=60.0,
-        metavar="SECONDS",
-        help="read timeout of each request (env CTASK_SYNC_TIMEOUT; default 60)",
-    )
-    p.add_argument(
-        "--retry-max-seconds",
-        action=EnvDefault,
-        env="CTASK_SYNC_RETRY_MAX_SECONDS",
-        type=_seconds,
-        default=120.0,
-        metavar="SECONDS",
-        help="longest total wait on retries of one request (env CTASK_SYNC_RETRY_MAX_SECONDS; "
-        "default 120)",
-    )
-    p.add_argument(
-        "--shard",
-        action=EnvDefault,
-        env="CTASK_SYNC_SHARD",
-        help="sync only the tasks whose key hashes to shard I of N, written I/N (1-based)",
-    )
-
-
-def _add_no_color(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--no-color",
-        action="store_true",
-        help="no colour (also NO_COLOR=1; FORCE_COLOR=1 forces it where no terminal is)",
-    )
-
-
-def _add_engine_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "path",
-        nargs="?",
-        default=".",
-        help="folder to sync (default: .); its sync root is the nearest folder at or above it "
-        "holding ctask-sync.yaml, else the git top level; a folder below the root narrows what "
-        "is shown and changed",
-    )
-    p.add_argument(
-        "--json",
-        dest="json_file",
-        metavar="FILE",
-        help="write a JSON report (- for stdout; the text then goes to stderr)",
-    )
+def _add_review_options(p: argparse.ArgumentParser) -> None:
+    """plan's and apply's own: --target (repeatable) and --no-color."""
     p.add_argument(
         "--target",
         dest="targets",
@@ -137,26 +35,11 @@ def _add_engine_options(p: argparse.ArgumentParser) -> None:
         metavar="KEY",
         help="only the task with this key (repeatable); deletions of other tasks never happen",
     )
-    _add_no_color(p)
     p.add_argument(
-        "--concurrency",
-        type=_positive_int,
-        default=8,
-        help="tasks synced at once (default 8)",
-    )
-    p.add_argument(
-        "--major",
+        "--no-color",
         action="store_true",
-        help="make every new version a major version (release tags do this)",
+        help="no colour (also NO_COLOR=1; FORCE_COLOR=1 forces it where no terminal is)",
     )
-    p.add_argument("--tag", help="release tag to record on every synced version")
-    p.add_argument(
-        "--allow-rollback",
-        action="store_true",
-        help="sync an older commit over versions synced from a newer one (a deliberate "
-        "rollback; without it such a late run is refused)",
-    )
-    _add_remote_options(p)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -196,9 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     p = sub.add_parser("plan", help="show what apply would change (exit 2 when changes)")
-    _add_engine_options(p)
-    p.add_argument("--allow-delete", action="store_true", help="plan deletions of removed tasks")
-    p.add_argument("--markdown", metavar="FILE", help="also write the plan as Markdown")
+    add_arguments(p, "plan")
+    _add_review_options(p)
     p.add_argument(
         "--out",
         metavar="PLANFILE",
@@ -206,27 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     p = sub.add_parser("apply", help="sync DataRobot with the repository")
-    _add_engine_options(p)
-    p.add_argument(
-        "--allow-delete",
-        action="store_true",
-        help="delete owned tasks whose manifests are gone",
-    )
-    p.add_argument(
-        "--allow-duplicate-name",
-        action="store_true",
-        help="create a task even when a same-named task of the same target type exists that "
-        "this namespace does not own (default: refuse, and hint at `ctask-sync import`)",
-    )
-    p.add_argument("--no-wait", action="store_true", help="start dependency builds, don't wait")
-    p.add_argument(
-        "--build-timeout",
-        type=_seconds,
-        default=1800.0,
-        metavar="SECONDS",
-        help="deadline for all dependency builds together (default 1800)",
-    )
-    p.add_argument("--markdown", metavar="FILE", help="also write the results as Markdown")
+    add_arguments(p, "apply")
+    _add_review_options(p)
     p.add_argument(
         "--plan",
         dest="plan_file",
@@ -240,20 +103,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     p = sub.add_parser("status", help="show key → task id, latest version, in sync or drifted")
-    p.add_argument("path", nargs="?", default=".", help="repository folder (default: .)")
-    p.add_argument(
-        "--json",
-        dest="json_file",
-        metavar="FILE",
-        help="write a JSON report (- for stdout; the text then goes to stderr)",
-    )
-    _add_remote_options(p)
+    add_arguments(p, "status")
 
     p = sub.add_parser("cleanup", help="delete every task a namespace owns (preview teardown)")
-    p.add_argument("path", nargs="?", default=".", help="repository folder (default: .)")
-    p.add_argument("--dry-run", action="store_true", help="list what would be deleted")
-    p.add_argument("--json", dest="json_file", metavar="FILE", help="write a JSON report")
-    _add_remote_options(p)
+    add_arguments(p, "cleanup")
 
     p = sub.add_parser("init", help="write ctask-sync.yaml: mark a sync root and its namespace")
     p.add_argument("path", nargs="?", default=".", help="the root folder (default: .)")
@@ -264,7 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     p = sub.add_parser("import", help="bring existing DataRobot tasks under git (read-only)")
-    p.add_argument("path", nargs="?", default=".", help="folder to create task folders in")
+    add_arguments(p, "import")
     p.add_argument(
         "--task-id",
         dest="task_ids",
@@ -283,10 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="GLOB",
         help="with --unowned: only tasks whose name matches GLOB, e.g. 'Fraud*'",
     )
-    _add_remote_options(p)
 
     p = sub.add_parser("environments", help="list the execution environments the token can see")
-    p.add_argument("path", nargs="?", default=".", help="repository folder (default: .)")
+    add_arguments(p, "environments")
     p.add_argument(
         "--json",
         nargs="?",
@@ -294,7 +146,6 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="-",
         help="print them as JSON on stdout (`--json` or `--json -`)",
     )
-    _add_remote_options(p)
 
     p = sub.add_parser("schema", help="print the JSON Schema of ctask.yaml")
     p.add_argument(

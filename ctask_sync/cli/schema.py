@@ -10,18 +10,13 @@ from ctask_sync.errors import CtaskSyncError
 
 MANIFEST_SCHEMA = "ctask.schema.json"
 ROOT_CONFIG_SCHEMA = "ctask-sync.schema.json"
-# Where the package keeps its copy of schemas/ (package data).
-_FOLDERS = ("schemas", "schema")
 
 
 def schema_text(name: str) -> str | None:
-    """The text of one shipped schema, or None when this installation has no such schema."""
-    package = resources.files("ctask_sync")
-    for folder in _FOLDERS:
-        candidate = package.joinpath(folder).joinpath(name)
-        if candidate.is_file():
-            return candidate.read_text(encoding="utf-8")
-    return None
+    """The text of one shipped schema (schemas/, package data ctask_sync.schemas), or None when
+    this installation has no such schema."""
+    candidate = resources.files("ctask_sync.schemas").joinpath(name)
+    return candidate.read_text(encoding="utf-8") if candidate.is_file() else None
 
 
 def run(args: argparse.Namespace) -> int:

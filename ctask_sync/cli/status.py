@@ -5,10 +5,13 @@ Exit 0 when every task is in sync and usable, 2 when any is not, 1 on error."""
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
-from ctask_sync.cli.common import options_from_args, printer, text_stream, write_json
+from ctask_sync.cli.common import feedback, printer, text_stream, write_json
 from ctask_sync.engine import sync
 from ctask_sync.engine.steps import AwaitBuild, StartBuild, TaskPlan
+from ctask_sync.report import consumers
+from ctask_sync.settings import Settings
 
 IN_SYNC = "in sync"
 _STATES = {
@@ -35,10 +38,13 @@ def state(task: TaskPlan) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    out = printer(text_stream(args.json_file))  # `--json -`: the table goes to stderr
-    report = sync.plan(options_from_args(args), log=out)
-    rows = []
+    settings = Settings.from_args(args)
+    out = printer(text_stream(settings.json_file))  # `--json -`: the table goes to stderr
+    report = sync.plan(settings, log=out, feedback=feedback())
+    rows: list[dict[str, Any]] = []
+    uses: dict[str, list[str]] = {}
     for task in report.plan.tasks:
+        uses[task.key] = consumers.detail_lines(task)
         latest = task.remote.latest if task.remote else None
         rows.append(
             {
@@ -48,6 +54,12 @@ def run(args: argparse.Namespace) -> int:
                 "version_id": latest.id if latest else None,
                 "state": state(task),
                 "build": task.build,
+                # with --consumers: the user blueprints using the task (else null: not read)
+                "consumers": (
+                    None
+                    if task.consumers is None
+                    else [consumers.use_dict(u) for u in task.consumers]
+                ),
             }
         )
     width = max((len(r["key"] or "") for r in rows), default=3)
@@ -57,9 +69,11 @@ def run(args: argparse.Namespace) -> int:
             f"{(r['key'] or '').ljust(width)}  {r['task_id'] or '-':<24}  "
             f"{r['version'] or '-':<8}  {r['state']}"
         )
-    if args.json_file:
+        for line in uses[r["key"]]:
+            out(f"{''.ljust(width)}  {line}")
+    if settings.json_file:
         write_json(
-            args.json_file,
+            settings.json_file,
             {
                 "version": 1,
                 "endpoint": report.endpoint,

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urljoin
 
+from ctask_sync.datarobot.access import AccessChange, AccessEntry, parse_access_entry
+from ctask_sync.datarobot.blueprints import UserBlueprint, parse_user_blueprint
 from ctask_sync.datarobot.buildlog import build_log_tail
 from ctask_sync.datarobot.retry import RetryPolicy
 from ctask_sync.datarobot.transport import RequestStats, Transport
@@ -71,6 +73,7 @@ class CustomTask:
     updated: str
     latest_version: CustomTaskVersion | None
     maximum_memory: int | None = None
+    created_by: str | None = None  # the creator's username
 
 
 @dataclass(frozen=True)
@@ -295,6 +298,36 @@ class DataRobotClient:
         path = f"customTasks/{task_id}/versions/{version_id}/dependencyBuildLog/"
         return self._transport.request("GET", path).content
 
+    # -- consumers: user blueprints and access control -----------------------------------------
+
+    def list_user_blueprints(self) -> list[UserBlueprint]:
+        """The token's user's blueprints, without their tasks (`blueprint` is None)."""
+        return self._pages("userBlueprints/", {}, parse_user_blueprint)
+
+    def get_user_blueprint(self, blueprint_id: str) -> UserBlueprint:
+        """One user blueprint with its tasks, as the official client's `get` asks for it."""
+        params = {"editMode": "true", "decompressedBlueprint": "true"}
+        path = f"userBlueprints/{blueprint_id}/"
+        return self._call("GET", path, parse_user_blueprint, params=params)
+
+    def update_user_blueprint(
+        self, blueprint_id: str, blueprint: Sequence[dict[str, Any]]
+    ) -> UserBlueprint:
+        """Replace a user blueprint's tasks (its title and project stay as they are)."""
+        body = {"blueprint": list(blueprint), "decompressedBlueprint": True}
+        path = f"userBlueprints/{blueprint_id}/"
+        return self._call("PATCH", path, parse_user_blueprint, json_body=body)
+
+    def get_access_list(self, task_id: str) -> list[AccessEntry]:
+        """Who may use or edit the custom task."""
+        return self._pages(f"customTasks/{task_id}/accessControl/", {}, parse_access_entry)
+
+    def share_custom_task(self, task_id: str, changes: Sequence[AccessChange]) -> None:
+        """Add, change (a role) or remove (role None) entries of the task's access list."""
+        body = {"data": [change.to_json() for change in changes]}
+        path = f"customTasks/{task_id}/accessControl/"
+        self._transport.request("PATCH", path, json_body=body).close()
+
     # -- execution environments --------------------------------------------------------------
 
     def list_execution_environments(
@@ -475,6 +508,7 @@ def _custom_task(raw: Any) -> CustomTask:
         updated=str(raw.get("updated") or ""),
         latest_version=_version(latest) if latest else None,
         maximum_memory=_optional_int(raw, "maximumMemory"),
+        created_by=_optional_str(raw, "createdBy"),
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import ssl
 from collections.abc import Iterator
+from typing import Any
 
 import requests
 import urllib3.exceptions
@@ -54,6 +55,15 @@ def describe_exception(exc: BaseException) -> str:
             return str(inner.args[1])
     text = str(exc)
     return text[:300] if text else type(exc).__name__
+
+
+def error_body(response: requests.Response) -> dict[str, Any] | None:
+    """The JSON object of an error answer, if it is one (a 409 links to its conflicts)."""
+    try:
+        payload = response.json()
+    except ValueError:
+        return None
+    return payload if isinstance(payload, dict) else None
 
 
 def error_message(response: requests.Response) -> str:

@@ -23,7 +23,12 @@ from requests.auth import AuthBase
 
 from ctask_sync import __version__, redact
 from ctask_sync.datarobot import retry
-from ctask_sync.datarobot.http_errors import describe_exception, error_message, is_connect_error
+from ctask_sync.datarobot.http_errors import (
+    describe_exception,
+    error_body,
+    error_message,
+    is_connect_error,
+)
 from ctask_sync.datarobot.retry import RetryPolicy
 from ctask_sync.datarobot.upload import VersionForm
 from ctask_sync.errors import ApiError, ConfigError, OutcomeUnknownError
@@ -293,12 +298,13 @@ class Transport:
     ) -> NoReturn:
         status = response.status_code
         message = self.redact(error_message(response))
+        body = error_body(response) if status == 409 else None
         response.close()
         if attempt > 1:
             message += f" (gave up after {attempt} attempts)"
         if method not in IDEMPOTENT_METHODS and status >= 500:
             raise OutcomeUnknownError(method, shown, status, message, hint=UNKNOWN_OUTCOME_HINT)
-        raise ApiError(method, shown, status, message, hint=self._status_hint(status))
+        raise ApiError(method, shown, status, message, hint=self._status_hint(status), body=body)
 
     def _status_hint(self, status: int) -> str | None:
         hints = {

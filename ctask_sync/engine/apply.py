@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 from ctask_sync.datarobot.client import DataRobotClient, UploadFile
+from ctask_sync.engine import apply_consumers as consumers
 from ctask_sync.engine.builds import BuildWatch, record_outcomes, wait_for_builds
 from ctask_sync.engine.model import RemoteVersion
 from ctask_sync.engine.plan import TARGET_TYPES, wants_build
@@ -34,8 +35,11 @@ from ctask_sync.engine.steps import (
     Plan,
     RecordBuildOutcome,
     Refuse,
+    ShareTask,
     StartBuild,
+    Step,
     TaskPlan,
+    UpdateBlueprints,
     UpdateTask,
     WriteRecord,
 )
@@ -60,6 +64,8 @@ class _Progress:
     record: SyncRecord | None
     new_version: bool = False
     build: BuildWatch | None = None
+    shared: tuple[str, ...] = ()  # the usernames the record says ctask-sync shared with
+    created_by: str | None = None
 
 
 def result_of(task: TaskPlan) -> TaskResult:
@@ -88,7 +94,7 @@ class Applier:
         log: Log,
         *,
         replan: Replan | None = None,
-        concurrency: int = 8,
+        concurrency: int,  # Settings.concurrency: the one default
         progress: Log | None = None,
     ) -> None:
         self.client = client
@@ -155,43 +161,83 @@ class Applier:
             task_id=task.task_id,
             version=remote.latest if remote else None,
             record=remote.record if remote else None,
+            shared=remote.record.shared if remote and remote.record else (),
+            created_by=remote.task.created_by if remote else None,
         )
-        spec = task.spec
         # What exists remotely is reported even when a later step fails: a task created
         # whose first version was refused is in DataRobot, and the outputs must say so.
         try:
             for step in task.steps:
-                match step:
-                    case Keep() | Refuse():
-                        pass
-                    case DeleteTask():
-                        result.deleted = self._delete(task)
-                    case CreateTask():
-                        assert spec is not None
-                        state.task_id = self._create_task(spec)
-                    case UpdateTask(changes=changes):
-                        assert spec is not None and state.task_id is not None
-                        self._update_task(spec, state.task_id, changes)
-                    case CreateVersion():
-                        assert spec is not None
-                        self._create_version(spec, step, state, result)
-                    case StartBuild(retry=retry):
-                        assert spec is not None
-                        self._start_build(spec, state, retry=retry)
-                    case AwaitBuild():
-                        self._watch(task.key, state, status="processing")
-                    case WriteRecord():
-                        assert spec is not None
-                        self._write_record(spec, task, state)
-                    case RecordBuildOutcome(outcome=outcome):
-                        self._record_outcome(state, outcome)
+                self._run_step(task, step, state, result)
         finally:
             result.task_id = state.task_id
             if state.version is not None:
                 result.version_id = state.version.id
                 result.version_label = state.version.label
 
-    def _create_task(self, spec: TaskSpec) -> str:
+    def _run_step(self, task: TaskPlan, step: Step, state: _Progress, result: TaskResult) -> None:
+        spec = task.spec
+        match step:
+            case Keep() | Refuse():
+                pass
+            case DeleteTask():
+                result.deleted = self._delete(task)
+            case CreateTask():
+                assert spec is not None
+                state.task_id, state.created_by = self._create_task(spec)
+            case UpdateTask(changes=changes):
+                assert spec is not None and state.task_id is not None
+                self._update_task(spec, state.task_id, changes)
+            case CreateVersion():
+                assert spec is not None
+                self._create_version(spec, step, state, result)
+            case StartBuild(retry=retry):
+                assert spec is not None
+                self._start_build(spec, state, retry=retry)
+            case AwaitBuild():
+                self._watch(task.key, state, status="processing")
+            case WriteRecord():
+                assert spec is not None
+                self._write_record(spec, task, state)
+            case RecordBuildOutcome(outcome=outcome):
+                self._record_outcome(state, outcome)
+            case ShareTask():
+                self._share(task.key, step, state, result)
+            case UpdateBlueprints():
+                assert state.task_id is not None and state.version is not None
+                done, failed = consumers.follow(
+                    self.client, task.key, state.task_id, state.version, step, self.log
+                )
+                result.blueprints_updated = tuple(done)
+                if failed:
+                    result.error = "; ".join(failed)
+
+    def _share(self, key: str, step: ShareTask, state: _Progress, result: TaskResult) -> None:
+        """Reconcile the access list; a refusal is the task's error, not the end of its steps
+        (the record that follows keeps what was shared before)."""
+        assert state.task_id is not None
+        try:
+            shared = consumers.share(
+                self.client,
+                key,
+                state.task_id,
+                step,
+                recorded=state.shared,
+                creator=state.created_by,
+                log=self.log,
+            )
+        except CtaskSyncError as exc:
+            result.error = f"sharing: {exc}"
+            self.log(f"  {key}: error: sharing: {exc}")
+            return
+        state.shared = shared.recorded
+        result.share_changes = shared.changes
+        result.warnings = (
+            *result.warnings,
+            *(w for w in shared.warnings if w not in result.warnings),
+        )
+
+    def _create_task(self, spec: TaskSpec) -> tuple[str, str | None]:
         owner = Owner(namespace=self.run.context.namespace, key=spec.key)
         created = self.client.create_custom_task(
             name=spec.name,
@@ -200,7 +246,7 @@ class Applier:
             description=with_marker(spec.description, owner),
         )
         self.log(f"  + {spec.key}: created task {created.id}")
-        return created.id
+        return created.id, created.created_by
 
     def _update_task(self, spec: TaskSpec, task_id: str, changes: dict[str, str]) -> None:
         owner = Owner(namespace=self.run.context.namespace, key=spec.key)
@@ -266,7 +312,7 @@ class Applier:
         version = state.version
         assert state.task_id is not None and version is not None
         previous = None if state.new_version else state.record
-        record = make_record(spec, task, self.run, previous=previous)
+        record = replace(make_record(spec, task, self.run, previous=previous), shared=state.shared)
         if state.build is not None:  # a build was started by this run: its outcome is to come
             record = replace(record, build=True, build_outcome=None)
         elif task.build == "success" and not state.new_version:
@@ -294,6 +340,10 @@ class Applier:
         except ApiError as exc:
             if exc.status == 404:  # already gone: the desired state
                 return True
+            if exc.status == 409:
+                raise consumers.in_use_error(
+                    task.remote.task.id, exc, dict(task.blockers)
+                ) from None
             raise
         self.log(f"  - {task.key}: deleted task {task.remote.task.id}")
         return True

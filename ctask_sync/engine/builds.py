@@ -40,7 +40,7 @@ def wait_for_builds(
     *,
     timeout: float,
     log: Log,
-    concurrency: int = 8,
+    concurrency: int,  # Settings.concurrency: the one default
     first_delay: float = 0.5,
     growth: float = 1.25,
     max_delay: float = 10.0,

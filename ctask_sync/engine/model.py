@@ -78,6 +78,16 @@ class RemoteCustomTask:
     description: str
     created: str
     latest_version: RemoteVersion | None
+    created_by: str | None = None  # the creator's username (an OWNER that `share:` never drops)
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One entry of a task's access list."""
+
+    username: str
+    role: str
+    can_share: bool
 
 
 @dataclass(frozen=True)
@@ -89,3 +99,4 @@ class Detected:
     refusals: dict[str, str] = field(default_factory=dict)  # key -> why nothing may be written
     warnings: tuple[str, ...] = ()  # about the whole run (e.g. ancestry unknown)
     builds: dict[str, BuildStatus] = field(default_factory=dict)  # latest version's build
+    access: dict[str, tuple[Grant, ...]] = field(default_factory=dict)  # tasks with `share:`

@@ -28,9 +28,10 @@ from ctask_sync.engine.steps import (
     WriteRecord,
 )
 from ctask_sync.manifest.manifest import TaskSpec
+from ctask_sync.manifest.vocabulary import TargetType
 
 # The manifest speaks lower case; DataRobot's API names target types in title case.
-TARGET_TYPES = {
+TARGET_TYPES: dict[TargetType, str] = {
     "binary": "Binary",
     "regression": "Regression",
     "multiclass": "Multiclass",

@@ -91,6 +91,8 @@ class SyncRecord:
             return None
         return Owner(namespace=self.namespace, key=self.key)
 
+    shared: tuple[str, ...] = ()  # usernames a sync added to the access list (`share:`)
+
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             "tool": self.tool,
@@ -104,6 +106,8 @@ class SyncRecord:
             "dirty": self.dirty,
             "parents": list(self.parents),
         }
+        if self.shared:
+            data["shared"] = list(self.shared)
         if self.files is not None:
             data["files"] = self.files
         for name in ("namespace", "key", "root", "folder"):
@@ -164,6 +168,7 @@ def decode_record(description: str | None) -> SyncRecord | None:
             key=_optional_text(data, "key"),
             root=_optional_text(data, "root"),
             folder=_optional_text(data, "folder"),
+            shared=tuple(str(u) for u in data.get("shared") or ()),
         )
     except (ValueError, KeyError, TypeError):
         return None
@@ -241,6 +246,7 @@ def remote_custom_task(task: CustomTask) -> RemoteCustomTask:
         description=task.description,
         created=task.created,
         latest_version=remote_version(latest) if latest is not None else None,
+        created_by=task.created_by,
     )
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ctask_sync.engine.consumers import BlueprintUpdate
+from ctask_sync.engine.sharing import ShareChange
 from ctask_sync.engine.steps import Action
 
 
@@ -27,6 +29,8 @@ class TaskResult:
     build_log_tail: str | None = None
     error: str | None = None
     warnings: tuple[str, ...] = ()
+    share_changes: tuple[ShareChange, ...] = ()  # sent to the access list
+    blueprints_updated: tuple[BlueprintUpdate, ...] = ()  # pins moved to the new version
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from ctask_sync.engine.consumers import BlueprintUpdate, BlueprintUse
 from ctask_sync.engine.model import BuildStatus, FileDiff
 from ctask_sync.engine.remote import RemoteTask
-from ctask_sync.manifest.manifest import TaskSpec
+from ctask_sync.engine.sharing import ShareChange
+from ctask_sync.manifest.manifest import ShareEntry, TaskSpec
+from ctask_sync.manifest.vocabulary import NetworkPolicy
 
 Action = Literal["create", "update", "unchanged", "delete", "keep", "refuse"]
 Value = str | int | dict[str, str] | None
@@ -53,7 +56,7 @@ class CreateVersion:
     delete_item_ids: tuple[str, ...]
     environment_id: str
     maximum_memory: int | None
-    outbound_network_policy: str | None
+    outbound_network_policy: NetworkPolicy | None
     required_metadata: dict[str, str] | None
 
 
@@ -86,10 +89,29 @@ class RecordBuildOutcome:
 
 
 @dataclass(frozen=True)
+class ShareTask:
+    """PATCH customTasks/{id}/accessControl/ so the access list holds `share:`. apply reads
+    the list again first and sends what is still needed; `changes` is what the plan saw."""
+
+    wanted: tuple[ShareEntry, ...]
+    changes: tuple[ShareChange, ...]
+
+
+@dataclass(frozen=True)
+class UpdateBlueprints:
+    """PATCH userBlueprints/{id}/ of each blueprint that pins a previous version of the task,
+    to pin the version this run creates (`blueprints: follow`)."""
+
+    updates: tuple[BlueprintUpdate, ...]
+
+
+@dataclass(frozen=True)
 class DeleteTask:
-    """DELETE customTasks/{id}/ (with --allow-delete only)."""
+    """DELETE customTasks/{id}/ (with --allow-delete only). DataRobot refuses (409) while the
+    `blockers` (user blueprints: id, name) use the task."""
 
     reason: str
+    blockers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -98,6 +120,7 @@ class Keep:
 
     reason: str
     hint: str
+    blockers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -115,12 +138,24 @@ Step = (
     | AwaitBuild
     | WriteRecord
     | RecordBuildOutcome
+    | ShareTask
+    | UpdateBlueprints
     | DeleteTask
     | Keep
     | Refuse
 )
 # Steps that change DataRobot (RecordBuildOutcome is bookkeeping; Keep and Refuse write nothing).
-_CHANGES = (CreateTask, UpdateTask, CreateVersion, StartBuild, AwaitBuild, WriteRecord, DeleteTask)
+_CHANGES = (
+    CreateTask,
+    UpdateTask,
+    CreateVersion,
+    StartBuild,
+    AwaitBuild,
+    WriteRecord,
+    ShareTask,
+    UpdateBlueprints,
+    DeleteTask,
+)
 
 
 @dataclass(frozen=True)
@@ -133,6 +168,7 @@ class TaskPlan:
     diff: FileDiff = field(default_factory=FileDiff)
     build: BuildStatus | None = None  # the latest version's build, when it needs one
     warnings: tuple[str, ...] = ()
+    consumers: tuple[BlueprintUse, ...] | None = None  # None: not read in this run
     field_changes: tuple[FieldChange, ...] = ()  # old -> new of what the steps change
 
     @property
@@ -191,6 +227,22 @@ class TaskPlan:
         return next((s for s in self.steps if isinstance(s, StartBuild)), None)
 
     @property
+    def share(self) -> ShareTask | None:
+        return next((s for s in self.steps if isinstance(s, ShareTask)), None)
+
+    @property
+    def blueprint_updates(self) -> tuple[BlueprintUpdate, ...]:
+        step = next((s for s in self.steps if isinstance(s, UpdateBlueprints)), None)
+        return step.updates if step else ()
+
+    @property
+    def blockers(self) -> tuple[tuple[str, str], ...]:
+        for step in self.steps:
+            if isinstance(step, DeleteTask | Keep):
+                return step.blockers
+        return ()
+
+    @property
     def reason(self) -> str | None:
         for step in self.steps:
             if isinstance(step, Refuse | DeleteTask | Keep):
@@ -208,6 +260,7 @@ class PlanContext:
     major: bool = False
     allow_delete: bool = False
     allow_rollback: bool = False
+    touch_blueprints: bool = True  # False for previews: they never change a user blueprint
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,13 @@ PlanReport.to_dict() shape (report.py; also what `plan --json FILE` writes):
       "files": [{"change": "added"|"changed"|"removed"|"renamed", "path": str,
                  "size": int|null}],
       "renamed": [{"from": str, "to": str}], "upload_bytes": int
+      "consumers": [{"blueprint_id", "name", "version_id": str|null (null: latest_),
+                     "version": str (label or "latest")}]|null (null: not read),
+      "blueprint_updates": [{"blueprint_id", "name", "old_version_ids": [str],
+                             "old_versions": [str], "new_version": str}],
+      "share_changes": [{"username", "action": "add"|"change"|"remove", "role": str|null,
+                         "can_share": bool|null, "old_role": str|null}],
+      "blockers": [{"blueprint_id", "name"}] (user blueprints a deletion would meet)
   }],
   "summary": {"create": int, "update": int, "delete": int, "keep": int, "unchanged": int,
               "refuse": int},
@@ -40,7 +47,8 @@ ApplyReport.to_dict() shape (what `apply --json FILE` writes):
       "version_id": str|null, "version_label": str|null, "manifest": str|null, "folder": str|null,
       "files_uploaded": int, "bytes_uploaded": int, "files_deleted": int,
       "build_status": "success"|"failed"|"submitted"|"processing"|"timeout"|null,
-      "build_log_tail": str|null, "error": str|null, "warnings": [str], "url": str|null
+      "build_log_tail": str|null, "error": str|null, "warnings": [str], "url": str|null,
+      "share_changes": [as in the plan, as sent], "blueprints_updated": [as blueprint_updates]
   }],
   "summary": {"created": int, "updated": int, "deleted": int, "kept": int, "unchanged": int,
               "versions_created": int, "builds_failed": int, "errors": int},
@@ -53,15 +61,17 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ctask_sync import git as gitinfo
 from ctask_sync.datarobot.client import DataRobotClient, ExecutionEnvironment, RetryPolicy
 from ctask_sync.engine import adopt as adoption
-from ctask_sync.engine import late
+from ctask_sync.engine import late, plan_consumers
 from ctask_sync.engine import scope as scoping
 from ctask_sync.engine.apply import Applier, RunInfo, TaskResult, result_of
+from ctask_sync.engine.apply_consumers import in_use_error
+from ctask_sync.engine.consumers import read_consumers, read_grants
 from ctask_sync.engine.detect import build_state, file_diff, resolve_environments
 from ctask_sync.engine.model import Detected
 from ctask_sync.engine.plan import build_plan, plan_task
@@ -72,7 +82,7 @@ from ctask_sync.engine.scope import Scope
 from ctask_sync.engine.shard import in_shard
 from ctask_sync.engine.steps import Plan, PlanContext, TaskPlan
 from ctask_sync.engine.targets import check_targets
-from ctask_sync.errors import ConfigError, CtaskSyncError, ManifestError
+from ctask_sync.errors import ApiError, ConfigError, CtaskSyncError, ManifestError
 from ctask_sync.git import GitInfo
 from ctask_sync.manifest.manifest import Discovery, TaskSpec, discover
 from ctask_sync.manifest.rootconfig import SyncRoot, find_root, resolve_namespace
@@ -81,6 +91,7 @@ from ctask_sync.report import reports as report
 from ctask_sync.report.progress import after_silence
 from ctask_sync.report.reports import ApplyReport, PlanReport
 from ctask_sync.report.words import plural
+from ctask_sync.settings import Settings
 
 Log = Callable[[str], None]
 
@@ -88,30 +99,18 @@ EMBEDDED_STATE = ".ctask-sync"
 EMBEDDED_TOKEN = "embedded-emulator"  # the embedded emulator accepts any token
 
 
-@dataclass
-class SyncOptions:
-    path: Path
-    endpoint: str | None = None  # None: the embedded emulator, state in <repo>/.ctask-sync/
-    token: str | None = None  # from DATAROBOT_API_TOKEN, never argv
-    namespace: str | None = None  # None: the root's ctask-sync.yaml (rootconfig.resolve_namespace)
-    allow_delete: bool = False
-    allow_duplicate_name: bool = False  # create beside a same-named task this namespace lacks
-    wait: bool = True
-    build_timeout: float = 1800.0
-    concurrency: int = 8
-    major: bool = False  # every new version major (release tags)
-    allow_rollback: bool = False  # overwrite versions synced from a newer commit, on purpose
-    tag: str | None = None  # recorded on every synced version
-    shard: tuple[int, int] | None = None  # (i, n), 1-based
-    ca_bundle: str | None = None
-    commit: str | None = None  # overrides git detection (the action passes GITHUB_SHA)
-    ref: str | None = None  # overrides git detection (the action passes GITHUB_REF)
-    retry_max_seconds: float = 120.0  # total retry wait per request before giving up
-    timeout: float = 60.0  # read timeout of each request
-    targets: tuple[str, ...] = ()  # --target: only these keys (empty: every key)
-    saved_plan: SavedPlan | None = None  # apply --plan: apply exactly this plan, or nothing
-    notify: Log | None = None  # feedback on long work (retries, a slow connection), to stderr
-    build_progress: Log | None = None  # told the build wait's state every round
+# The run's settings (ctask_sync/settings.py), built by cli/ from argv and by github/ from the
+# action's inputs; the engine reads no argv, environment or inputs itself.
+SyncOptions = Settings
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """Where long work reports itself while it runs (cli/ passes stderr writers; None: silent):
+    notify gets retries and a silent endpoint, build_progress the build wait's state."""
+
+    notify: Log | None = None
+    build_progress: Log | None = None
 
 
 @dataclass
@@ -192,7 +191,9 @@ def endpoint_line(options: SyncOptions, root: Path) -> str:
 
 
 @contextlib.contextmanager
-def connect(options: SyncOptions, root: Path, log: Log) -> Iterator[tuple[DataRobotClient, str]]:
+def connect(
+    options: SyncOptions, root: Path, log: Log, notify: Log | None = None
+) -> Iterator[tuple[DataRobotClient, str]]:
     if options.endpoint:
         if not options.token:
             raise ConfigError(
@@ -204,7 +205,7 @@ def connect(options: SyncOptions, root: Path, log: Log) -> Iterator[tuple[DataRo
             options.token,
             ca_bundle=options.ca_bundle,
             timeout=options.timeout,
-            retry=RetryPolicy(max_total=options.retry_max_seconds, on_retry=options.notify),
+            retry=RetryPolicy(max_total=options.retry_max_seconds, on_retry=notify),
             pool_size=max(16, options.concurrency),
         )
         try:
@@ -263,6 +264,8 @@ def _detect(session: _Session, remote: RemoteState, specs: list[TaskSpec]) -> De
         build = build_state(spec, current, session.client)
         if build is not None:
             found.builds[spec.key] = build
+        if spec.share is not None and current is not None:
+            found.access[spec.key] = read_grants(session.client, current.task.id)
 
     with ThreadPoolExecutor(max_workers=session.options.concurrency) as pool:
         list(pool.map(one, specs))
@@ -293,9 +296,21 @@ def _plan(session: _Session) -> Plan:
         in_scope=_in_scope(session.options),
         environment_names=session.environment_names,
     )
+    the_plan = _with_consumers(session, the_plan)
+    the_plan = plan_consumers.with_sharing(the_plan, found.access)
     warnings = (*found.warnings, *scoping.other_root_warnings(remote, session.scope.root))
     the_plan = Plan(context=the_plan.context, tasks=the_plan.tasks, warnings=warnings)
     return adoption.warn_namesakes(the_plan, adoption.namesakes(the_plan, remote))
+
+
+def _with_consumers(session: _Session, the_plan: Plan) -> Plan:
+    """Read the user blueprints (one paged list, at most) only when the plan or a flag needs
+    them: see engine/consumers.py for the cost."""
+    wanted = plan_consumers.consumers_wanted(the_plan, asked=session.options.consumers)
+    if wanted:
+        consumers = read_consumers(session.client, wanted)
+        the_plan = plan_consumers.with_consumers(the_plan, consumers, wanted)
+    return plan_consumers.preview_warnings(the_plan)
 
 
 def _replan(session: _Session, key: str) -> TaskPlan:
@@ -303,7 +318,7 @@ def _replan(session: _Session, key: str) -> TaskPlan:
     remote, _refusals = _remote(session)
     spec = next(s for s in session.specs if s.key == key)
     current = remote.tasks.get(key)
-    return plan_task(
+    task = plan_task(
         spec,
         current,
         file_diff(spec, current, session.client, session.git),
@@ -312,10 +327,16 @@ def _replan(session: _Session, key: str) -> TaskPlan:
         build=build_state(spec, current, session.client),
         environment_names=session.environment_names,
     )
+    if spec.share is None or current is None:
+        return task
+    # sharing is replanned too; blueprints follow only a version whose creation was confirmed
+    access = {key: read_grants(session.client, current.task.id)}
+    one = plan_consumers.with_sharing(Plan(context=session.context, tasks=(task,)), access)
+    return one.tasks[0]
 
 
 @contextlib.contextmanager
-def _session(options: SyncOptions, log: Log) -> Iterator[_Session]:
+def _session(options: SyncOptions, log: Log, feedback: Feedback) -> Iterator[_Session]:
     git, root, discovery = _validate(options)
     scope = _scope(options, root, discovery)
     specs = [s for s in discovery.tasks if s.key in scope.shown]
@@ -333,10 +354,11 @@ def _session(options: SyncOptions, log: Log) -> Iterator[_Session]:
         major=options.major or bool(options.tag),
         allow_delete=options.allow_delete,
         allow_rollback=options.allow_rollback,
+        touch_blueprints=options.touch_blueprints,
     )
-    with connect(options, root.folder, log) as (client, endpoint):
+    with connect(options, root.folder, log, feedback.notify) as (client, endpoint):
         # an endpoint that does not answer is otherwise silent until the read timeout
-        with after_silence(2.0, f"Connecting to {client.endpoint} …", options.notify):
+        with after_silence(2.0, f"Connecting to {client.endpoint} …", feedback.notify):
             environments = client.list_execution_environments() if specs else []
         yield _Session(
             options=options,
@@ -363,19 +385,17 @@ def environments(options: SyncOptions, log: Log = print) -> list[ExecutionEnviro
         return client.list_execution_environments()
 
 
-def plan(options: SyncOptions, log: Log = print) -> PlanReport:
+def plan(options: SyncOptions, log: Log = print, *, feedback: Feedback | None = None) -> PlanReport:
     """Validate, read remote state, compute the plan. Raises ManifestError with findings."""
-    with _session(options, log) as session:
+    with _session(options, log, feedback or Feedback()) as session:
         return PlanReport(_plan(session), session.root, session.endpoint)
 
 
-def _with_saved_options(options: SyncOptions) -> SyncOptions:
+def _with_saved_options(options: SyncOptions, saved: SavedPlan | None) -> SyncOptions:
     """apply --plan runs with the options the plan was made with."""
-    saved = options.saved_plan
     if saved is None:
         return options
-    return replace(
-        options,
+    return options.replace(
         targets=saved.options.targets,
         allow_delete=saved.options.allow_delete,
         allow_rollback=saved.options.allow_rollback,
@@ -389,15 +409,17 @@ def apply(
     log: Log = print,
     *,
     show_plan: Callable[[PlanReport], bool] | None = None,
+    saved: SavedPlan | None = None,
+    feedback: Feedback | None = None,
 ) -> ApplyReport:
     """Plan and apply; waits on dependency builds unless options.wait is False.
 
     show_plan shows the plan (default: its text through log) and says whether to go on (a
-    confirmation); False ends the run before any write. With options.saved_plan, the plan is
-    applied only when it is exactly the saved one."""
-    options = _with_saved_options(options)
-    with _session(options, log) as session:
-        saved = options.saved_plan
+    confirmation); False ends the run before any write. With saved (apply --plan), the plan
+    is applied only when it is exactly the saved one, with the options it was made with."""
+    options = _with_saved_options(options, saved)
+    feedback = feedback or Feedback()
+    with _session(options, log, feedback) as session:
         if saved is not None:
             check_target(saved, session.endpoint, session.namespace)
         the_plan = _plan(session)
@@ -433,7 +455,7 @@ def apply(
                 log,
                 replan=lambda key: _replan(session, key),
                 concurrency=options.concurrency,
-                progress=options.build_progress,
+                progress=feedback.build_progress,
             )
             results = applier.apply(the_plan)
             try:
@@ -463,7 +485,17 @@ def _still_running(applier: Applier) -> list[RunningBuild]:
     ]
 
 
-def cleanup(options: SyncOptions, log: Log = print, *, yes: bool = True) -> list[str]:
+def _blueprint_names(client: DataRobotClient) -> dict[str, str]:
+    """Names of the token's user blueprints, to word what blocks a deletion (one paged list)."""
+    try:
+        return {b.id: b.model_type for b in client.list_user_blueprints()}
+    except CtaskSyncError:
+        return {}  # the ids alone still say what to look at
+
+
+def cleanup(
+    options: SyncOptions, log: Log = print, *, yes: bool = True, notify: Log | None = None
+) -> list[str]:
     """Delete every task options.namespace owns; returns the deleted keys.
 
     Needs no manifests: a closed pull request's preview namespace is torn down from its name."""
@@ -475,9 +507,10 @@ def cleanup(options: SyncOptions, log: Log = print, *, yes: bool = True) -> list
     root = find_root(Path(options.path)).folder
     deleted: list[str] = []
     failures: list[str] = []
+    names: dict[str, str] | None = None  # blueprint id -> name, read at the first 409
     log(endpoint_line(options, root))
     log(f"Namespace: {options.namespace} (from --namespace or CTASK_SYNC_NAMESPACE)")
-    with connect(options, root, log) as (client, _endpoint):
+    with connect(options, root, log, notify) as (client, _endpoint):
         state = read_remote_state(client, options.namespace)
         scope = _in_scope(options)
         owned = [
@@ -495,6 +528,9 @@ def cleanup(options: SyncOptions, log: Log = print, *, yes: bool = True) -> list
             try:
                 client.delete_custom_task(task.task.id)
             except CtaskSyncError as exc:
+                if isinstance(exc, ApiError) and exc.status == 409:
+                    names = names if names is not None else _blueprint_names(client)
+                    exc = in_use_error(task.task.id, exc, names)
                 failures.append(f"{task.key}: {exc}")
                 log(f"  ! {task.key}: {exc}")
                 continue

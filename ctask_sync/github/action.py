@@ -45,6 +45,7 @@ from ctask_sync.manifest.manifest import Finding, discover
 from ctask_sync.redact import redact
 from ctask_sync.report.markdown import SUMMARY_LIMIT_BYTES, cap_middle, code, fence
 from ctask_sync.report.words import plural
+from ctask_sync.settings import Settings
 
 # Room under GitHub's 1 MiB summary limit for what other steps of the job write.
 _SUMMARY_BUDGET = SUMMARY_LIMIT_BYTES - 64 * 1024
@@ -132,37 +133,29 @@ class ActionRun:
             )
         return root
 
-    def _options(self, root: Path) -> sync.SyncOptions:
-        if not self.config.endpoint:
+    def _options(self, root: Path) -> Settings:
+        settings = self.config.settings
+        if not settings.endpoint:
             raise ConfigError(
                 "input endpoint is empty",
                 hint="set `endpoint: https://app.datarobot.com/api/v2` (or your installation's)",
             )
-        if not self.config.api_token:
+        if not settings.token:
             raise ConfigError(
                 "input api-token is empty",
                 hint="pass `api-token: ${{ secrets.DATAROBOT_API_TOKEN }}` in the step's `with:`",
             )
         if not self.route.namespace:
             raise ConfigError("no namespace: set the `namespace` input (GITHUB_REPOSITORY unset)")
-        return sync.SyncOptions(
+        # The event decides where and how (route.py); the inputs decide the rest.
+        return settings.replace(
             path=root,
-            endpoint=self.config.endpoint,
-            token=self.config.api_token,
             namespace=self.route.namespace,
             allow_delete=self.route.allow_delete,
-            allow_rollback=self.config.allow_rollback,
-            wait=self.config.wait_for_builds,
-            build_timeout=self.config.build_timeout,
-            concurrency=self.config.concurrency,
             major=self.route.major,
             tag=self.route.tag,
-            shard=self.config.shard,
-            ca_bundle=self.config.ca_bundle,
             commit=self.env.get("GITHUB_SHA") or None,
             ref=self.env.get("GITHUB_REF") or None,
-            timeout=self.config.request_timeout,
-            retry_max_seconds=self.config.retry_budget,
         )
 
     @contextmanager
@@ -204,7 +197,7 @@ class ActionRun:
             self._comment(findings=findings)
         return 1
 
-    def _plan(self, options: sync.SyncOptions) -> int:
+    def _plan(self, options: Settings) -> int:
         with self._engine_log("plan"):
             report = sync.plan(options, log=self._log_line)
         plan = report.to_dict()
@@ -233,7 +226,7 @@ class ActionRun:
             return 1
         return 0
 
-    def _apply(self, options: sync.SyncOptions) -> int:
+    def _apply(self, options: Settings) -> int:
         with self._engine_log("apply"):
             report = sync.apply(options, log=self._log_line)
         result = report.to_dict()
@@ -247,7 +240,7 @@ class ActionRun:
         write_outputs(self.env, outputs)
         return 0 if report.ok else 1
 
-    def _cleanup(self, options: sync.SyncOptions) -> int:
+    def _cleanup(self, options: Settings) -> int:
         with self._engine_log("cleanup"):
             deleted = sync.cleanup(options, log=self._log_line, yes=True)
         outputs = {"deleted": str(len(deleted)), "tasks": json.dumps(deleted), "errors": "0"}

@@ -147,7 +147,7 @@ def post_comment(
     api = GitHubApi(
         env.get("GITHUB_API_URL", "https://api.github.com"),
         config.github_token,
-        timeout=config.request_timeout,
+        timeout=config.settings.timeout,
     )
     try:
         result = upsert_sticky_comment(

@@ -14,10 +14,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ctask_sync.engine.shard import parse_shard
 from ctask_sync.errors import ConfigError
 from ctask_sync.github.workflow_commands import Inputs
 from ctask_sync.report.markdown import code
+from ctask_sync.settings import Settings
 
 MODES = ("auto", "validate", "plan", "apply", "preview", "cleanup")
 # Events whose payload is a pull request.
@@ -31,30 +31,36 @@ UNTRUSTED_EVENTS = ("pull_request_target", "workflow_run")
 class ActionConfig:
     """The action's inputs, parsed and checked."""
 
-    endpoint: str
-    api_token: str
+    settings: Settings  # endpoint, token, timeouts, concurrency, shard, allow-delete, ...
     path: str
     namespace: str
     mode: str
     main_branch: str
-    allow_delete: bool
-    wait_for_builds: bool
-    build_timeout: float
-    concurrency: int
     comment: bool
     preview: bool
     github_token: str
-    shard: tuple[int, int] | None
     fail_on_drift: bool | None = None  # None: only scheduled runs fail on drift
-    allow_rollback: bool = False
     allow_untrusted_events: bool = False
-    request_timeout: float = 60.0
-    retry_budget: float = 120.0
-    ca_bundle: str | None = None
+
+    @property
+    def api_token(self) -> str | None:
+        """The DataRobot token (the api-token input, else DATAROBOT_API_TOKEN)."""
+        return self.settings.token
+
+    @property
+    def shard(self) -> tuple[int, int] | None:
+        """The shard input, parsed."""
+        return self.settings.shard
+
+    @property
+    def allow_delete(self) -> bool:
+        """The allow-delete input (route narrows it: never on a pull request)."""
+        return self.settings.allow_delete
 
 
 def read_config(env: Mapping[str, str]) -> ActionConfig:
-    """Read every input from INPUT_* variables (the token also from DATAROBOT_API_TOKEN)."""
+    """Read every input from INPUT_* variables; Settings reads the engine's (with their
+    environment fallbacks, e.g. the token from DATAROBOT_API_TOKEN)."""
     inputs = Inputs(env)
     mode = inputs.text("mode", "auto")
     if mode not in MODES:
@@ -62,50 +68,18 @@ def read_config(env: Mapping[str, str]) -> ActionConfig:
             f"input mode: expected one of {', '.join(MODES)}, got {mode!r}",
             hint="leave mode at auto to choose from the event",
         )
-    shard = _shard(inputs.text("shard"))
     return ActionConfig(
-        endpoint=inputs.text("endpoint", env.get("DATAROBOT_ENDPOINT", "").strip()),
-        api_token=inputs.text("api-token", env.get("DATAROBOT_API_TOKEN", "").strip()),
+        settings=Settings.from_action_inputs(inputs, env),
         path=inputs.text("path", "."),
         namespace=inputs.text("namespace", env.get("GITHUB_REPOSITORY", "").strip()),
         mode=mode,
         main_branch=inputs.text("main-branch", "main"),
-        allow_delete=inputs.boolean("allow-delete", False),
-        wait_for_builds=inputs.boolean("wait-for-builds", True),
-        build_timeout=inputs.number("build-timeout", 1800.0, minimum=1.0),
-        concurrency=inputs.integer("concurrency", 8, minimum=1),
         comment=inputs.boolean("comment", True),
         preview=inputs.boolean("preview", False),
         github_token=inputs.text("github-token", env.get("GITHUB_TOKEN", "").strip()),
-        shard=shard,
         fail_on_drift=inputs.optional_boolean("fail-on-drift"),
         allow_untrusted_events=inputs.boolean("allow-untrusted-events", False),
-        allow_rollback=inputs.boolean("allow-rollback", False),
-        request_timeout=inputs.number(
-            "request-timeout", _env_number(env, "CTASK_SYNC_TIMEOUT", 60.0), minimum=1.0
-        ),
-        retry_budget=inputs.number(
-            "retry-budget", _env_number(env, "CTASK_SYNC_RETRY_MAX_SECONDS", 120.0), minimum=0.0
-        ),
-        ca_bundle=inputs.text("ca-bundle", env.get("REQUESTS_CA_BUNDLE", "").strip()) or None,
     )
-
-
-def _env_number(env: Mapping[str, str], name: str, default: float) -> float:
-    """The README's environment fallback, when it is a number (the input is checked strictly)."""
-    try:
-        return float(env.get(name, "") or default)
-    except ValueError:
-        return default
-
-
-def _shard(text: str) -> tuple[int, int] | None:
-    if not text:
-        return None
-    try:
-        return parse_shard(text)
-    except ConfigError as exc:
-        raise ConfigError(f"input shard: {exc.message}", hint=exc.hint) from None
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,13 @@ from ctask_sync.manifest.files import (
     select_files,
 )
 from ctask_sync.manifest.globs import GlobError, check_pattern, compile_all
+from ctask_sync.manifest.vocabulary import (
+    Blueprints,
+    DependencyBuild,
+    Language,
+    NetworkPolicy,
+    TargetType,
+)
 from ctask_sync.manifest.yamlpos import Document, Pos, YamlProblem, load
 
 __all__ = [
@@ -59,21 +66,34 @@ class EnvironmentRef:
 
 
 @dataclass(frozen=True)
+class ShareEntry:
+    """One `share:` entry: a user and the role ctask-sync keeps on the task's access list."""
+
+    username: str
+    role: str  # OWNER | READ_WRITE | USER | EDITOR | READ_ONLY | CONSUMER
+    can_share: bool = True
+
+
+@dataclass(frozen=True)
 class TaskSpec:
     key: str
     name: str
-    target_type: str  # manifest spelling: binary | regression | multiclass | anomaly | transform
-    language: str  # python | r | other
+    target_type: TargetType  # manifest spelling (lower case)
+    language: Language
     description: str
     environment: EnvironmentRef
     maximum_memory: int | None  # bytes
-    outbound_network_policy: str | None  # ISOLATED | PUBLIC | None (server default)
+    outbound_network_policy: NetworkPolicy | None  # None: the server's default
     required_metadata: dict[str, str]
-    dependency_build: str  # auto | always | never
+    dependency_build: DependencyBuild
     folder: Path  # absolute
     manifest_path: Path  # absolute
     files: tuple[FileEntry, ...]
     adopt: str | None = None  # id of an existing task to take over (written by `import`)
+    blueprints: Blueprints = (
+        "leave"  # leave | follow | releases: what apply does to pinning blueprints
+    )
+    share: tuple[ShareEntry, ...] | None = None  # None: the access list is left alone
 
 
 @dataclass(frozen=True)
@@ -335,6 +355,7 @@ def _check_one(
 
     _check_task_files(b, doc, data, selected)
 
+    share = _share(b, doc, data) if ("share",) not in bad_paths else None
     if not b.failed:
         environment = data["environment"]
         checked.spec = TaskSpec(
@@ -359,8 +380,26 @@ def _check_one(
             manifest_path=manifest,
             files=selected,
             adopt=data.get("adopt"),
+            blueprints=data.get("blueprints") or "leave",
+            share=share,
         )
     return checked
+
+
+def _share(b: _Builder, doc: Document, data: dict[str, Any]) -> tuple[ShareEntry, ...] | None:
+    """The `share:` entries (None when absent); a user listed twice is an error."""
+    raw = data.get("share")
+    if raw is None:
+        return None
+    entries: list[ShareEntry] = []
+    seen: set[str] = set()
+    for i, item in enumerate(raw):
+        username = item["username"].strip()
+        if username.lower() in seen:
+            b.error(f"share: {username} is listed twice", doc.pos(("share", i, "username")))
+        seen.add(username.lower())
+        entries.append(ShareEntry(username, item["role"], bool(item.get("can_share", True))))
+    return tuple(entries)
 
 
 def _check_task_files(

@@ -20,8 +20,9 @@ from jsonschema import Draft202012Validator, ValidationError  # type: ignore[imp
 
 from ctask_sync.manifest.yamlpos import Document, Path_, Pos
 
-SCHEMA_RESOURCE = "schema/ctask.schema.json"
-ROOT_SCHEMA_RESOURCE = "schema/ctask-sync.schema.json"
+# in schemas/, shipped as the ctask_sync.schemas package (setup.py)
+SCHEMA_RESOURCE = "ctask.schema.json"
+ROOT_SCHEMA_RESOURCE = "ctask-sync.schema.json"
 
 
 @dataclass(frozen=True)
@@ -35,9 +36,9 @@ class SchemaProblem:
 
 @functools.lru_cache(maxsize=2)
 def load_schema(resource: str = SCHEMA_RESOURCE) -> dict[str, Any]:
-    """A schema shipped inside the package (a copy of the one in schemas/): by default the
-    manifest's, or ROOT_SCHEMA_RESOURCE for ctask-sync.yaml."""
-    text = resources.files("ctask_sync").joinpath(resource).read_text(encoding="utf-8")
+    """A schema of schemas/, shipped as package data: by default the manifest's, or
+    ROOT_SCHEMA_RESOURCE for ctask-sync.yaml."""
+    text = resources.files("ctask_sync.schemas").joinpath(resource).read_text(encoding="utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
 

@@ -17,6 +17,7 @@ from ctask_sync.engine.steps import (
     WriteRecord,
 )
 from ctask_sync.manifest.files import binary_size, human_size
+from ctask_sync.report import consumers
 from ctask_sync.report.colour import paint
 from ctask_sync.report.markdown import code, inert
 from ctask_sync.report.paths import relative
@@ -57,7 +58,8 @@ def _update_parts(task: TaskPlan) -> list[str]:
     if task.version is not None:
         kind = "major" if task.version.major else "minor"
         parts.append(f"new {kind} version ({task.version.reason})")
-        return parts
+        return parts + consumers.parts(task)
+    parts.extend(consumers.parts(task))
     # the record written beside a build only notes the build: the build is the news
     if any(isinstance(s, WriteRecord) and s.reason != "dependency build" for s in task.steps):
         parts.append("write sync record")
@@ -76,9 +78,11 @@ def describe(task: TaskPlan) -> str:
         if isinstance(step, Refuse):
             return f"refused: {step.reason}"
         if isinstance(step, Keep):
-            return f"{step.reason}; kept: {step.hint}"
+            blocked = f"; {consumers.blockers_text(step.blockers)}" if step.blockers else ""
+            return f"{step.reason}; kept: {step.hint}{blocked}"
         if isinstance(step, DeleteTask):
-            return step.reason
+            blocked = f"; {consumers.blockers_text(step.blockers)}" if step.blockers else ""
+            return step.reason + blocked
     if task.action == "create":
         n = len(task.spec.files) if task.spec else 0
         parts.append(f"create task with {plural(n, 'file')}")
@@ -203,6 +207,7 @@ def _task_dict(t: TaskPlan, root: Path) -> dict[str, Any]:
         ],
         "renamed": [{"from": old, "to": new} for old, new in t.diff.renamed],
         "upload_bytes": t.upload_bytes,
+        **consumers.plan_fields(t),
     }
 
 
@@ -264,6 +269,7 @@ def plan_text(plan: Plan, *, colour: bool = False) -> str:
         symbol = SYMBOLS[t.action]
         lines.append(f"  {paint(symbol, symbol, colour)} {t.key.ljust(width)}  {describe(t)}")
         lines.extend(f"      {line}" for line in details(t, colour))
+        lines.extend(f"      {line}" for line in consumers.detail_lines(t))
         lines.extend(f"      warning: {w}" for w in t.warnings)
     lines.extend(f"  warning: {w}" for w in plan.warnings)
     lines.append("")

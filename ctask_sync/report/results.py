@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ctask_sync.engine.results import RunningBuild, TaskResult
+from ctask_sync.report import consumers
 from ctask_sync.report.colour import paint
 from ctask_sync.report.markdown import code, fence, inert
 from ctask_sync.report.paths import relative
@@ -36,6 +37,8 @@ def result_dict(r: TaskResult, root: Path, endpoint: str) -> dict[str, Any]:
         "error": r.error,
         "warnings": list(r.warnings),
         "url": url,
+        "share_changes": [consumers.change_dict(c) for c in r.share_changes],
+        "blueprints_updated": [consumers.update_dict(u) for u in r.blueprints_updated],
     }
 
 
@@ -51,6 +54,8 @@ def results_text(results: list[TaskResult], colour: bool = False) -> str:
         failed = r.error or r.build_status in ("failed", "timeout")
         shown = paint("!" if failed else symbol, symbol, colour)
         lines.append(f"  {shown} {r.key.ljust(width)}  {status:<9} {version}{build}")
+        lines.extend(f"      {c.describe()}" for c in r.share_changes)
+        lines.extend(f"      {consumers.update_text(u)}" for u in r.blueprints_updated)
         if r.error:
             lines.append(f"      {r.error}")
         if r.build_log_tail and r.build_status == "failed":

@@ -8,45 +8,19 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from fake_github import FakeGitHub
-
-# re-exported for this suite's modules
-from gitkit import commit_all as commit_all
-from gitkit import git as git
-from gitkit import write_files
-from runner import ActionResult, ActionRunner
 
 from ctask_sync.emulator.testing import SENTINEL_TOKEN
 from ctask_sync.engine.remote import read_marker
+from tests.action.fake_github import FakeGitHub
+from tests.action.runner import ActionResult, ActionRunner
 
-SKLEARN_ENV = "5e8c889607389fe0f466c72d"
+# re-exported for this suite's modules
+from tests.testing.gitkit import commit_all as commit_all
+from tests.testing.gitkit import git as git
+from tests.testing.tasks import write_task as write_task
+
 REPOSITORY = "octo/tasks"
 PAT = "ghp_personalTokenOfCiBot000"  # a personal token: GET /user answers ci-bot
-
-
-def write_task(
-    repo: Path,
-    folder: str,
-    *,
-    name: str | None = None,
-    files: dict[str, str] | None = None,
-    extra: str = "",
-) -> Path:
-    """A task folder with a manifest and its files (default: custom.py and a helper)."""
-    path = repo / folder
-    path.mkdir(parents=True, exist_ok=True)
-    manifest = [
-        f"key: {folder}",
-        f"name: {name or 'Task ' + folder}",
-        "target_type: binary",
-        "language: python",
-        f"description: The {folder} task.",
-        "environment:",
-        f"  id: {SKLEARN_ENV}",
-    ]
-    (path / "ctask.yaml").write_text("\n".join(manifest) + "\n" + extra, encoding="utf-8")
-    write_files(path, dict(files or {"custom.py": "def fit(X, y, output_dir, **kw):\n    pass\n"}))
-    return path
 
 
 def push_event(repo: Path, ref: str) -> dict[str, Any]:

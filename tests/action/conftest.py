@@ -1,31 +1,26 @@
 """Fixtures for the action's tests: a git repository, the runner harness and the fake GitHub
-REST API on loopback. Helpers live in action_support (this folder is put on sys.path)."""
+REST API on loopback. Helpers live in tests.action.action_support."""
 
 from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-HERE = Path(__file__).resolve().parent
-if str(HERE) not in sys.path:
-    sys.path.insert(0, str(HERE))
-
-from action_support import PAT, REPOSITORY, Harness, commit_all, git, write_task  # noqa: E402
-from fake_github import FakeGitHub, serve  # noqa: E402
-from runner import ActionRunner  # noqa: E402
+from tests.action.action_support import PAT, REPOSITORY, Harness, commit_all, git, write_task
+from tests.action.fake_github import FakeGitHub, serve
+from tests.action.runner import ActionRunner
 
 
 @pytest.fixture(scope="session", autouse=True)
 def github_npm_packages() -> None:
     """Install GitHub's locked npm packages once if missing, so the README's plain
     `python3 -m pytest` works on a fresh machine (.ci/run installs them up front)."""
-    node_dir = HERE.parents[1] / ".ci" / "node"
+    node_dir = Path(__file__).resolve().parents[2] / ".ci" / "node"
     if (node_dir / "node_modules" / "@actions").is_dir() or shutil.which("npm") is None:
         return  # present, or no npm: the evaluator then fails with its own clear message
     subprocess.run(

@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from gha_expressions import condition, interpolate, interpolate_all
+
+from tests.action.gha_expressions import condition, interpolate, interpolate_all
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 _COMMAND = re.compile(r"^::([A-Za-z-]+)(?: ([^:]*))?::(.*)$")

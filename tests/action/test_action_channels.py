@@ -11,7 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from action_support import (
+
+from ctask_sync.emulator.testing import SENTINEL_TOKEN, AdminClient
+from ctask_sync.report.markdown import ZWJ
+from tests.action.action_support import (
     REPOSITORY,
     Harness,
     api_writes,
@@ -22,11 +25,8 @@ from action_support import (
     pr_event,
     write_task,
 )
-from fake_github import FakeGitHub, Fault
-from runner import _fake_python
-
-from ctask_sync.emulator.testing import SENTINEL_TOKEN, AdminClient
-from ctask_sync.report.markdown import ZWJ
+from tests.action.fake_github import FakeGitHub, Fault
+from tests.action.runner import _fake_python
 
 APP_TOKEN = "ghs_appInstallationToken00"
 

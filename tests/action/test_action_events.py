@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 import requests
-from action_support import (
+
+from ctask_sync.emulator.testing import SENTINEL_TOKEN
+from tests.action.action_support import (
     REPOSITORY,
     Harness,
     api_writes,
@@ -20,9 +22,7 @@ from action_support import (
     owned,
     write_task,
 )
-from fake_github import BOT_LOGIN
-
-from ctask_sync.emulator.testing import SENTINEL_TOKEN
+from tests.action.fake_github import BOT_LOGIN
 
 
 def test_push_to_main_applies_and_reports(harness: Harness, emulator: Any) -> None:
@@ -142,7 +142,7 @@ def test_pull_request_without_changes_posts_nothing(harness: Harness, github_api
 
 
 def test_personal_token_comments_as_its_user(harness: Harness, github_api: Any) -> None:
-    from action_support import PAT
+    from tests.action.action_support import PAT
 
     result = harness.pull_request(
         31, action="opened", inputs={"github-token": PAT}, github_token="ghs_unused"
@@ -262,7 +262,7 @@ def test_schedule_catches_a_task_edited_by_hand(harness: Harness, emulator: Any)
 def test_failed_build_points_at_requirements_and_fences_its_log(
     repo: Path, tmp_path: Path, emulator_factory: Any, github_api: Any
 ) -> None:
-    from runner import ActionRunner
+    from tests.action.runner import ActionRunner
 
     emu = emulator_factory(fail_builds_matching="^numpy$")
     harness = Harness(ActionRunner(repo, tmp_path / "rt"), repo, emu.endpoint, github_api)
@@ -342,7 +342,7 @@ def test_deletion_in_shard_mode_touches_only_that_shards_keys(
 def test_build_timeout_fails_the_run_at_requirements(
     repo: Path, tmp_path: Path, emulator_factory: Any, github_api: Any
 ) -> None:
-    from runner import ActionRunner
+    from tests.action.runner import ActionRunner
 
     emu = emulator_factory(build_seconds=60)
     harness = Harness(ActionRunner(repo, tmp_path / "rt"), repo, emu.endpoint, github_api)
@@ -358,7 +358,7 @@ def test_build_timeout_fails_the_run_at_requirements(
 def test_without_waiting_builds_are_only_started(
     repo: Path, tmp_path: Path, emulator_factory: Any, github_api: Any
 ) -> None:
-    from runner import ActionRunner
+    from tests.action.runner import ActionRunner
 
     emu = emulator_factory(build_seconds=60)
     harness = Harness(ActionRunner(repo, tmp_path / "rt"), repo, emu.endpoint, github_api)
@@ -373,7 +373,7 @@ def test_without_waiting_builds_are_only_started(
 def test_a_rejected_token_is_one_clear_error(
     repo: Path, tmp_path: Path, emulator_factory: Any, github_api: Any
 ) -> None:
-    from runner import ActionRunner
+    from tests.action.runner import ActionRunner
 
     emu = emulator_factory(token="only-this-token")
     harness = Harness(ActionRunner(repo, tmp_path / "rt"), repo, emu.endpoint, github_api)

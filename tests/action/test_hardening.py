@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 import yaml
-from action_support import Harness, owned
-from runner import REPO_ROOT
+
+from tests.action.action_support import Harness, owned
+from tests.action.runner import REPO_ROOT
 
 WORKFLOW_FILES = sorted(
     [

@@ -8,10 +8,11 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-import gha_expressions
 import pytest
-from gha_expressions import ExpressionError, condition, evaluate, interpolate
-from runner import ActionRunner, parse_output_file
+
+from tests.action import gha_expressions
+from tests.action.gha_expressions import ExpressionError, condition, evaluate, interpolate
+from tests.action.runner import ActionRunner, parse_output_file
 
 CONTEXTS: dict[str, Any] = {
     "inputs": {"api-token": "", "mode": "auto", "count": "3"},

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from action_support import write_task
 
 from ctask_sync.cli.main import main
 from ctask_sync.emulator.testing import SENTINEL_TOKEN
+from tests.action.action_support import write_task
 
 
 def test_validate_outside_a_runner_prints_plain_text(

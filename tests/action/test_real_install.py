@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from action_support import Harness
-from fake_github import FakeGitHub
-from runner import REPO_ROOT, ActionRunner
+
+from tests.action.action_support import Harness
+from tests.action.fake_github import FakeGitHub
+from tests.action.runner import REPO_ROOT, ActionRunner
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("CTASK_SYNC_REAL_INSTALL") != "1",

@@ -263,13 +263,14 @@ def test_inputs_parse_with_defaults() -> None:
             "INPUT_BUILD_TIMEOUT": "90.5",
         }
     )
-    assert (config.path, config.mode, config.main_branch, config.concurrency) == (
+    assert (config.path, config.mode, config.main_branch, config.settings.concurrency) == (
         ".",
         "auto",
         "main",
         8,
     )
-    assert (config.shard, config.wait_for_builds, config.build_timeout) == ((2, 3), False, 90.5)
+    settings = config.settings
+    assert (settings.shard, settings.wait, settings.build_timeout) == ((2, 3), False, 90.5)
     assert (config.comment, config.preview, config.allow_delete) == (True, False, False)
 
 
@@ -279,22 +280,22 @@ def test_timeout_retry_budget_and_ca_bundle_inputs_fall_back_to_the_readme_varia
         "CTASK_SYNC_RETRY_MAX_SECONDS": "30",
         "REQUESTS_CA_BUNDLE": "/etc/ssl/corp.pem",
     }
-    config = read_config(env)
-    assert (config.request_timeout, config.retry_budget, config.ca_bundle) == (
+    settings = read_config(env).settings
+    assert (settings.timeout, settings.retry_max_seconds, settings.ca_bundle) == (
         15.0,
         30.0,
         "/etc/ssl/corp.pem",
     )
     env.update({"INPUT_REQUEST_TIMEOUT": "5", "INPUT_RETRY_BUDGET": "0", "INPUT_CA_BUNDLE": "ca"})
-    config = read_config(env)
-    assert (config.request_timeout, config.retry_budget, config.ca_bundle) == (5.0, 0.0, "ca")
-    assert read_config({}).request_timeout == 60.0
+    settings = read_config(env).settings
+    assert (settings.timeout, settings.retry_max_seconds, settings.ca_bundle) == (5.0, 0.0, "ca")
+    assert read_config({}).settings.timeout == 60.0
 
 
 def test_allow_rollback_and_untrusted_opt_ins_default_off() -> None:
-    assert (read_config({}).allow_rollback, read_config({}).allow_untrusted_events) == (
+    assert (read_config({}).settings.allow_rollback, read_config({}).allow_untrusted_events) == (
         False,
         False,
     )
     config = read_config({"INPUT_ALLOW_ROLLBACK": "true", "INPUT_ALLOW_UNTRUSTED_EVENTS": "true"})
-    assert (config.allow_rollback, config.allow_untrusted_events) == (True, True)
+    assert (config.settings.allow_rollback, config.allow_untrusted_events) == (True, True)

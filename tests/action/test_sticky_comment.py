@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from action_support import PAT, REPOSITORY
-from fake_github import BOT_LOGIN, FakeGitHub, Fault
 from pytest_mock import MockerFixture
 
 from ctask_sync.github.api import (
@@ -14,6 +12,8 @@ from ctask_sync.github.api import (
     marker,
     upsert_sticky_comment,
 )
+from tests.action.action_support import PAT, REPOSITORY
+from tests.action.fake_github import BOT_LOGIN, FakeGitHub, Fault
 
 TARGET = "octo/tasks"
 

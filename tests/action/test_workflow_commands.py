@@ -6,10 +6,10 @@ import io
 from pathlib import Path
 
 import pytest
-from runner import _LogProcessor, parse_output_file
 
 from ctask_sync.emulator.testing import SENTINEL_TOKEN
 from ctask_sync.github.workflow_commands import Annotation, Workflow, append_summary, write_outputs
+from tests.action.runner import _LogProcessor, parse_output_file
 
 
 def test_annotation_escapes_properties_and_message() -> None:

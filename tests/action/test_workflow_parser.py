@@ -8,8 +8,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from gha_expressions import node_command
-from runner import REPO_ROOT
+
+from tests.action.gha_expressions import node_command
+from tests.action.runner import REPO_ROOT
 
 WORKFLOWS = sorted(
     [*REPO_ROOT.glob(".github/workflows/*.yml"), *REPO_ROOT.glob("examples/workflows/*.yml")]

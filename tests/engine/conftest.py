@@ -10,46 +10,21 @@ from typing import Any
 
 import pytest
 
-# re-exported for this suite's modules
-from gitkit import commit_all as commit_all
-from gitkit import git as git
-from gitkit import write_files
-
 from ctask_sync.cli.main import main
-from ctask_sync.emulator.testing import AdminClient as Admin
+from ctask_sync.emulator.testing import AdminClient
 
-SKLEARN_ENV = "5e8c889607389fe0f466c72d"
+# re-exported for this suite's modules
+from tests.testing.gitkit import commit_all as commit_all
+from tests.testing.gitkit import git as git
+from tests.testing.gitkit import write_files as write_files
+from tests.testing.tasks import FIT
+from tests.testing.tasks import SKLEARN_ENV as SKLEARN_ENV
+from tests.testing.tasks import write_task as write_task
 
+# the suite's usual task: an estimator and one helper module
+TWO_FILES = {"custom.py": FIT, "helper.py": "X = 1\n"}
 
-def write_task(
-    repo: Path,
-    folder: str,
-    *,
-    key: str | None = None,
-    name: str | None = None,
-    files: dict[str, str | bytes] | None = None,
-    extra: str = "",
-    env: str = SKLEARN_ENV,
-) -> Path:
-    """A task folder with a manifest and files (default: custom.py and a helper)."""
-    path = repo / folder
-    path.mkdir(parents=True, exist_ok=True)
-    lines = [
-        f"key: {key or folder}",
-        f"name: {name or 'Task ' + folder}",
-        "target_type: binary",
-        "language: python",
-        f"description: The {folder} task.",
-        "environment:",
-        f"  id: {env}",
-    ]
-    (path / "ctask.yaml").write_text("\n".join(lines) + "\n" + extra, "utf-8")
-    write_files(
-        path,
-        files
-        or {"custom.py": "def fit(X, y, output_dir, **kw):\n    pass\n", "helper.py": "X = 1\n"},
-    )
-    return path
+Admin = AdminClient  # the emulator's admin API, as this suite calls it
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import datarobot as dr
 
 from ctask_sync.emulator.testing import SENTINEL_TOKEN
 
-from .conftest import Admin, Run, commit_all, git, write_task
+from .conftest import TWO_FILES, Admin, Run, commit_all, git, write_task
 
 OTHER_ENV_NAME = "[DataRobot] Python 3.12 PyTorch Drop-In"
 
@@ -52,7 +52,7 @@ def owned_tasks(namespace: str = "acme/tasks") -> dict[str, dr.CustomTask]:
 
 
 def three_tasks(repo: Path) -> None:
-    write_task(repo, "fraud/xgb")
+    write_task(repo, "fraud/xgb", files=TWO_FILES)
     write_task(
         repo,
         "churn/rf",
@@ -441,7 +441,7 @@ def test_status_names_each_task_state(
         folder_path=str(hand),
     )
     (repo / "scaler/custom.py").write_text("def transform(): return 3\n", "utf-8")
-    write_task(repo, "new/one")
+    write_task(repo, "new/one", files=TWO_FILES)
     commit_all(repo)
     out = tmp_path / "status.json"
     run = cli("status", str(repo), "--json", str(out))

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from gitkit import git, write_files
 
 from ctask_sync.cli.main import main
-
-SKLEARN_ENV = "5e8c889607389fe0f466c72d"
+from tests.testing.gitkit import git as git
+from tests.testing.tasks import SKLEARN_ENV as SKLEARN_ENV
+from tests.testing.tasks import write_task as write_task
 
 VALID = f"""\
 name: Fraud estimator
@@ -49,24 +49,6 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     git(path, "add", "README.md")
     git(path, "commit", "--quiet", "-m", "init")
     monkeypatch.chdir(path)
-    return path
-
-
-def write_task(
-    root: Path,
-    folder: str,
-    manifest: str | bytes = VALID,
-    files: dict[str, str | bytes] | None = None,
-) -> Path:
-    """A task folder with a manifest and files (default: a custom.py)."""
-    path = root / folder
-    path.mkdir(parents=True, exist_ok=True)
-    target = path / "ctask.yaml"
-    if isinstance(manifest, bytes):
-        target.write_bytes(manifest)
-    else:
-        target.write_text(manifest, "utf-8")
-    write_files(path, files if files is not None else {"custom.py": "def fit(): ...\n"})
     return path
 
 

@@ -97,9 +97,9 @@ CASES = [
         "unknown-key-no-suggestion",
         HEAD + ENV + "colour: blue\n",
         [
-            "t/ctask.yaml:6:1: error: unknown key 'colour' (known keys: adopt, dependency_build, "
-            "description, environment, files, key, language, maximum_memory, name, "
-            "outbound_network_policy, required_metadata, target_type)"
+            "t/ctask.yaml:6:1: error: unknown key 'colour' (known keys: adopt, blueprints, "
+            "dependency_build, description, environment, files, key, language, maximum_memory, "
+            "name, outbound_network_policy, required_metadata, share, target_type)"
         ],
     ),
     Case(
@@ -169,6 +169,27 @@ CASES = [
             "t/ctask.yaml:6:26: error: outbound_network_policy: 'isolated' is not one of: "
             "ISOLATED, PUBLIC (did you mean 'ISOLATED'?)"
         ],
+    ),
+    Case(
+        "blueprints-policy",
+        HEAD + ENV + "blueprints: always\n",
+        ["t/ctask.yaml:6:13: error: blueprints: 'always' is not one of: leave, follow, releases"],
+    ),
+    Case(
+        "share-role-and-missing-role",
+        HEAD + ENV + "share:\n  - {username: ana@example.com, role: reader}\n"
+        "  - {username: ben@example.com}\n",
+        [
+            "t/ctask.yaml:7:39: error: share[0].role: 'reader' is not one of: OWNER, "
+            "READ_WRITE, USER, EDITOR, READ_ONLY, CONSUMER",
+            "t/ctask.yaml:8:5: error: 'share[1]' is missing the required key 'role'",
+        ],
+    ),
+    Case(
+        "share-user-twice",
+        HEAD + ENV + "share:\n  - {username: ana@example.com, role: USER}\n"
+        "  - username: Ana@example.com\n    role: EDITOR\n",
+        ["t/ctask.yaml:8:15: error: share: Ana@example.com is listed twice"],
     ),
     Case(
         "missing-required",

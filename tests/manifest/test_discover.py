@@ -137,7 +137,7 @@ def test_files_sorted_with_sizes_digests_spaces_and_non_ascii(repo: Path) -> Non
 
 
 def test_default_ignores(repo: Path) -> None:
-    ignored = {
+    ignored: dict[str, str | bytes] = {
         "__pycache__/custom.cpython-311.pyc": b"\0",
         "sub/__pycache__/x.pyc": b"\0",
         "stray.pyc": b"\0",
@@ -152,7 +152,12 @@ def test_default_ignores(repo: Path) -> None:
         ".pytest_cache/v": "x",
         ".git": "gitdir: elsewhere\n",
     }
-    kept = {"custom.py": "x\n", "model.joblib": b"\1", "weights.h5": b"\2", "venvs.py": "x\n"}
+    kept: dict[str, str | bytes] = {
+        "custom.py": "x\n",
+        "model.joblib": b"\1",
+        "weights.h5": b"\2",
+        "venvs.py": "x\n",
+    }
     write_task(repo, "t", VALID, {**ignored, **kept})
     [task] = discover(repo).tasks
     assert paths(task.files) == sorted(kept)

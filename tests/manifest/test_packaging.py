@@ -1,4 +1,5 @@
-"""The schema travels with a non-editable install (the GitHub Action runs `pip install .`)."""
+"""The schemas travel with a regular install (the GitHub Action runs `pip install .`): a wheel
+carries every schemas/*.json as ctask_sync.schemas, and validation works from it alone."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -22,41 +24,36 @@ print(len(discovery.tasks))
 """
 
 
-def test_built_package_finds_its_schema_away_from_the_source_tree(tmp_path: Path) -> None:
-    # Build a copy so setuptools' egg-info never lands in the shared working tree.
+def test_a_wheel_carries_every_schema_and_validates_away_from_the_source(tmp_path: Path) -> None:
+    # Build from a copy so build/ and egg-info never land in the shared working tree.
     source = tmp_path / "src"
     source.mkdir()
-    shutil.copy(REPO / "pyproject.toml", source)
-    readme = REPO / "README.md"
-    (source / "README.md").write_text(readme.read_text("utf-8") if readme.exists() else "x\n")
-    shutil.copytree(
-        REPO / "ctask_sync",
-        source / "ctask_sync",
-        ignore=shutil.ignore_patterns("__pycache__"),
-    )
-    build_lib = tmp_path / "lib"
+    for name in ("pyproject.toml", "setup.py", "README.md"):
+        shutil.copy(REPO / name, source)
+    for folder in ("ctask_sync", "schemas"):
+        shutil.copytree(
+            REPO / folder, source / folder, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    wheels = tmp_path / "wheels"
     subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import setuptools; setuptools.setup()",
-            "-q",
-            "build_py",
-            "--build-lib",
-            str(build_lib),
-        ],
-        cwd=source,
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels), str(source)],
         check=True,
         capture_output=True,
-        timeout=120,
+        timeout=300,
     )
-    assert (build_lib / "ctask_sync" / "schema" / "ctask.schema.json").is_file()
+    (wheel,) = wheels.glob("ctask_sync-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    published = {f"ctask_sync/schemas/{p.name}" for p in (REPO / "schemas").glob("*.json")}
+    assert published and published <= names
+    assert "ctask_sync/py.typed" in names
+    lib = tmp_path / "lib"
+    zipfile.ZipFile(wheel).extractall(lib)  # what pip does with a pure-Python wheel
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     done = subprocess.run(
-        [sys.executable, "-c", PROBE, str(build_lib), str(REPO / "examples")],
+        [sys.executable, "-c", PROBE, str(lib), str(REPO / "examples")],
         cwd=elsewhere,
-        env={**os.environ, "PYTHONPATH": str(build_lib)},
+        env={**os.environ, "PYTHONPATH": str(lib)},
         capture_output=True,
         text=True,
         timeout=120,

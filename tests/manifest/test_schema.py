@@ -7,20 +7,37 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
-from jsonschema import Draft202012Validator
+import pytest
+from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 
+from ctask_sync.engine.plan import TARGET_TYPES
+from ctask_sync.manifest import vocabulary
 from ctask_sync.manifest.schemacheck import load_schema
 
 REPO = Path(__file__).resolve().parents[2]
 CANONICAL = REPO / "schemas" / "ctask.schema.json"
-PACKAGED = REPO / "ctask_sync" / "schema" / "ctask.schema.json"
 
 
-def test_packaged_copy_is_byte_identical() -> None:
-    # The GitHub Action installs non-editable: the package must carry its own copy.
-    assert PACKAGED.read_bytes() == CANONICAL.read_bytes()
+def test_the_package_reads_the_published_file_itself() -> None:
+    # No second copy: the installed package's data is schemas/ (setup.py maps it).
+    assert load_schema() == json.loads(CANONICAL.read_text("utf-8"))
+    assert not (REPO / "ctask_sync" / "schema").exists()
+
+
+@pytest.mark.parametrize("prop", sorted(vocabulary.BY_PROPERTY))
+def test_each_literal_spells_its_schema_enum(prop: str) -> None:
+    assert list(get_args(vocabulary.BY_PROPERTY[prop])) == load_schema()["properties"][prop]["enum"]
+
+
+def test_datarobot_spells_every_target_type() -> None:
+    assert set(TARGET_TYPES) == set(get_args(vocabulary.TargetType))
+
+
+def test_every_schema_enum_has_its_literal() -> None:
+    enums = {name for name, sub in load_schema()["properties"].items() if "enum" in sub}
+    assert enums == set(vocabulary.BY_PROPERTY)
 
 
 def test_schema_is_valid_draft_2020_12() -> None:

@@ -48,14 +48,16 @@ def make_scenario(root: Path) -> Scenario:
     repo = init_repo(root / "repo")
     snapshots: dict[str, list[dict[str, bytes]]] = {}
     for folder, files in BASE.items():
-        snapshots.setdefault(folder, []).append(folder_files(write_task(repo, folder, files)) or {})
+        snapshots.setdefault(folder, []).append(
+            folder_files(write_task(repo, folder, files=files)) or {}
+        )
     base = commit_all(repo, "base: three tasks")
     expected: dict[str, Expected] = {}
     for folder, files in CHANGED.items():
         path = write_task(
             repo,
             folder,
-            files,
+            files=files,
             name=NEW_NAMES.get(folder),
             description=NEW_DESCRIPTIONS.get(folder),
         )
@@ -75,7 +77,7 @@ def make_deletion_scenario(root: Path) -> Scenario:
     """The base, then a commit that removes two tasks (applied with --allow-delete)."""
     repo = init_repo(root / "repo")
     for folder, files in BASE.items():
-        write_task(repo, folder, files)
+        write_task(repo, folder, files=files)
     base = commit_all(repo, "base: three tasks")
     for folder in ("fraud", "churn"):
         shutil.rmtree(repo / folder)

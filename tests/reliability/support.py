@@ -18,55 +18,26 @@ from pathlib import Path
 from typing import Any
 
 import datarobot as dr
-from gitkit import commit_all as commit_all
-from gitkit import git as git
-from gitkit import init_repo as init_repo
-from gitkit import write_files
 
 from ctask_sync.cli.main import main
 from ctask_sync.emulator import EmulatorSettings, RunningEmulator
 from ctask_sync.emulator.server import make_emulator_server
-from ctask_sync.emulator.testing import SENTINEL_TOKEN
+from ctask_sync.emulator.testing import SENTINEL_TOKEN, AdminClient
 from ctask_sync.emulator.testing import WRITE_METHODS as WRITE_METHODS
-from ctask_sync.emulator.testing import AdminClient as Admin  # noqa: F401 - re-exported
 from ctask_sync.engine.remote import read_marker, user_description
+from tests.testing.gitkit import commit_all as commit_all
+from tests.testing.gitkit import git as git
+from tests.testing.gitkit import init_repo as init_repo
+from tests.testing.tasks import SKLEARN_ENV as SKLEARN_ENV
+from tests.testing.tasks import write_task as write_task
 
-SKLEARN_ENV = "5e8c889607389fe0f466c72d"
 NAMESPACE = "acme/tasks"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
+Admin = AdminClient  # the emulator's admin API, as this suite calls it
+
 
 # -- git and task folders --------------------------------------------------------------------
-
-
-def manifest_text(key: str, name: str, description: str, extra: str = "") -> str:
-    return (
-        f"key: {key}\nname: {name}\ntarget_type: binary\nlanguage: python\n"
-        f"description: {description}\nenvironment:\n  id: {SKLEARN_ENV}\n{extra}"
-    )
-
-
-def write_task(
-    repo: Path,
-    folder: str,
-    files: dict[str, str | bytes],
-    *,
-    name: str | None = None,
-    description: str | None = None,
-) -> Path:
-    """A task folder: its manifest (key = folder) and exactly `files` (others removed)."""
-    path = repo / folder
-    if path.exists():
-        for old in sorted(path.rglob("*"), reverse=True):
-            if old.is_file():
-                old.unlink()
-            elif old.is_dir():
-                old.rmdir()
-    path.mkdir(parents=True, exist_ok=True)
-    text = manifest_text(folder, name or f"Task {folder}", description or f"The {folder} task.")
-    (path / "ctask.yaml").write_text(text, "utf-8")
-    write_files(path, files)
-    return path
 
 
 def folder_files(folder: Path) -> dict[str, bytes]:

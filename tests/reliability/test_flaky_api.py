@@ -21,8 +21,8 @@ TWO = {"custom.py": "def fit(X, y, output_dir, **kw):\n    pass\n"}
 
 
 def two_tasks(repo: Path) -> None:
-    write_task(repo, "alpha", TWO)
-    write_task(repo, "beta", {**TWO, "helper.py": "X = 1\n"})
+    write_task(repo, "alpha", files=TWO)
+    write_task(repo, "beta", files={**TWO, "helper.py": "X = 1\n"})
     commit_all(repo, "two tasks")
 
 
@@ -122,7 +122,7 @@ def test_persistent_500_on_a_create_ends_with_a_clear_error_and_no_task(
     """A POST answered 500 may have acted: never re-sent; the task is re-read and re-planned
     twice, then the run stops naming the request."""
     mocker.patch("ctask_sync.datarobot.retry.sleep")
-    write_task(repo, "alpha", TWO)
+    write_task(repo, "alpha", files=TWO)
     commit_all(repo)
     fresh_lab.admin.fault(
         method="POST", path="^/api/v2/customTasks/$", status=500, times=1000, message="Boom"

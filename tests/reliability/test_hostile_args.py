@@ -22,7 +22,7 @@ endpoints = st.one_of(
         lambda scheme, rest: f"{scheme}{rest}",
         st.sampled_from(["http://", "https://", "http://[", "http://127.0.0.1:", "https://u:p@"]),
         st.text(
-            alphabet=st.characters(blacklist_categories=("Cs",)),
+            alphabet=st.characters(blacklist_categories=["Cs"]),
             max_size=30,
         ),
     ),
@@ -32,7 +32,7 @@ endpoints = st.one_of(
 @pytest.fixture
 def one_task(tmp_path: Path) -> Path:
     repo = init_repo(tmp_path / "repo")
-    write_task(repo, "alpha", {"custom.py": "pass\n"})
+    write_task(repo, "alpha", files={"custom.py": "pass\n"})
     commit_all(repo)
     return repo
 

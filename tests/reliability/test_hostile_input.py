@@ -97,7 +97,7 @@ names = st.one_of(
         ]
     ),
     st.text(
-        alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="/\x00"),
+        alphabet=st.characters(blacklist_categories=["Cs"], blacklist_characters="/\x00"),
         min_size=1,
         max_size=30,
     ),
@@ -157,7 +157,7 @@ def build_tree(root: Path, outside: Path, steps: list[tuple[Any, ...]]) -> Path:
     manifests = {folder: base_manifest(folder) for folder in FOLDERS}
     raw: dict[str, bytes] = {}
     for folder in FOLDERS:
-        write_task(repo, folder, {"custom.py": "def fit(): pass\n"})
+        write_task(repo, folder, files={"custom.py": "def fit(): pass\n"})
     for step in steps:
         kind, folder = step[0], step[1]
         task = repo / folder
@@ -186,9 +186,9 @@ def build_tree(root: Path, outside: Path, steps: list[tuple[Any, ...]]) -> Path:
         elif kind == "patterns":
             manifests[folder]["files"] = {step[2]: step[3]}
         elif kind == "nest":
-            write_task(task, "inner", {"custom.py": "pass\n"})
+            write_task(task, "inner", files={"custom.py": "pass\n"})
         elif kind == "same-key":
-            write_task(repo, "gamma", {"custom.py": "pass\n"})
+            write_task(repo, "gamma", files={"custom.py": "pass\n"})
             (repo / "gamma/ctask.yaml").write_text(
                 yaml.safe_dump({**base_manifest("gamma"), "key": folder}), "utf-8"
             )
@@ -290,7 +290,7 @@ def test_symlinks_and_dotdot_out_of_the_folder_are_errors_with_zero_writes(
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "secret.txt").write_text(SECRET, "utf-8")
-    task = write_task(repo, "alpha", {"custom.py": "pass\n"})
+    task = write_task(repo, "alpha", files={"custom.py": "pass\n"})
     os.symlink(outside / "secret.txt", task / "leak.txt")
     os.symlink("../../outside/secret.txt", task / "climb.txt")
     commit_all(repo)
@@ -313,7 +313,7 @@ def test_include_pattern_climbing_out_selects_nothing_outside(
     fresh_lab: Lab, repo: Path, tmp_path: Path
 ) -> None:
     (repo / "secret.txt").write_text(SECRET, "utf-8")
-    task = write_task(repo, "alpha", {"custom.py": "pass\n"})
+    task = write_task(repo, "alpha", files={"custom.py": "pass\n"})
     manifest = task / "ctask.yaml"
     manifest.write_text(
         manifest.read_text() + 'files:\n  include: ["custom.py", "../secret.txt"]\n', "utf-8"
@@ -374,7 +374,7 @@ def peak_rss_of(argv: list[str], cwd: Path) -> tuple[int, str, str, int]:
 def test_a_2_gib_sparse_file_is_streamed_and_refused_per_the_limit_in_bounded_memory(
     fresh_lab: Lab, repo: Path
 ) -> None:
-    task = write_task(repo, "big", {"custom.py": "pass\n"})
+    task = write_task(repo, "big", files={"custom.py": "pass\n"})
     commit_all(repo)
     # left untracked: git would spend longer hashing 2 GiB than ctask-sync does
     with open(task / "weights.bin", "wb") as sparse:

@@ -36,10 +36,10 @@ def commit_at(repo: Path, when: str, message: str, monkeypatch: pytest.MonkeyPat
 @pytest.fixture
 def history(repo: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, str]:
     """Commit A (older) and B (newer, changes alpha) on main."""
-    write_task(repo, "alpha", {"custom.py": "A = 1\n"})
-    write_task(repo, "beta", {"custom.py": "B = 1\n"})
+    write_task(repo, "alpha", files={"custom.py": "A = 1\n"})
+    write_task(repo, "beta", files={"custom.py": "B = 1\n"})
     old = commit_at(repo, OLD_TIME, "A", monkeypatch)
-    write_task(repo, "alpha", {"custom.py": "A = 2\n"})
+    write_task(repo, "alpha", files={"custom.py": "A = 2\n"})
     new = commit_at(repo, NEW_TIME, "B", monkeypatch)
     return old, new
 
@@ -109,7 +109,7 @@ def test_the_newer_commit_itself_and_a_later_one_still_apply(
     """The refusal is about age, not about any record: the same and a newer commit go on."""
     assert cli("apply", str(repo), *remote_args(fresh_lab.endpoint)).code == 0
     assert cli("apply", str(repo), *remote_args(fresh_lab.endpoint)).code == 0
-    write_task(repo, "alpha", {"custom.py": "A = 3\n"})
+    write_task(repo, "alpha", files={"custom.py": "A = 3\n"})
     commit_all(repo, "C")
     run = cli("apply", str(repo), *remote_args(fresh_lab.endpoint))
     assert run.code == 0, run.text
@@ -119,9 +119,9 @@ def test_the_newer_commit_itself_and_a_later_one_still_apply(
 def test_late_run_with_allow_delete_does_not_delete_a_newer_commits_task(
     fresh_lab: Lab, repo: Path
 ) -> None:
-    write_task(repo, "alpha", {"custom.py": "A = 1\n"})
+    write_task(repo, "alpha", files={"custom.py": "A = 1\n"})
     old = commit_all(repo, "A")
-    write_task(repo, "gamma", {"custom.py": "G = 1\n"})
+    write_task(repo, "gamma", files={"custom.py": "G = 1\n"})
     commit_all(repo, "B adds gamma")
     args = ["apply", str(repo), "--allow-delete", *remote_args(fresh_lab.endpoint)]
     assert cli(*args).code == 0
@@ -136,9 +136,9 @@ def test_late_run_with_allow_delete_does_not_delete_a_newer_commits_task(
 def test_late_run_from_a_shallow_clone_when_both_commits_share_a_second(
     fresh_lab: Lab, repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    write_task(repo, "alpha", {"custom.py": "A = 1\n"})
+    write_task(repo, "alpha", files={"custom.py": "A = 1\n"})
     old = commit_at(repo, OLD_TIME, "A", monkeypatch)
-    write_task(repo, "alpha", {"custom.py": "A = 2\n"})
+    write_task(repo, "alpha", files={"custom.py": "A = 2\n"})
     new = commit_at(repo, OLD_TIME, "B, the same second", monkeypatch)
     git(repo, "branch", "-q", "ci-snapshot", old)
     clone = tmp_path / "ci"
@@ -179,12 +179,12 @@ def test_a_depth_1_clone_of_a_newer_commit_with_an_older_date_plans_and_applies(
 ) -> None:
     """Issue 12: two commits pushed together, the tip's committer date before the synced one's
     (a skewed clock, a rebase that kept dates). Dates used to refuse it; ancestry plans it."""
-    write_task(repo, "alpha", {"custom.py": "A = 1\n"})
+    write_task(repo, "alpha", files={"custom.py": "A = 1\n"})
     synced = commit_at(repo, NEW_TIME, "A, synced", monkeypatch)
     assert cli("apply", str(repo), *remote_args(fresh_lab.endpoint)).code == 0
-    write_task(repo, "alpha", {"custom.py": "A = 2\n"})
+    write_task(repo, "alpha", files={"custom.py": "A = 2\n"})
     commit_at(repo, OLD_TIME, "B", monkeypatch)
-    write_task(repo, "alpha", {"custom.py": "A = 3\n"})
+    write_task(repo, "alpha", files={"custom.py": "A = 3\n"})
     tip = commit_at(repo, OLD_TIME, "C, dated before A", monkeypatch)
     clone = shallow_clone(repo, tmp_path, "main")
     assert git(clone, "rev-list", "--all") == tip  # the synced commit is not in the clone
@@ -220,12 +220,12 @@ def test_rollback_on_purpose_with_allow_rollback(
 def test_unknown_ancestry_proceeds_with_a_warning_naming_both_commits(
     fresh_lab: Lab, repo: Path, tmp_path: Path
 ) -> None:
-    write_task(repo, "alpha", {"custom.py": "A = 1\n"})
+    write_task(repo, "alpha", files={"custom.py": "A = 1\n"})
     synced = commit_all(repo, "A")
     assert cli("apply", str(repo), *remote_args(fresh_lab.endpoint)).code == 0
-    write_task(repo, "alpha", {"custom.py": "A = 2\n"})
+    write_task(repo, "alpha", files={"custom.py": "A = 2\n"})
     commit_all(repo, "B")
-    write_task(repo, "alpha", {"custom.py": "A = 3\n"})
+    write_task(repo, "alpha", files={"custom.py": "A = 3\n"})
     tip = commit_all(repo, "C")
     clone = shallow_clone(repo, tmp_path, "main")
     git(clone, "remote", "remove", "origin")  # nothing to fetch the synced commit from

@@ -94,10 +94,10 @@ def test_strangers_are_never_modified_or_deleted(
     ]
 
     for key in KEYS:
-        write_task(repo, key, {"custom.py": "pass\n"})
+        write_task(repo, key, files={"custom.py": "pass\n"})
     commit_all(repo, "create")
     assert "Plan: 2 to create" in cli(*args).out
-    write_task(repo, "scaler", {"custom.py": "pass  # changed\n"}, name="Scaler v2")
+    write_task(repo, "scaler", files={"custom.py": "pass  # changed\n"}, name="Scaler v2")
     commit_all(repo, "update")
     assert "Plan: 0 to create, 1 to update" in cli(*args).out
     git(repo, "rm", "-rq", "scaler")
@@ -124,7 +124,7 @@ def test_cleanup_of_one_namespace_never_touches_another(
     torn_down: str, kept: str, fresh_lab: Lab, repo: Path, tmp_path: Path
 ) -> None:
     for key in KEYS:
-        write_task(repo, key, {"custom.py": "pass\n"})
+        write_task(repo, key, files={"custom.py": "pass\n"})
     commit_all(repo)
     for namespace in ("acme/tasks", "acme/tasks/pr-7"):
         run = cli("apply", str(repo), *remote_args(fresh_lab.endpoint, namespace))
@@ -149,7 +149,7 @@ def test_cleanup_of_one_namespace_never_touches_another(
 def test_a_copy_made_in_datarobot_is_not_deleted_without_allow_delete(
     fresh_lab: Lab, repo: Path
 ) -> None:
-    write_task(repo, "alpha", {"custom.py": "pass\n"})
+    write_task(repo, "alpha", files={"custom.py": "pass\n"})
     commit_all(repo)
     assert cli("apply", str(repo), *remote_args(fresh_lab.endpoint)).code == 0
     witness(fresh_lab.endpoint)

@@ -48,9 +48,9 @@ def files_holding(root: Path, secret: str) -> list[str]:
 def test_no_command_shows_or_writes_the_token_on_any_path(
     fresh_lab: Lab, repo: Path, tmp_path: Path, emulator_factory: Callable[..., Any]
 ) -> None:
-    write_task(repo, "alpha", CUSTOM)
+    write_task(repo, "alpha", files=CUSTOM)
     # a build that fails: its log tail (remote text) is shown and written
-    write_task(repo, "beta", {**CUSTOM, "requirements.txt": "does-not-exist-pkg==0.1\n"})
+    write_task(repo, "beta", files={**CUSTOM, "requirements.txt": "does-not-exist-pkg==0.1\n"})
     commit_all(repo)
     out = tmp_path / "out"
     out.mkdir()
@@ -80,7 +80,7 @@ def test_no_command_shows_or_writes_the_token_on_any_path(
     echo = f"invalid key {SENTINEL_TOKEN}"
     fresh_lab.admin.fault(method="GET", path="^/api/v2/customTasks/$", status=400, message=echo)
     runs["plan 400 echoing"] = run_child("plan", str(repo), *remote)
-    write_task(repo, "alpha", {**CUSTOM, "helper.py": "X = 2\n"})
+    write_task(repo, "alpha", files={**CUSTOM, "helper.py": "X = 2\n"})
     commit_all(repo)
     fresh_lab.admin.fault(method="PATCH", path="/versions/$", status=500, message=echo, times=9)
     runs["apply 500 echoing"] = run_child(
@@ -216,7 +216,7 @@ def test_a_mistyped_token_flag_is_refused_without_echoing_it(repo: Path) -> None
 
 
 def test_an_endpoint_holding_the_token_is_not_shown_with_it(repo: Path) -> None:
-    write_task(repo, "alpha", CUSTOM)
+    write_task(repo, "alpha", files=CUSTOM)
     commit_all(repo)
     code, text = run_child(
         "plan", str(repo), "--endpoint", f"http://127.0.0.1:9/api/v2?key={SENTINEL_TOKEN}"

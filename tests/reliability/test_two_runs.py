@@ -38,7 +38,7 @@ def three_tasks(repo: Path, helper: str = "X = 1\n") -> dict[str, Expected]:
     expected = {}
     for key in KEYS:
         files = {**FILES, "helper.py": helper}
-        folder = write_task(repo, key, files)
+        folder = write_task(repo, key, files=files)
         now = folder_files(folder)
         expected[key] = Expected(
             name=f"Task {key}", description=f"The {key} task.", files=now, allowed=[now]
