@@ -153,7 +153,7 @@ def test_json_dash_is_stdout_and_the_text_goes_to_stderr(
     _two_changes(repo)
     run = cli("plan", str(repo), "--json", "-")
     assert json.loads(run.out)["tasks"][0]["key"] == "a"
-    assert "  + a  create task with 2 files" in run.err
+    assert "  + a  create task with 1 file" in run.err
     applied = cli("apply", str(repo), "--json", "-")
     assert json.loads(applied.out)["ok"] is True
     assert "Apply complete: 1 created" in applied.err

@@ -141,7 +141,7 @@ def test_target_limits_plan_and_apply_and_never_deletes_another(
     plan = cli("plan", str(repo), "--target", "a", "--allow-delete")
     assert plan.code == 2
     assert [line for line in plan.out.splitlines() if line.startswith("  ") and line[2] != " "] == [
-        "  ~ a  change helper.py; new minor version (files changed)"
+        "  ~ a  add helper.py; new minor version (files changed)"
     ]
     admin.clear()
     applied = cli("apply", str(repo), "--target", "a", "--allow-delete")
