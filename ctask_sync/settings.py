@@ -56,7 +56,8 @@ class Settings:
     consumers: bool = False  # read and show the user blueprints using each task (--consumers)
     # False for pull-request previews: no user blueprint is changed (github/ sets it)
     touch_blueprints: bool = True
-    # --target KEY (repeatable; cli/ fills it): only these keys, and never a deletion of another
+    # --target KEY (repeatable; cli/ fills it): only these keys, and never a deletion of another.
+    # No environment fallback: a leftover variable must never quietly narrow a CI apply.
     targets: tuple[str, ...] = ()
 
     @classmethod

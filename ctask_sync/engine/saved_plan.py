@@ -198,7 +198,8 @@ def _remote_detail(before: dict[str, Any] | None, task: TaskPlan) -> str:
 def check_unchanged(saved: SavedPlan, plan: Plan, report: dict[str, Any]) -> None:
     """Refuse, before any write, unless the plan computed now is the saved one."""
     changes = _what_changed(saved, plan)
-    if not changes and report != saved.report:
+    # compared as the file holds it (JSON has no tuples)
+    if not changes and json.loads(json.dumps(report, default=str)) != saved.report:
         changes.append("the plan computed now differs from the saved one")
     if changes:
         raise CtaskSyncError(
