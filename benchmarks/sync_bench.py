@@ -27,6 +27,7 @@ from typing import Any
 
 from harness import PROJECT, BenchError, EmulatorProcess
 from measures import BigUpload, PlanScale, big_upload, plan_scale
+from race import RACE_HEADERS, RaceResult, race, race_rows
 from scenarios import (
     BASELINE,
     CTASK_SYNC,
@@ -62,6 +63,7 @@ class Config:
     plan_tasks: int
     plan_runs: int
     check_timing: bool
+    race_rounds: int = 1
     seed: int = 6
 
 
@@ -74,9 +76,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--build-seconds", type=float, help="dependency build time (3; quick 1)")
     p.add_argument("--builds", type=int, default=20, help="requirements.txt edits (20)")
     p.add_argument("--big-file-mib", type=int, help="big upload size (1024; quick 256)")
-    p.add_argument("--plan-tasks", type=int, help="tasks in the plan timing (1000; quick 60)")
+    p.add_argument("--plan-tasks", type=int, help="tasks in the plan timing (10000; quick 60)")
     p.add_argument(
-        "--only", choices=[CTASK_SYNC.name, "sdk"], help="run one tool (no ratios, for debugging)"
+        "--only",
+        choices=[CTASK_SYNC.name, "sdk", "speed"],
+        help="run one tool (no ratios, for debugging); 'speed': only issue 17's figures (the "
+        "initial sync without builds against the SDK on 8 threads, and the plan timing)",
     )
     p.add_argument("--workdir", type=Path, help="keep repos and logs here (default: a temp dir)")
     p.add_argument("--json", dest="json_file", type=Path, help="write every figure as JSON")
@@ -93,9 +98,10 @@ def make_config(args: argparse.Namespace) -> Config:
         build_seconds=args.build_seconds if args.build_seconds is not None else (1 if quick else 3),
         builds=args.builds,
         big_file_bytes=(args.big_file_mib or (256 if quick else 1024)) * 2**20,
-        plan_tasks=args.plan_tasks or (60 if quick else 1000),
+        plan_tasks=args.plan_tasks or (60 if quick else 10_000),
         plan_runs=1 if quick else 3,
         check_timing=not quick,
+        race_rounds=1 if quick else 3,
     )
 
 
@@ -113,16 +119,20 @@ class Outcome:
     default_page_limit: int
     big: list[BigUpload]
     plan: PlanScale | None
+    race: list[RaceResult]
     machine: str  # taken at the start: others may commit while a long run goes on
 
 
-def run_all(config: Config, tools: list[Tool], workdir: Path) -> Outcome:
-    """Scenarios for each tool on a fresh emulator, then the big upload and the plan timing."""
+def run_all(
+    config: Config, tools: list[Tool], workdir: Path, *, speed_only: bool = False
+) -> Outcome:
+    """Scenarios for each tool on a fresh emulator, the race without builds, then the big
+    upload and the plan timing. `speed_only`: the race and the plan timing alone."""
     machine_line = machine()
     results: list[ScenarioResult] = []
     builds = config.builds
     page_limit = 100
-    for tool in tools:
+    for tool in [] if speed_only else tools:
         slug = tool.name.replace(" ", "-")
         log(f"{tool.name}: generating {config.tasks} tasks, fresh emulator")
         repo = generate(workdir / f"repo-{slug}", config.tasks, seed=config.seed)
@@ -137,13 +147,24 @@ def run_all(config: Config, tools: list[Tool], workdir: Path) -> Outcome:
             results += run_scenarios(
                 tool, repo, emulator, scenarios(builds), timeout=timeout, log=log
             )
-    log(f"peak RSS uploading a {config.big_file_bytes / 2**20:,.0f} MiB file (fresh process each)")
-    big = [big_upload(tool, workdir, config.big_file_bytes, log=log) for tool in tools]
+    race_results: list[RaceResult] = []
+    if CTASK_SYNC in tools and BASELINE in tools:
+        log(f"initial sync of {config.tasks} tasks without builds, against the SDK on 8 threads")
+        race_results = race(
+            workdir, config.tasks, config.latency_ms, rounds=config.race_rounds, log=log
+        )
+    big = []
+    if not speed_only:
+        log(
+            f"peak RSS uploading a {config.big_file_bytes / 2**20:,.0f} MiB file "
+            "(fresh process each)"
+        )
+        big = [big_upload(tool, workdir, config.big_file_bytes, log=log) for tool in tools]
     plan = None
     if CTASK_SYNC in tools:
         log(f"plan of {config.plan_tasks:,} tasks with no changes (0 latency)")
         plan = plan_scale(CTASK_SYNC, workdir, config.plan_tasks, runs=config.plan_runs, log=log)
-    return Outcome(results, builds, page_limit, big, plan, machine_line)
+    return Outcome(results, builds, page_limit, big, plan, race_results, machine_line)
 
 
 def machine() -> str:
@@ -208,7 +229,10 @@ def print_report(config: Config, outcome: Outcome, targets: list[Target]) -> Non
     """The scenario table, the memory figures, the cross-check, the targets."""
     rows = scenario_rows(scenarios(outcome.builds), outcome.results, BASELINE.name, CTASK_SYNC.name)
     print(f"\n{outcome.machine}\n{headline(config)}")
-    print(render(HEADERS, rows))
+    if rows:
+        print(render(HEADERS, rows))
+    if outcome.race:
+        print("\n" + render(RACE_HEADERS, race_rows(outcome.race), right_from=1))
     print("\n" + "\n".join(extra_lines(outcome)) + "\n")
     print(render(TARGET_HEADERS, target_rows(targets), right_from=TARGET_RIGHT_FROM))
 
@@ -216,17 +240,14 @@ def print_report(config: Config, outcome: Outcome, targets: list[Target]) -> Non
 def markdown_report(config: Config, outcome: Outcome, targets: list[Target]) -> str:
     """The same report as Markdown, for docs/benchmarks.md."""
     rows = scenario_rows(scenarios(outcome.builds), outcome.results, BASELINE.name, CTASK_SYNC.name)
-    return (
-        "\n\n".join(
-            [
-                f"{outcome.machine}. {headline(config)}.",
-                markdown(HEADERS, rows),
-                "\n".join(f"- {line}" for line in extra_lines(outcome)),
-                markdown(TARGET_HEADERS, target_rows(targets)),
-            ]
-        )
-        + "\n"
-    )
+    parts = [
+        f"{outcome.machine}. {headline(config)}.",
+        markdown(HEADERS, rows) if rows else "",
+        markdown(RACE_HEADERS, race_rows(outcome.race)) if outcome.race else "",
+        "\n".join(f"- {line}" for line in extra_lines(outcome)),
+        markdown(TARGET_HEADERS, target_rows(targets)),
+    ]
+    return "\n\n".join(part for part in parts if part) + "\n"
 
 
 def cross_check(results: list[ScenarioResult]) -> list[str]:
@@ -254,6 +275,7 @@ def to_json(config: Config, outcome: Outcome, targets: list[Target]) -> dict[str
         "scenarios": [r.to_dict() for r in outcome.results],
         "big_upload": [b.__dict__ for b in outcome.big],
         "plan": None if outcome.plan is None else outcome.plan.__dict__,
+        "race": [{**r.__dict__, "over_floor": r.over_floor} for r in outcome.race],
         "targets": [t.to_dict() for t in targets],
     }
 
@@ -262,12 +284,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark; 0 all targets met, 1 a target missed, 2 a run failed."""
     args = parse_args(argv)
     config = make_config(args)
-    tools = {None: [CTASK_SYNC, BASELINE], "sdk": [BASELINE]}.get(args.only, [CTASK_SYNC])
+    both = [CTASK_SYNC, BASELINE]
+    tools = {None: both, "speed": both, "sdk": [BASELINE]}.get(args.only, [CTASK_SYNC])
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="ctask-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     try:
-        outcome = run_all(config, tools, workdir)
+        outcome = run_all(config, tools, workdir, speed_only=args.only == "speed")
     except BenchError as exc:
         print(f"error: {exc}\n(repos and emulator logs kept in {workdir})", file=sys.stderr)
         return 2
@@ -285,6 +308,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ),
         plan_tasks=config.plan_tasks,
         plan_seconds=None if outcome.plan is None else outcome.plan.median,
+        race=outcome.race,
     )
     targets = check(figures, check_timing=config.check_timing, baseline_name=BASELINE.name)
     print_report(config, outcome, targets)

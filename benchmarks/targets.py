@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from race import SDK_THREADS, RaceResult
 from scenarios import CTASK_SYNC, ScenarioResult
 
 SLACK_BYTES = 4 * 1024  # one-file change: the file's size plus at most 4 KB of overhead
@@ -17,6 +18,8 @@ RSS_LIMIT_BYTES = 150 * 1000 * 1000  # "peak RSS under 150 MB"
 INITIAL_SPEEDUP = 5.0
 BUILDS_FACTOR = 2.0  # all builds done in under 2x one build's time
 PLAN_LIMIT_SECONDS = 3.0
+RACE_OVER_SDK = 1.0  # initial sync without builds: no slower than the SDK on 8 threads
+RACE_OVER_FLOOR = 1.3  # ... and within 1.3x of ctask-sync's own floor at concurrency 8
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ class Figures:
     big_upload_rss: int | None  # ctask-sync's peak RSS uploading the big file
     plan_tasks: int
     plan_seconds: float | None  # ctask-sync plan wall time, no changes
+    race: list[RaceResult] | None = None  # initial sync without builds (issue 17)
 
 
 def _find(figures: Figures, scenario: str, tool: str) -> ScenarioResult | None:
@@ -130,6 +134,7 @@ def check(figures: Figures, *, check_timing: bool, baseline_name: str) -> list[T
                 figures.big_upload_rss < RSS_LIMIT_BYTES,
             )
         )
+    targets.extend(race_targets(figures.race or [], check_timing))
     if figures.plan_seconds is not None:
         targets.append(
             Target(
@@ -141,6 +146,31 @@ def check(figures: Figures, *, check_timing: bool, baseline_name: str) -> list[T
             )
         )
     return targets
+
+
+def race_targets(race: list[RaceResult], check_timing: bool) -> list[Target]:
+    """Issue 17: the initial sync without builds against the SDK on 8 threads and the floor."""
+    by_tool = {r.tool: r for r in race}
+    ours, sdk = by_tool.get(CTASK_SYNC.name), by_tool.get(SDK_THREADS.name)
+    if ours is None or sdk is None:
+        return []
+    over_sdk = ours.wall_seconds / sdk.wall_seconds
+    return [
+        Target(
+            f"initial sync of {ours.tasks}, no builds: ctask-sync / {SDK_THREADS.name}",
+            f"{ours.wall_seconds:.2f} s / {sdk.wall_seconds:.2f} s = {over_sdk:.2f}x",
+            f"<= {RACE_OVER_SDK:g}x",
+            _timed(over_sdk <= RACE_OVER_SDK, check_timing),
+            timing=True,
+        ),
+        Target(
+            f"initial sync of {ours.tasks}, no builds: ctask-sync / its floor at 8",
+            f"{ours.wall_seconds:.2f} s / {ours.floor_seconds:.2f} s = {ours.over_floor:.2f}x",
+            f"<= {RACE_OVER_FLOOR:g}x",
+            _timed(ours.over_floor <= RACE_OVER_FLOOR, check_timing),
+            timing=True,
+        ),
+    ]
 
 
 def _build_targets(figures: Figures, reqs: ScenarioResult, check_timing: bool) -> list[Target]:

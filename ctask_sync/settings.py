@@ -40,7 +40,8 @@ class Settings:
     timeout: float = 60.0  # read timeout of each request
     retry_max_seconds: float = 120.0  # total retry wait per request before giving up
     shard: tuple[int, int] | None = None  # (i, n), 1-based
-    concurrency: int = 8
+    concurrency: int | None = None  # None: adaptive, from 8 up to max_concurrency (32)
+    max_concurrency: int | None = None  # the adaptive limit's cap; None: 32, or concurrency
     major: bool = False  # every new version major (release tags)
     tag: str | None = None  # recorded on every synced version
     allow_rollback: bool = False  # sync an older commit over versions synced from a newer one
@@ -223,7 +224,16 @@ def _input_shard(text: str) -> tuple[int, int] | None:
 
 # Which options each command takes, in the order `--help` lists them.
 _REMOTE = ("endpoint", "namespace", "ca_bundle", "timeout", "retry_max_seconds", "shard")
-_ENGINE = ("path", "json_file", "concurrency", "major", "tag", "allow_rollback", *_REMOTE)
+_ENGINE = (
+    "path",
+    "json_file",
+    "concurrency",
+    "max_concurrency",
+    "major",
+    "tag",
+    "allow_rollback",
+    *_REMOTE,
+)
 COMMAND_OPTIONS: dict[Command, tuple[str, ...]] = {
     "plan": (*_ENGINE, "allow_delete", "markdown_file", "consumers"),
     "apply": (
@@ -271,9 +281,21 @@ OPTIONS: tuple[Option, ...] = (
         "concurrency",
         "--concurrency",
         "CTASK_SYNC_CONCURRENCY",
-        "tasks synced at once (env {env}; default {default})",
+        "requests in flight: a fixed N, or with --max-concurrency the start of an adaptive "
+        "limit (env {env}; default: start at 8, grow while DataRobot answers promptly up to "
+        "--max-concurrency, halve on HTTP 429 or 503)",
         kind="count",
         input="concurrency",
+        input_minimum=1,
+    ),
+    Option(
+        "max_concurrency",
+        "--max-concurrency",
+        "CTASK_SYNC_MAX_CONCURRENCY",
+        "the most requests in flight the adaptive limit may grow to (env {env}; default 32, or "
+        "--concurrency when only that is given)",
+        kind="count",
+        input="max-concurrency",
         input_minimum=1,
     ),
     Option(

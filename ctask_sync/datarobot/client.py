@@ -17,6 +17,7 @@ from urllib.parse import urljoin
 from ctask_sync.datarobot.access import AccessChange, AccessEntry, parse_access_entry
 from ctask_sync.datarobot.blueprints import UserBlueprint, parse_user_blueprint
 from ctask_sync.datarobot.buildlog import build_log_tail
+from ctask_sync.datarobot.concurrency import AdaptiveLimit, Concurrency
 from ctask_sync.datarobot.retry import RetryPolicy
 from ctask_sync.datarobot.transport import RequestStats, Transport
 from ctask_sync.datarobot.upload import UploadFile, VersionForm, check_file_paths, version_fields
@@ -123,7 +124,12 @@ class DataRobotClient:
         retry: RetryPolicy | None = None,
         page_limit: int | None = None,
         pool_size: int = 16,
+        concurrency: Concurrency | None = None,
     ) -> None:
+        # Connections for every request the adaptive limit may let through at once.
+        if concurrency is not None:
+            pool_size = max(pool_size, concurrency.cap)
+        self.limit = AdaptiveLimit(concurrency or Concurrency(start=pool_size, cap=pool_size))
         self._transport = Transport(
             endpoint,
             token,
@@ -131,6 +137,7 @@ class DataRobotClient:
             timeout=timeout,
             retry_policy=retry or RetryPolicy(),
             pool_size=pool_size,
+            limit=self.limit,
         )
         self.endpoint = self._transport.endpoint
         self.page_limit = page_limit or self.PAGE_LIMIT

@@ -23,6 +23,7 @@ from requests.auth import AuthBase
 
 from ctask_sync import __version__, redact
 from ctask_sync.datarobot import retry
+from ctask_sync.datarobot.concurrency import AdaptiveLimit, Concurrency
 from ctask_sync.datarobot.http_errors import (
     describe_exception,
     error_body,
@@ -133,12 +134,15 @@ class Transport:
         timeout: float,
         retry_policy: RetryPolicy,
         pool_size: int = 16,
+        limit: AdaptiveLimit | None = None,
     ) -> None:
         self.endpoint = check_endpoint(endpoint)
         token = check_token(token)
         self._token = token
         self.timeout = timeout
         self.retry_policy = retry_policy
+        # Requests in flight; a fixed-width gate unless the caller passes an adaptive one.
+        self.limit = limit or AdaptiveLimit(Concurrency(start=pool_size, cap=pool_size))
         self.stats = RequestStats()
         self._lock = threading.Lock()
         self._rng = random.Random()
@@ -198,9 +202,13 @@ class Transport:
         attempt = 0
         while True:
             attempt += 1
-            body = form() if form is not None else None
+            body = None
             try:
-                response = self._send(method, url, params, json_body, body, stream)
+                with self.limit.slot():
+                    body = form() if form is not None else None
+                    sent = time.monotonic()
+                    response = self._send(method, url, params, json_body, body, stream)
+                self._observe(response.status_code, time.monotonic() - sent)
             except requests.RequestException as exc:
                 failure = self._failure(method, shown, exc)
                 if failure.retryable and attempt < policy.attempts:
@@ -255,6 +263,12 @@ class Transport:
             stream=stream,
             allow_redirects=method == "GET",
         )
+
+    def _observe(self, status: int, seconds: float) -> None:
+        if status in RETRY_AFTER_STATUSES:
+            self.limit.refused()
+        elif status < 500:
+            self.limit.answered(seconds)
 
     def _status_retryable(self, method: str, status: int) -> bool:
         if status == 429:

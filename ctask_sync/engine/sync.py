@@ -66,6 +66,7 @@ from pathlib import Path
 
 from ctask_sync import git as gitinfo
 from ctask_sync.datarobot.client import DataRobotClient, ExecutionEnvironment, RetryPolicy
+from ctask_sync.datarobot.concurrency import DEFAULT_CAP, DEFAULT_START, Concurrency
 from ctask_sync.engine import adopt as adoption
 from ctask_sync.engine import late, plan_consumers
 from ctask_sync.engine import scope as scoping
@@ -206,7 +207,7 @@ def connect(
             ca_bundle=options.ca_bundle,
             timeout=options.timeout,
             retry=RetryPolicy(max_total=options.retry_max_seconds, on_retry=notify),
-            pool_size=max(16, options.concurrency),
+            concurrency=concurrency_of(options),
         )
         try:
             yield client, options.endpoint
@@ -218,12 +219,21 @@ def connect(
     state = _embedded_state(root)
     with start_emulator(EmulatorSettings(state_dir=state), host="127.0.0.1", port=0) as emu:
         client = DataRobotClient(
-            emu.endpoint, options.token or EMBEDDED_TOKEN, pool_size=max(16, options.concurrency)
+            emu.endpoint, options.token or EMBEDDED_TOKEN, concurrency=concurrency_of(options)
         )
         try:
             yield client, "embedded emulator"
         finally:
             client.close()
+
+
+def concurrency_of(options: SyncOptions) -> Concurrency:
+    """The adaptive request limit's start and cap. By default it adapts from 8 to 32; an explicit
+    --concurrency alone is a fixed limit (one at a time stays one at a time)."""
+    start = max(1, options.concurrency or DEFAULT_START)
+    fixed_or_default = options.concurrency if options.concurrency is not None else DEFAULT_CAP
+    cap = max(1, options.max_concurrency or fixed_or_default)
+    return Concurrency(start=min(start, cap), cap=cap)  # the cap wins: it is the safety bound
 
 
 def _in_scope(options: SyncOptions) -> Callable[[str], bool] | None:
@@ -267,7 +277,8 @@ def _detect(session: _Session, remote: RemoteState, specs: list[TaskSpec]) -> De
         if spec.share is not None and current is not None:
             found.access[spec.key] = read_grants(session.client, current.task.id)
 
-    with ThreadPoolExecutor(max_workers=session.options.concurrency) as pool:
+    # As many threads as the request limit may grow to; the limit itself gates the requests.
+    with ThreadPoolExecutor(max_workers=session.client.limit.setting.cap) as pool:
         list(pool.map(one, specs))
     return found
 
@@ -454,7 +465,7 @@ def apply(
                 run,
                 log,
                 replan=lambda key: _replan(session, key),
-                concurrency=options.concurrency,
+                concurrency=session.client.limit.setting.cap,
                 progress=feedback.build_progress,
             )
             results = applier.apply(the_plan)

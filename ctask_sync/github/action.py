@@ -12,7 +12,7 @@ import os
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,7 @@ from ctask_sync.github.workflow_commands import (
     write_outputs,
 )
 from ctask_sync.manifest.manifest import Finding, discover
+from ctask_sync.manifest.rootconfig import find_root
 from ctask_sync.redact import redact
 from ctask_sync.report.markdown import SUMMARY_LIMIT_BYTES, cap_middle, code, fence
 from ctask_sync.report.words import plural
@@ -64,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
         workflow.add_mask(env.get(input_variable(name), ""))
     workflow.add_mask(env.get("DATAROBOT_API_TOKEN", ""))
     try:
-        config = read_config(env)
+        config = with_root_namespace(read_config(env), env)
         event = Event(env.get("GITHUB_EVENT_NAME", ""), env.get("GITHUB_REF", ""), load_event(env))
         chosen = route(event, config)
         return ActionRun(env, workflow, config, event, chosen).run()
@@ -73,6 +74,20 @@ def run(args: argparse.Namespace) -> int:
         workflow.annotate(Annotation("error", str(exc), title="ctask-sync"))
         append_summary(env, f"## ctask-sync failed\n\n{fence(exc)}")
         return 1
+
+
+def with_root_namespace(config: ActionConfig, env: Mapping[str, str]) -> ActionConfig:
+    """The config with its namespace resolved as the CLI resolves it: the input (or
+    CTASK_SYNC_NAMESPACE), else the sync root's ctask-sync.yaml. Left empty when neither
+    exists, so a validate-only run still works and an engine run says what to do."""
+    if config.namespace:
+        return config
+    workspace = Path(env.get("GITHUB_WORKSPACE") or os.getcwd())
+    try:
+        root = find_root(workspace / config.path)
+    except (ConfigError, ManifestError, OSError):
+        return config  # reported by the run itself, with the findings
+    return replace(config, namespace=root.namespace or "")
 
 
 def job_summary(parts: list[str]) -> str:
@@ -146,7 +161,12 @@ class ActionRun:
                 hint="pass `api-token: ${{ secrets.DATAROBOT_API_TOKEN }}` in the step's `with:`",
             )
         if not self.route.namespace:
-            raise ConfigError("no namespace: set the `namespace` input (GITHUB_REPOSITORY unset)")
+            raise ConfigError(
+                "no namespace: no `namespace` input, no CTASK_SYNC_NAMESPACE and no "
+                "ctask-sync.yaml at or above the input path",
+                hint="run `ctask-sync init` in the repository and commit ctask-sync.yaml "
+                "(or set the `namespace` input)",
+            )
         # The event decides where and how (route.py); the inputs decide the rest.
         return settings.replace(
             path=root,
@@ -156,6 +176,8 @@ class ActionRun:
             tag=self.route.tag,
             commit=self.env.get("GITHUB_SHA") or None,
             ref=self.env.get("GITHUB_REF") or None,
+            # previews are throwaway copies: they never move a production blueprint's pins
+            touch_blueprints=not self.route.preview,
         )
 
     @contextmanager

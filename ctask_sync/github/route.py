@@ -71,7 +71,9 @@ def read_config(env: Mapping[str, str]) -> ActionConfig:
     return ActionConfig(
         settings=Settings.from_action_inputs(inputs, env),
         path=inputs.text("path", "."),
-        namespace=inputs.text("namespace", env.get("GITHUB_REPOSITORY", "").strip()),
+        # The input, else CTASK_SYNC_NAMESPACE, else (resolved by the run) the sync root's
+        # ctask-sync.yaml: never GITHUB_REPOSITORY, which changes on a rename or transfer.
+        namespace=inputs.text("namespace", env.get("CTASK_SYNC_NAMESPACE", "").strip()),
         mode=mode,
         main_branch=inputs.text("main-branch", "main"),
         comment=inputs.boolean("comment", True),

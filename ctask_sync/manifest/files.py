@@ -8,8 +8,12 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ctask_sync.manifest.globs import Glob, compile_all
+
+if TYPE_CHECKING:
+    from ctask_sync.manifest.digests import DigestCache
 
 MANIFEST_NAME = "ctask.yaml"
 
@@ -167,6 +171,7 @@ def select_files(
     exclude: list[Glob] | None = None,
     ignored: frozenset[str] = frozenset(),
     digest: bool = True,
+    digests: DigestCache | None = None,
 ) -> Selection:
     """Select, size and digest the files of one task folder.
 
@@ -174,6 +179,7 @@ def select_files(
     default ignores, `ignored` (absolute paths from .gitignore) nor an exclude pattern drop it.
     Problems (symlinks leaving the folder, unreadable or special files, files over
     MAX_FILE_SIZE, non-UTF-8 names) are reported only for files that would be uploaded.
+    With `digests`, a file whose digest that cache already knows is not read again.
     """
     rules = _Rules(include=include, exclude=exclude or [], ignored=ignored)
     selection = Selection()
@@ -205,7 +211,9 @@ def select_files(
                     continue
                 for i in hits:
                     matched[i] = True
-            _add_file(selection, rel, entry, real_folder, is_link=is_link, digest=digest)
+            _add_file(
+                selection, rel, entry, real_folder, is_link=is_link, digest=digest, cache=digests
+            )
     selection.files.sort(key=lambda e: e.path)
     selection.problems.sort(key=lambda p: p.path)
     selection.unmatched_includes = [i for i, hit in enumerate(matched) if not hit]
@@ -220,6 +228,7 @@ def _add_file(
     *,
     is_link: bool,
     digest: bool,
+    cache: DigestCache | None = None,
 ) -> None:
     problems = selection.problems
     try:
@@ -273,7 +282,7 @@ def _add_file(
     file_hash = ""
     if digest:
         try:
-            file_hash = file_digest(entry.path)
+            file_hash = cache.digest(entry.path, st) if cache else file_digest(entry.path)
         except OSError as exc:
             problems.append(FileProblem(rel, f"cannot read: {exc.strerror or exc}"))
             return

@@ -12,6 +12,7 @@ from typing import Any, Literal
 from ctask_sync.errors import CtaskSyncError
 from ctask_sync.git import git_toplevel, ignored_paths
 from ctask_sync.manifest import checks, drum, schemacheck
+from ctask_sync.manifest.digests import DigestCache
 from ctask_sync.manifest.files import (
     MANIFEST_NAME,
     FileEntry,
@@ -286,7 +287,12 @@ def _check_globs(b: _Builder, doc: Document, section: str, patterns: list[str]) 
 
 
 def _check_one(
-    manifest: Path, repo_root: Path, ignored: frozenset[str], *, digest: bool = True
+    manifest: Path,
+    repo_root: Path,
+    ignored: frozenset[str],
+    *,
+    digest: bool = True,
+    digests: DigestCache | None = None,
 ) -> _Checked:
     b = _Builder(manifest)
     folder = manifest.parent
@@ -351,7 +357,7 @@ def _check_one(
         files_ok = include_ok and exclude_ok
     selected: tuple[FileEntry, ...] = ()
     if files_ok:
-        selected = _select(b, doc, folder, files_section, ignored, digest=digest)
+        selected = _select(b, doc, folder, files_section, ignored, digest=digest, digests=digests)
 
     _check_task_files(b, doc, data, selected)
 
@@ -443,6 +449,7 @@ def _select(
     ignored: frozenset[str],
     *,
     digest: bool,
+    digests: DigestCache | None = None,
 ) -> tuple[FileEntry, ...]:
     include_patterns: list[str] | None = files_section.get("include")
     exclude_patterns: list[str] = files_section.get("exclude") or []
@@ -452,6 +459,7 @@ def _select(
         exclude=compile_all(exclude_patterns),
         ignored=ignored,
         digest=digest,
+        digests=digests,
     )
     for problem in selection.problems:
         b.error(problem.message, path=display_path(folder / problem.path))
@@ -601,7 +609,11 @@ def discover(
     base = Path(repo_root).resolve() if repo_root is not None else (toplevel or root)
     ignored = ignored_paths(root, in_git=toplevel is not None)
     manifests, walk_findings = find_manifests(root, ignored, stop_at_roots=stop_at_roots)
-    results = [_check_one(m, base, ignored, digest=digest) for m in manifests]
+    # Digests of files unchanged since the last run come from .ctask-sync/ (digests.py).
+    digests = DigestCache.open(base) if digest else None
+    results = [_check_one(m, base, ignored, digest=digest, digests=digests) for m in manifests]
+    if digests is not None:
+        digests.save(scope=root)
     _cross_check(results, {r.manifest: display_path(r.manifest) for r in results})
     if only is not None:
         results = [r for r in results if r.manifest in only]

@@ -32,10 +32,12 @@ def github_npm_packages() -> None:
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    """A git repository with two tasks committed on main."""
+    """A git repository with two tasks committed on main, its namespace in ctask-sync.yaml
+    (what `ctask-sync init` writes: the action no longer guesses it from GITHUB_REPOSITORY)."""
     path = tmp_path / "workspace"
     path.mkdir()
     git(path, "init", "-q", "-b", "main")
+    (path / "ctask-sync.yaml").write_text(f"namespace: {REPOSITORY}\n", "utf-8")
     write_task(path, "tasks/alpha")
     write_task(path, "tasks/beta", files={"custom.py": "X = 1\n", "requirements.txt": "numpy\n"})
     commit_all(path, "two tasks")

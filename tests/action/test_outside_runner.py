@@ -23,7 +23,7 @@ def test_validate_outside_a_runner_prints_plain_text(
     out, err = capsys.readouterr()
     assert out.splitlines() == [
         "ctask-sync: mode validate requested.",
-        "## ctask-sync validate",
+        "## ctask-sync validate: `octo/tasks`",  # the namespace of the repo's ctask-sync.yaml
         "",
         "mode validate requested.",
         "",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -9,7 +10,12 @@ import pytest
 from ctask_sync.errors import ConfigError
 from ctask_sync.github.route import Event, Route, read_config, route
 
-BASE = {"GITHUB_REPOSITORY": "octo/tasks", "INPUT_API_TOKEN": "t0ken-value"}
+# the namespace comes from the input here (in a run: the input, else ctask-sync.yaml)
+BASE = {
+    "GITHUB_REPOSITORY": "octo/tasks",
+    "INPUT_NAMESPACE": "octo/tasks",
+    "INPUT_API_TOKEN": "t0ken-value",
+}
 
 
 def pr_payload(action: str = "opened", head: str | None = "octo/tasks") -> dict[str, Any]:
@@ -267,7 +273,7 @@ def test_inputs_parse_with_defaults() -> None:
         ".",
         "auto",
         "main",
-        8,
+        None,  # no input: the adaptive limit (8 up to max-concurrency)
     )
     settings = config.settings
     assert (settings.shard, settings.wait, settings.build_timeout) == ((2, 3), False, 90.5)
@@ -299,3 +305,39 @@ def test_allow_rollback_and_untrusted_opt_ins_default_off() -> None:
     )
     config = read_config({"INPUT_ALLOW_ROLLBACK": "true", "INPUT_ALLOW_UNTRUSTED_EVENTS": "true"})
     assert (config.settings.allow_rollback, config.allow_untrusted_events) == (True, True)
+
+
+def test_the_run_takes_its_namespace_from_ctask_sync_yaml_not_the_repository_name(
+    tmp_path: Path,
+) -> None:
+    from ctask_sync.github.action import with_root_namespace
+
+    (tmp_path / "ctask-sync.yaml").write_text("namespace: acme/fraud-tasks\n", "utf-8")
+    # the repository was renamed: GITHUB_REPOSITORY no longer matches, nothing changes
+    env = {"GITHUB_REPOSITORY": "octo/renamed", "GITHUB_WORKSPACE": str(tmp_path)}
+    assert with_root_namespace(read_config(env), env).namespace == "acme/fraud-tasks"
+    env["INPUT_NAMESPACE"] = "explicit/ns"
+    assert with_root_namespace(read_config(env), env).namespace == "explicit/ns"
+    env.pop("INPUT_NAMESPACE")
+    env["CTASK_SYNC_NAMESPACE"] = "from/env"
+    assert with_root_namespace(read_config(env), env).namespace == "from/env"
+
+
+def test_without_any_namespace_the_run_says_to_run_init(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ctask_sync.cli.main import main
+
+    monkeypatch.chdir(tmp_path)
+    for name, value in {
+        "GITHUB_REPOSITORY": "octo/tasks",
+        "INPUT_MODE": "plan",
+        "INPUT_ENDPOINT": "http://127.0.0.1:9/api/v2",
+        "INPUT_API_TOKEN": "t0ken-value",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("CTASK_SYNC_NAMESPACE", raising=False)
+    assert main(["action"]) == 1
+    out = capsys.readouterr().out
+    assert "error: no namespace: no `namespace` input, no CTASK_SYNC_NAMESPACE and no " in out
+    assert "run `ctask-sync init` in the repository" in out

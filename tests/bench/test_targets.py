@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from harness import ToolRun, Traffic
+from race import SDK_THREADS, RaceResult, floor_seconds, race_rows
 from scenarios import BASELINE, CTASK_SYNC, ScenarioResult
-from targets import Figures, check
+from targets import Figures, check, race_targets
 
 
 def _entry(method: str, path: str, request_bytes: int = 0, query: str = "") -> dict[str, Any]:
@@ -139,3 +141,27 @@ def test_missed_counts_fail_and_quick_mode_only_shows_timing() -> None:
     assert targets["initial sync of 200: speed-up"].measured == "1.0x"
     assert targets["2 dependency builds of 3 s: wall time"].ok is None
     assert targets["plan of 1,000 unchanged tasks"].ok is None
+
+
+def test_the_race_floor_is_rounds_of_eight_times_dependent_writes_times_latency() -> None:
+    assert floor_seconds(CTASK_SYNC.name, 200, 20.0) == pytest.approx(25 * 3 * 0.020)
+    assert floor_seconds(SDK_THREADS.name, 201, 20.0) == pytest.approx(26 * 2 * 0.020)
+
+
+def test_race_targets_compare_with_the_threaded_sdk_and_the_floor() -> None:
+    race = [
+        RaceResult(SDK_THREADS.name, 200, 2.0, 400, 1.0),
+        RaceResult(CTASK_SYNC.name, 200, 1.8, 600, 1.5),
+    ]
+
+    checked = race_targets(race, check_timing=True)
+    shown = race_targets(race, check_timing=False)
+
+    assert [(t.measured, t.ok) for t in checked] == [
+        ("1.80 s / 2.00 s = 0.90x", True),
+        ("1.80 s / 1.50 s = 1.20x", True),
+    ]
+    assert [t.ok for t in shown] == [None, None]
+    slower = [race[0], RaceResult(CTASK_SYNC.name, 200, 2.2, 600, 1.5)]
+    assert [t.ok for t in race_targets(slower, check_timing=True)] == [False, False]
+    assert race_rows(race)[-1][:3] == ("ctask-sync / SDK on 8 threads", "", "0.90x")

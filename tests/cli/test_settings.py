@@ -61,7 +61,8 @@ def test_environment_fills_what_argv_leaves_out(monkeypatch: pytest.MonkeyPatch)
 def test_help_names_each_variable_and_the_one_default(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["apply", "--help"]) == 0
     text = " ".join(capsys.readouterr().out.split())
-    assert "tasks synced at once (env CTASK_SYNC_CONCURRENCY; default 8)" in text
+    assert "adaptive limit (env CTASK_SYNC_CONCURRENCY; default: start at 8, grow" in text
+    assert "(env CTASK_SYNC_MAX_CONCURRENCY; default 32, or --concurrency" in text
     assert "together (env CTASK_SYNC_BUILD_TIMEOUT; default 1800)" in text
     assert "start dependency builds, don't wait (env CTASK_SYNC_NO_WAIT)" in text
 
@@ -113,7 +114,12 @@ def test_the_action_gets_timeout_and_retry_budget_from_inputs_or_environment() -
     }
     settings = read_config(env).settings
     assert (settings.timeout, settings.retry_max_seconds) == (5.0, 7.0)
-    assert (settings.build_timeout, settings.concurrency, settings.token) == (1800.0, 8, "from-env")
+    # no concurrency input: the adaptive default (8 up to 32), as on the command line
+    assert (settings.build_timeout, settings.concurrency, settings.token) == (
+        1800.0,
+        None,
+        "from-env",
+    )
 
 
 def test_the_action_names_a_bad_environment_fallback() -> None:

@@ -1,0 +1,164 @@
+"""A cache of file digests in `.ctask-sync/`, so unchanged files are not read again each run.
+
+An entry is trusted only when the file's size, mtime, ctime, inode and device all equal what
+was recorded. ctime cannot be set from user space, so an edit whose mtime is put back with
+`touch -d`/`os.utime` still misses. Git's racy-clean rule covers edits that the timestamps
+cannot show: a file whose mtime or ctime is not strictly older than the *fence* (the file
+system's own clock, read from a probe file written before any file is looked at) is hashed
+but never recorded, so a later edit within the same clock tick cannot hide behind it.
+
+The cache file carries a checksum; a file that fails to parse or to check is ignored and
+rebuilt, never trusted in part. Nothing here can change a digest: a miss costs one read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ctask_sync.manifest.files import file_digest
+
+STATE_DIR = ".ctask-sync"  # at the repository root, beside the embedded emulator's state
+CACHE_NAME = "digests.json"
+FENCE_NAME = "digests.fence"
+_MAGIC = "ctask-sync digest cache v1"
+_HEX = re.compile(r"[0-9a-f]{64}")
+_GITIGNORE = "# ctask-sync's local state (caches, embedded emulator): never commit it\n*\n"
+
+Stamp = tuple[int, int, int, int, int]  # size, mtime_ns, ctime_ns, inode, device
+
+
+def stamp_of(st: os.stat_result) -> Stamp:
+    """What must be unchanged for a recorded digest to hold."""
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
+
+
+@dataclass
+class DigestCache:
+    """Digests by absolute path; `digest()` answers from it or reads the file."""
+
+    state_dir: Path | None  # None: a cache that records nothing (no writable state folder)
+    known: dict[str, tuple[Stamp, str]] = field(default_factory=dict)
+    fence_ns: int | None = None  # the file system's clock before any file was looked at
+    seen: dict[str, tuple[Stamp, str]] = field(default_factory=dict)
+    hits: int = 0
+    misses: int = 0
+
+    @classmethod
+    def open(cls, repo_root: Path) -> DigestCache:
+        """Load `<repo_root>/.ctask-sync/digests.json` (if valid) and set this run's fence."""
+        state_dir = Path(repo_root) / STATE_DIR
+        cache = cls(state_dir=state_dir, known=_load(state_dir / CACHE_NAME))
+        cache.fence_ns = _write_fence(state_dir)
+        return cache
+
+    def digest(self, path: str, st: os.stat_result) -> str:
+        """ "sha256:<hex>" of the file at path, whose os.stat (taken before reading) is st."""
+        stamp = stamp_of(st)
+        old = self.known.get(path)
+        if old is not None and old[0] == stamp:
+            self.hits += 1
+            hex_digest = old[1]
+        else:
+            self.misses += 1
+            hex_digest = file_digest(path).removeprefix("sha256:")
+        if self._settled(st):
+            self.seen[path] = (stamp, hex_digest)
+        return f"sha256:{hex_digest}"
+
+    def _settled(self, st: os.stat_result) -> bool:
+        # Racy-clean: only a file last changed strictly before the fence may be recorded.
+        fence = self.fence_ns
+        return fence is not None and st.st_mtime_ns < fence and st.st_ctime_ns < fence
+
+    def save(self, *, scope: Path | None = None) -> None:
+        """Write what this run saw; entries outside `scope` (a narrower run) are kept.
+
+        Best effort: a read-only checkout just runs without a cache."""
+        if self.state_dir is None or self.fence_ns is None:
+            return
+        prefix = None if scope is None else str(scope).rstrip(os.sep) + os.sep
+        entries = dict(self.seen)
+        if prefix is not None:
+            for path, value in self.known.items():
+                if not path.startswith(prefix):
+                    entries.setdefault(path, value)
+        if entries == self.known:
+            return  # nothing new: skip rewriting a file that can be megabytes long
+        body = json.dumps(
+            {path: [*stamp, digest] for path, (stamp, digest) in sorted(entries.items())},
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
+        checksum = hashlib.sha256(body.encode("utf-8")).hexdigest()
+        try:
+            _write_atomic(self.state_dir / CACHE_NAME, f"{_MAGIC} {checksum}\n{body}")
+        except OSError:
+            return
+
+
+def _load(path: Path) -> dict[str, tuple[Stamp, str]]:
+    """The entries of a valid cache file; {} for a missing, damaged or foreign one."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return {}
+    header, _, body = text.partition("\n")
+    magic, _, checksum = header.rpartition(" ")
+    if magic != _MAGIC or hashlib.sha256(body.encode("utf-8")).hexdigest() != checksum:
+        return {}
+    try:
+        raw = json.loads(body)
+    except ValueError:
+        return {}
+    return _entries(raw)
+
+
+def _entries(raw: Any) -> dict[str, tuple[Stamp, str]]:
+    if not isinstance(raw, dict):
+        return {}
+    out: dict[str, tuple[Stamp, str]] = {}
+    for path, value in raw.items():
+        if not (isinstance(value, list) and len(value) == 6):
+            return {}  # one bad entry means the file is not what we wrote: trust none of it
+        *numbers, digest = value
+        if not all(type(n) is int and n >= 0 for n in numbers):
+            return {}
+        if not (isinstance(digest, str) and _HEX.fullmatch(digest)):
+            return {}
+        size, mtime, ctime, inode, device = numbers
+        out[path] = ((size, mtime, ctime, inode, device), digest)
+    return out
+
+
+def _write_fence(state_dir: Path) -> int | None:
+    """The file system's 'now', from a probe file's mtime; None when the folder is not writable."""
+    try:
+        state_dir.mkdir(parents=True, exist_ok=True)
+        ignore = state_dir / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text(_GITIGNORE)
+        fence = state_dir / FENCE_NAME
+        with open(fence, "w") as handle:
+            handle.write("written before any file is hashed; its mtime is the cache's fence\n")
+        return os.stat(fence).st_mtime_ns
+    except OSError:
+        return None
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    # A crash mid-write leaves the old file or none, never half of one.
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".digests-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
