@@ -57,6 +57,9 @@ class Settings:
     consumers: bool = False  # read and show the user blueprints using each task (--consumers)
     # False for pull-request previews: no user blueprint is changed (github/ sets it)
     touch_blueprints: bool = True
+    # --target KEY (repeatable; cli/ fills it): only these keys, and never a deletion of another.
+    # No environment fallback: a leftover variable must never quietly narrow a CI apply.
+    targets: tuple[str, ...] = ()
 
     @classmethod
     def from_args(cls, args: argparse.Namespace, env: Mapping[str, str] | None = None) -> Settings:
@@ -168,7 +171,7 @@ OPTIONS: tuple[Option, ...] = (
         "json_file",
         "--json",
         "CTASK_SYNC_JSON",
-        "write a JSON report (env {env})",
+        "write a JSON report (- for stdout; the text then goes to stderr; env {env})",
         metavar="FILE",
         attribute="json_file",
     ),

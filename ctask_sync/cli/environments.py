@@ -40,6 +40,8 @@ def render_text(found: list[ExecutionEnvironment]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Print the environments; the connection notice goes to stderr so stdout stays data."""
+    if args.json not in (None, "-"):
+        args.path = args.json  # `--json` takes an optional `-` (stdout); anything else, a path
     found = sync.environments(
         Settings.from_args(args), log=lambda line: print(line, file=sys.stderr)
     )

@@ -10,6 +10,7 @@ from ctask_sync.engine import importer, sync
 from ctask_sync.errors import ConfigError
 from ctask_sync.manifest.rootconfig import find_root
 from ctask_sync.manifest.spec import display_path
+from ctask_sync.report.words import plural
 from ctask_sync.settings import Settings
 
 
@@ -42,11 +43,11 @@ def run(args: argparse.Namespace) -> int:
     for item in done:
         print(
             f"  + {display_path(item.folder)}  task {item.task_id} ({item.name!r}), "
-            f"{item.files} file(s)"
+            f"{plural(item.files, 'file')}"
         )
         for warning in item.warnings:
             print(f"      warning: {warning}")
-    print(f"Imported {len(done)} task(s). Next steps:")
+    print(f"Imported {plural(len(done), 'task')}. Next steps:")
     print("  1. review the folders, then git add and commit them")
     print(
         f"  2. ctask-sync plan {display_path(dest)}    (each shows `adopt`: marker and sync "

@@ -25,6 +25,23 @@ BUG_HINT = (
 _SECRET_FLAGS = ("--token", "--api-token", "--api-key", "--datarobot-api-token")
 
 
+def _add_review_options(p: argparse.ArgumentParser) -> None:
+    """plan's and apply's own: --target (repeatable) and --no-color."""
+    p.add_argument(
+        "--target",
+        dest="targets",
+        action="append",
+        default=[],
+        metavar="KEY",
+        help="only the task with this key (repeatable); deletions of other tasks never happen",
+    )
+    p.add_argument(
+        "--no-color",
+        action="store_true",
+        help="no colour (also NO_COLOR=1; FORCE_COLOR=1 forces it where no terminal is)",
+    )
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse without prefix matching (`--tok` must not reach a `--token`), whose usage
     errors pass through redact() since they echo what was typed, secrets included."""
@@ -53,13 +70,37 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="folders to search, or ctask.yaml files as pre-commit passes them (default: .)",
     )
-    p.add_argument("--json", action="store_true", help="print the findings as JSON")
+    p.add_argument(
+        "--json",
+        nargs="?",
+        const="-",
+        metavar="-",
+        help="print the findings as JSON on stdout (`--json` or `--json -`)",
+    )
 
     p = sub.add_parser("plan", help="show what apply would change (exit 2 when changes)")
     add_arguments(p, "plan")
+    _add_review_options(p)
+    p.add_argument(
+        "--out",
+        metavar="PLANFILE",
+        help="save the plan, with the state it was computed from, for `apply --plan PLANFILE`",
+    )
 
     p = sub.add_parser("apply", help="sync DataRobot with the repository")
     add_arguments(p, "apply")
+    _add_review_options(p)
+    p.add_argument(
+        "--plan",
+        dest="plan_file",
+        metavar="PLANFILE",
+        help="apply exactly this saved plan (`plan --out`), or nothing if anything changed since",
+    )
+    p.add_argument(
+        "--yes",
+        action="store_true",
+        help="apply without asking (a terminal asks for confirmation; without one, never)",
+    )
 
     p = sub.add_parser("status", help="show key → task id, latest version, in sync or drifted")
     add_arguments(p, "status")
@@ -98,7 +139,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("environments", help="list the execution environments the token can see")
     add_arguments(p, "environments")
-    p.add_argument("--json", action="store_true", help="print them as JSON")
+    p.add_argument(
+        "--json",
+        nargs="?",
+        const="-",
+        metavar="-",
+        help="print them as JSON on stdout (`--json` or `--json -`)",
+    )
 
     p = sub.add_parser("schema", help="print the JSON Schema of ctask.yaml")
     p.add_argument(

@@ -136,7 +136,10 @@ def discover_paths(paths: list[str]) -> Discovery:
 
 def run(args: argparse.Namespace) -> int:
     """Validate the manifests under args.paths; print findings and a summary."""
-    discovery = discover_paths(list(args.paths))
+    # `--json` takes an optional `-` (stdout, as for every command); anything else it took
+    # is a path (`validate --json tasks/a/ctask.yaml`)
+    extra = [args.json] if args.json not in (None, "-") else []
+    discovery = discover_paths([*extra, *args.paths])
     if args.json:
         document = {
             "tasks": [task_summary(t) for t in discovery.tasks],

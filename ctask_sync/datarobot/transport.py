@@ -299,6 +299,11 @@ class Transport:
             attempt + 1,
             self.retry_policy.attempts,
         )
+        if self.retry_policy.on_retry is not None:
+            attempts = self.retry_policy.attempts
+            self.retry_policy.on_retry(
+                self.redact(f"{reason}, retrying in {delay:.1f} s ({attempt + 1}/{attempts})")
+            )
         retry.sleep(delay)
         return True
 

@@ -96,8 +96,10 @@ class Applier:
         *,
         replan: Replan | None = None,
         concurrency: int,  # Settings.concurrency: the one default
+        progress: Log | None = None,
     ) -> None:
         self.client = client
+        self.progress = progress  # told the build wait's state every round
         self.run = run
         self.log = log
         self.replan = replan
@@ -121,6 +123,7 @@ class Applier:
                 timeout=build_timeout,
                 log=self.log,
                 concurrency=self.concurrency,
+                progress=self.progress,
             )
             record_outcomes(self.client, self.builds, self.log, concurrency=self.concurrency)
         watched = {b.key: b for b in self.builds}

@@ -33,6 +33,7 @@ from ctask_sync.errors import CtaskSyncError
 from ctask_sync.manifest.discovery import discover
 from ctask_sync.manifest.files import MANIFEST_NAME
 from ctask_sync.manifest.spec import display_path
+from ctask_sync.report.words import plural
 
 
 @dataclass(frozen=True)
@@ -190,7 +191,8 @@ def _unmatched(folder: Path, repo_root: Path, downloaded: set[str]) -> tuple[str
     skipped = sorted(downloaded - uploaded)
     if skipped:
         problems.append(
-            f"{len(skipped)} file(s) are ignored by default or by .gitignore and would not be "
+            f"{plural(len(skipped), 'file')} {'is' if len(skipped) == 1 else 'are'} ignored by "
+            "default or by .gitignore and would not be "
             f"uploaded ({', '.join(skipped[:5])}): the next apply makes a version without them "
             "unless files.include lists them"
         )

@@ -19,6 +19,11 @@ PlanReport.to_dict() shape (report.py; also what `plan --json FILE` writes):
       "build": "success"|"failed"|"running"|"missing"|null (the latest version's build),
       "delete": bool, "diff_source": str,
       "warnings": [str], "reason": str|null (why refused/deleted),
+      "field_changes": [{"field": str, "old": value, "new": value
+                         (+ "old_name", "new_name" for the environment)}],
+      "files": [{"change": "added"|"changed"|"removed"|"renamed", "path": str,
+                 "size": int|null}],
+      "renamed": [{"from": str, "to": str}], "upload_bytes": int
       "consumers": [{"blueprint_id", "name", "version_id": str|null (null: latest_),
                      "version": str (label or "latest")}]|null (null: not read),
       "blueprint_updates": [{"blueprint_id", "name", "old_version_ids": [str],
@@ -29,8 +34,9 @@ PlanReport.to_dict() shape (report.py; also what `plan --json FILE` writes):
   }],
   "summary": {"create": int, "update": int, "delete": int, "keep": int, "unchanged": int,
               "refuse": int},
-  "has_changes": bool, "warnings": [str]
+  "has_changes": bool, "upload_bytes": int, "warnings": [str]
 }
+`plan --out FILE` wraps it in a saved plan (engine/saved_plan.py).
 
 ApplyReport.to_dict() shape (what `apply --json FILE` writes):
 {
@@ -55,7 +61,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ctask_sync import git as gitinfo
@@ -74,9 +80,11 @@ from ctask_sync.engine.model import Detected
 from ctask_sync.engine.plan import build_plan, plan_task
 from ctask_sync.engine.remote import RemoteState, read_remote_state
 from ctask_sync.engine.results import RunningBuild
+from ctask_sync.engine.saved_plan import SavedPlan, check_target, check_unchanged
 from ctask_sync.engine.scope import Scope
 from ctask_sync.engine.shard import in_shard
 from ctask_sync.engine.steps import Plan, PlanContext, TaskPlan
+from ctask_sync.engine.targets import check_targets
 from ctask_sync.errors import ApiError, ConfigError, CtaskSyncError, ManifestError
 from ctask_sync.git import GitInfo
 from ctask_sync.manifest.discovery import discover
@@ -84,7 +92,9 @@ from ctask_sync.manifest.rootconfig import SyncRoot, find_root, resolve_namespac
 from ctask_sync.manifest.spec import Discovery, TaskSpec
 from ctask_sync.manifest.worktree import uncommitted_warnings
 from ctask_sync.report import reports as report
+from ctask_sync.report.progress import after_silence
 from ctask_sync.report.reports import ApplyReport, PlanReport
+from ctask_sync.report.words import plural
 from ctask_sync.settings import Settings
 
 Log = Callable[[str], None]
@@ -96,6 +106,15 @@ EMBEDDED_TOKEN = "embedded-emulator"  # the embedded emulator accepts any token
 # The run's settings (ctask_sync/settings.py), built by cli/ from argv and by github/ from the
 # action's inputs; the engine reads no argv, environment or inputs itself.
 SyncOptions = Settings
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """Where long work reports itself while it runs (cli/ passes stderr writers; None: silent):
+    notify gets retries and a silent endpoint, build_progress the build wait's state."""
+
+    notify: Log | None = None
+    build_progress: Log | None = None
 
 
 @dataclass
@@ -114,6 +133,8 @@ class _Session:
     environment_ids: dict[str, str]
     context: PlanContext
     remote: RemoteState | None = None
+    environment_names: dict[str, str] = field(default_factory=dict)  # id -> name
+    all_keys: set[str] = field(default_factory=set)  # every manifest's key, in scope or not
 
 
 def _validate(options: SyncOptions) -> tuple[GitInfo, SyncRoot, Discovery]:
@@ -127,8 +148,8 @@ def _validate(options: SyncOptions) -> tuple[GitInfo, SyncRoot, Discovery]:
     if discovery.errors:
         lines = [f.format() for f in discovery.errors]
         raise ManifestError(
-            f"{len(discovery.errors)} problem(s) in manifests; nothing was sent to DataRobot:\n"
-            + "\n".join(lines),
+            f"{plural(len(discovery.errors), 'problem')} in manifests; "
+            "nothing was sent to DataRobot:\n" + "\n".join(lines),
             findings=list(discovery.findings),
         )
     return git, root, discovery
@@ -174,7 +195,9 @@ def endpoint_line(options: SyncOptions, root: Path) -> str:
 
 
 @contextlib.contextmanager
-def connect(options: SyncOptions, root: Path, log: Log) -> Iterator[tuple[DataRobotClient, str]]:
+def connect(
+    options: SyncOptions, root: Path, log: Log, notify: Log | None = None
+) -> Iterator[tuple[DataRobotClient, str]]:
     if options.endpoint:
         if not options.token:
             raise ConfigError(
@@ -186,7 +209,7 @@ def connect(options: SyncOptions, root: Path, log: Log) -> Iterator[tuple[DataRo
             options.token,
             ca_bundle=options.ca_bundle,
             timeout=options.timeout,
-            retry=RetryPolicy(max_total=options.retry_max_seconds),
+            retry=RetryPolicy(max_total=options.retry_max_seconds, on_retry=notify),
             concurrency=concurrency_of(options),
         )
         try:
@@ -217,10 +240,18 @@ def concurrency_of(options: SyncOptions) -> Concurrency:
 
 
 def _in_scope(options: SyncOptions) -> Callable[[str], bool] | None:
-    if options.shard is None:
+    """The keys this run may touch: its shard's, and the --target keys when given."""
+    if options.shard is None and not options.targets:
         return None
-    i, n = options.shard
-    return lambda key: in_shard(key, i, n)
+    targets = set(options.targets)
+    shard = options.shard
+
+    def wanted(key: str) -> bool:
+        if targets and key not in targets:
+            return False
+        return shard is None or in_shard(key, *shard)
+
+    return wanted
 
 
 def _detect(session: _Session, remote: RemoteState, specs: list[TaskSpec]) -> Detected:
@@ -267,6 +298,7 @@ def _remote(session: _Session) -> tuple[RemoteState, dict[str, str]]:
 def _plan(session: _Session) -> Plan:
     remote, refusals = _remote(session)
     session.remote = remote
+    check_targets(session.options.targets, session.all_keys | set(remote.tasks))
     found = _detect(session, remote, session.specs)
     found.refusals.update(refusals)
     the_plan = build_plan(
@@ -276,6 +308,7 @@ def _plan(session: _Session) -> Plan:
         session.environment_ids,
         session.context,
         in_scope=_in_scope(session.options),
+        environment_names=session.environment_names,
     )
     the_plan = _with_consumers(session, the_plan)
     the_plan = plan_consumers.with_sharing(the_plan, found.access)
@@ -306,6 +339,7 @@ def _replan(session: _Session, key: str) -> TaskPlan:
         session.environment_ids[key],
         session.context,
         build=build_state(spec, current, session.client),
+        environment_names=session.environment_names,
     )
     if spec.share is None or current is None:
         return task
@@ -316,7 +350,7 @@ def _replan(session: _Session, key: str) -> TaskPlan:
 
 
 @contextlib.contextmanager
-def _session(options: SyncOptions, log: Log) -> Iterator[_Session]:
+def _session(options: SyncOptions, log: Log, feedback: Feedback) -> Iterator[_Session]:
     git, root, discovery = _validate(options)
     scope = _scope(options, root, discovery)
     specs = [s for s in discovery.tasks if s.key in scope.shown]
@@ -336,8 +370,10 @@ def _session(options: SyncOptions, log: Log) -> Iterator[_Session]:
         allow_rollback=options.allow_rollback,
         touch_blueprints=options.touch_blueprints,
     )
-    with connect(options, root.folder, log) as (client, endpoint):
-        environments = client.list_execution_environments() if specs else []
+    with connect(options, root.folder, log, feedback.notify) as (client, endpoint):
+        # an endpoint that does not answer is otherwise silent until the read timeout
+        with after_silence(2.0, f"Connecting to {client.endpoint} …", feedback.notify):
+            environments = client.list_execution_environments() if specs else []
         yield _Session(
             options=options,
             git=git,
@@ -350,6 +386,8 @@ def _session(options: SyncOptions, log: Log) -> Iterator[_Session]:
             endpoint=endpoint,
             environment_ids=resolve_environments(specs, environments),
             context=context,
+            environment_names={env.id: env.name for env in environments},
+            all_keys={s.key for s in discovery.tasks},
         )
 
 
@@ -361,20 +399,54 @@ def environments(options: SyncOptions, log: Log = print) -> list[ExecutionEnviro
         return client.list_execution_environments()
 
 
-def plan(options: SyncOptions, log: Log = print) -> PlanReport:
+def plan(options: SyncOptions, log: Log = print, *, feedback: Feedback | None = None) -> PlanReport:
     """Validate, read remote state, compute the plan. Raises ManifestError with findings."""
-    with _session(options, log) as session:
+    with _session(options, log, feedback or Feedback()) as session:
         return PlanReport(_plan(session), session.root, session.endpoint)
 
 
-def apply(options: SyncOptions, log: Log = print) -> ApplyReport:
-    """Plan and apply; waits on dependency builds unless options.wait is False."""
-    with _session(options, log) as session:
+def _with_saved_options(options: SyncOptions, saved: SavedPlan | None) -> SyncOptions:
+    """apply --plan runs with the options the plan was made with."""
+    if saved is None:
+        return options
+    return options.replace(
+        targets=saved.options.targets,
+        allow_delete=saved.options.allow_delete,
+        allow_rollback=saved.options.allow_rollback,
+        major=saved.options.major,
+        tag=saved.options.tag,
+    )
+
+
+def apply(
+    options: SyncOptions,
+    log: Log = print,
+    *,
+    show_plan: Callable[[PlanReport], bool] | None = None,
+    saved: SavedPlan | None = None,
+    feedback: Feedback | None = None,
+) -> ApplyReport:
+    """Plan and apply; waits on dependency builds unless options.wait is False.
+
+    show_plan shows the plan (default: its text through log) and says whether to go on (a
+    confirmation); False ends the run before any write. With saved (apply --plan), the plan
+    is applied only when it is exactly the saved one, with the options it was made with."""
+    options = _with_saved_options(options, saved)
+    feedback = feedback or Feedback()
+    with _session(options, log, feedback) as session:
+        if saved is not None:
+            check_target(saved, session.endpoint, session.namespace)
         the_plan = _plan(session)
         namesakes = adoption.namesakes(the_plan, session.remote or RemoteState(session.namespace))
         if namesakes and not options.allow_duplicate_name:
             the_plan = adoption.refuse_namesakes(the_plan, namesakes)
-        log(report.plan_text(the_plan))
+        shown = PlanReport(the_plan, session.root, session.endpoint)
+        if saved is not None:
+            check_unchanged(saved, the_plan, shown.to_dict())
+        if show_plan is None:
+            log(shown.text())
+        elif not show_plan(shown):
+            raise CtaskSyncError("apply cancelled; nothing was written")
         if the_plan.refused:
             raise CtaskSyncError(
                 "apply refused; nothing was written:\n"
@@ -397,6 +469,7 @@ def apply(options: SyncOptions, log: Log = print) -> ApplyReport:
                 log,
                 replan=lambda key: _replan(session, key),
                 concurrency=session.client.limit.setting.cap,
+                progress=feedback.build_progress,
             )
             results = applier.apply(the_plan)
             try:
@@ -434,7 +507,9 @@ def _blueprint_names(client: DataRobotClient) -> dict[str, str]:
         return {}  # the ids alone still say what to look at
 
 
-def cleanup(options: SyncOptions, log: Log = print, *, yes: bool = True) -> list[str]:
+def cleanup(
+    options: SyncOptions, log: Log = print, *, yes: bool = True, notify: Log | None = None
+) -> list[str]:
     """Delete every task options.namespace owns; returns the deleted keys.
 
     Needs no manifests: a closed pull request's preview namespace is torn down from its name."""
@@ -449,7 +524,7 @@ def cleanup(options: SyncOptions, log: Log = print, *, yes: bool = True) -> list
     names: dict[str, str] | None = None  # blueprint id -> name, read at the first 409
     log(endpoint_line(options, root))
     log(f"Namespace: {options.namespace} (from --namespace or CTASK_SYNC_NAMESPACE)")
-    with connect(options, root, log) as (client, _endpoint):
+    with connect(options, root, log, notify) as (client, _endpoint):
         state = read_remote_state(client, options.namespace)
         scope = _in_scope(options)
         owned = [
@@ -477,7 +552,7 @@ def cleanup(options: SyncOptions, log: Log = print, *, yes: bool = True) -> list
             log(f"  - {task.key}  deleted task {task.task.id}")
     if failures:
         raise CtaskSyncError(
-            f"cleanup of {options.namespace}: {len(failures)} task(s) not deleted:\n  "
+            f"cleanup of {options.namespace}: {plural(len(failures), 'task')} not deleted:\n  "
             + "\n  ".join(failures)
         )
     return deleted

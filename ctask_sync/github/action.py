@@ -46,6 +46,7 @@ from ctask_sync.manifest.rootconfig import find_root
 from ctask_sync.manifest.spec import Finding
 from ctask_sync.redact import redact
 from ctask_sync.report.markdown import SUMMARY_LIMIT_BYTES, cap_middle, code, fence
+from ctask_sync.report.words import plural
 from ctask_sync.settings import Settings
 
 # Room under GitHub's 1 MiB summary limit for what other steps of the job write.
@@ -193,8 +194,10 @@ class ActionRun:
             self.workflow.annotate(annotation)
         ok = not discovery.errors
         lines = [
-            f"Manifests {'valid' if ok else 'invalid'}: {len(discovery.tasks)} valid task(s), "
-            f"{len(discovery.errors)} error(s), {len(discovery.warnings)} warning(s)."
+            f"Manifests {'valid' if ok else 'invalid'}: "
+            f"{plural(len(discovery.tasks), 'valid task')}, "
+            f"{plural(len(discovery.errors), 'error')}, "
+            f"{plural(len(discovery.warnings), 'warning')}."
         ]
         if findings:
             lines.append(findings_markdown(findings))
@@ -265,7 +268,7 @@ class ActionRun:
             deleted = sync.cleanup(options, log=self._log_line, yes=True)
         outputs = {"deleted": str(len(deleted)), "tasks": json.dumps(deleted), "errors": "0"}
         listed = "\n".join(f"- {code(key)}" for key in deleted) or "No preview tasks existed."
-        self._summary(f"Deleted {len(deleted)} task(s).\n\n{listed}")
+        self._summary(f"Deleted {plural(len(deleted), 'task')}.\n\n{listed}")
         if self.route.pr_number is not None and self.route.comment:
             outputs.update(self._comment(deleted=deleted))
         write_outputs(self.env, outputs)

@@ -17,6 +17,7 @@ from ctask_sync.report.results import (
     results_markdown,
     results_text,
 )
+from ctask_sync.report.words import plural
 
 __all__ = ["ApplyReport", "PlanReport", "display_path", "interrupted_text", "plan_text"]
 
@@ -34,11 +35,11 @@ class PlanReport:
     def to_dict(self) -> dict[str, Any]:
         return plan_dict(self.plan, self.root, self.endpoint)
 
-    def text(self) -> str:
-        return plan_text(self.plan)
+    def text(self, colour: bool = False) -> str:
+        return plan_text(self.plan, colour=colour)
 
     def markdown(self) -> str:
-        return plan_markdown(self.plan)
+        return plan_markdown(self.plan, self.endpoint)
 
 
 @dataclass
@@ -85,17 +86,17 @@ class ApplyReport:
             "requests": self.requests,
         }
 
-    def text(self) -> str:
+    def text(self, colour: bool = False) -> str:
         s = self.summary()
         closing = (
             f"Apply {'complete' if self.ok else 'FAILED'}: {s['created']} created, "
             f"{s['updated']} updated, {s['deleted']} deleted, "
             + (f"{s['kept']} kept, " if s["kept"] else "")
             + f"{s['unchanged']} unchanged, "
-            f"{s['versions_created']} versions, {s['builds_failed']} failed builds, "
-            f"{s['errors']} errors."
+            f"{plural(s['versions_created'], 'version')}, "
+            f"{plural(s['builds_failed'], 'failed build')}, {plural(s['errors'], 'error')}."
         )
-        return results_text(self.results) + "\n\n" + closing
+        return results_text(self.results, colour) + "\n\n" + closing
 
     def markdown(self) -> str:
         return results_markdown(self.results, self.plan.context.namespace, self.ok)

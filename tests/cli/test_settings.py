@@ -16,7 +16,9 @@ from ctask_sync.settings import OPTIONS, Settings
 
 # Set by the run, not by the user: the token (environment only), and the action's commit and ref.
 # set by the action from the event (commit, ref, previews never touch blueprints), never a flag
-_NOT_OPTIONS = {"token", "commit", "ref", "touch_blueprints"}
+# targets: the repeatable --target, with no environment fallback on purpose (a leftover
+# variable must never quietly narrow what a CI apply syncs)
+_NOT_OPTIONS = {"token", "commit", "ref", "touch_blueprints", "targets"}
 _OFFICIAL = {"endpoint": "DATAROBOT_ENDPOINT", "ca_bundle": "REQUESTS_CA_BUNDLE"}
 
 

@@ -51,7 +51,7 @@ def test_an_sdk_task_imported_is_adopted_without_a_new_version(
     assert imported.code == 0, imported.out + imported.err
     assert admin.writes() == []  # import is read-only on DataRobot
     folder = repo / "tasks" / "fraud-estimator"
-    assert f"  + {display_path(folder)}  task {task.id} ('Fraud estimator'), 3 file(s)" in (
+    assert f"  + {display_path(folder)}  task {task.id} ('Fraud estimator'), 3 files" in (
         imported.out
     )
     assert local_files(folder) == remote_files(task.id, tmp_path)

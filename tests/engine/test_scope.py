@@ -102,7 +102,7 @@ def test_two_roots_sharing_a_namespace_by_mistake_warn_and_delete_nothing(
     run = cli("apply", str(repo / "team-b"), "--allow-delete", namespace=None)
     assert run.code == 0, run.out + run.err
     assert (
-        "warning: namespace acme/shared is also synced from root 'team-a' (1 task(s), e.g. "
+        "warning: namespace acme/shared is also synced from root 'team-a' (1 task, e.g. "
         "team-a/churn = "
     ) in run.out
     assert "this run's root is 'team-b'" in run.out

@@ -140,7 +140,7 @@ def test_cleanup_of_one_namespace_never_touches_another(
     fresh_lab.admin.clear()
     run = cli("cleanup", str(repo), *remote_args(fresh_lab.endpoint, torn_down))
     assert run.code == 0
-    assert run.out.endswith(f"cleanup of {torn_down}: deleted 2 task(s)\n")
+    assert run.out.endswith(f"cleanup of {torn_down}: deleted 2 tasks\n")
     assert writes_touching(fresh_lab, {i: i for i in keep_ids}) == []
     assert {t.id for t in dr.CustomTask.list()} == set(keep_ids)
     assert {i: snapshot(i, tmp_path) for i in keep_ids} == keep_ids
