@@ -16,10 +16,11 @@ from ctask_sync.cli.common import (
     write_text,
 )
 from ctask_sync.engine import saved_plan, sync
+from ctask_sync.engine.outcomes import PlanOutcome
 from ctask_sync.errors import ConfigError
 from ctask_sync.report import colour
 from ctask_sync.report.progress import StatusLine
-from ctask_sync.report.reports import PlanReport
+from ctask_sync.report.reports import ApplyReport, PlanReport, told
 
 PROMPT = "Apply these changes? Only 'yes' is accepted: "
 
@@ -56,20 +57,24 @@ def run(args: argparse.Namespace) -> int:
 
     paint = colour.wanted(out, no_color=args.no_color)
 
-    def show(report: PlanReport) -> bool:
+    def show(outcome: PlanOutcome) -> bool:
+        report = PlanReport(outcome)
+        if saved is not None:
+            saved_plan.check_report(saved, report.to_dict())
         log(report.text(colour=paint))
         # a saved plan was reviewed when it was made (Terraform asks for none either)
         if args.yes or saved is not None or not report.has_changes or report.plan.refused:
             return True
         return not interactive(out) or confirm(out)
 
-    report = sync.apply(
+    outcome = sync.apply(
         settings,
         log,
         show_plan=show,
         saved=saved,
-        feedback=replace(feedback(), build_progress=status.update),
+        feedback=replace(feedback(), build_progress=status.update, interrupted=told(log)),
     )
+    report = ApplyReport(outcome)
     status.done()
     log("")
     log(report.text(colour=paint))

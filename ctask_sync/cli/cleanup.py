@@ -6,8 +6,8 @@ import argparse
 
 from ctask_sync.cli.common import feedback, printer, text_stream, write_json
 from ctask_sync.engine import sync
-from ctask_sync.report.words import plural
 from ctask_sync.settings import Settings
+from ctask_sync.words import plural
 
 
 def run(args: argparse.Namespace) -> int:

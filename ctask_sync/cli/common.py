@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from ctask_sync.engine.sync import Feedback
+from ctask_sync.engine.session import Feedback
 from ctask_sync.errors import ConfigError
 from ctask_sync.report import progress
 from ctask_sync.settings import Settings

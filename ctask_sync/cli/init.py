@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 from ctask_sync import git as gitinfo
-from ctask_sync.engine.sync import EMBEDDED_STATE
+from ctask_sync.engine.session import EMBEDDED_STATE
 from ctask_sync.errors import ConfigError
 from ctask_sync.manifest import schemacheck
 from ctask_sync.manifest.rootconfig import ROOT_CONFIG_NAME

@@ -9,7 +9,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeAlias
 
 from ctask_sync import __version__
 from ctask_sync.cli.options import add_arguments
@@ -62,7 +62,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-V", "--version", action="version", version=f"ctask-sync {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    _add_validate(sub)
+    _add_sync_commands(sub)
+    _add_setup_commands(sub)
+    _add_emulator(sub)
+    sub.add_parser("action", help="run as the GitHub Action (reads INPUT_* variables)")
+    return parser
 
+
+# what add_subparsers returns (argparse names the class privately)
+_Subparsers: TypeAlias = "argparse._SubParsersAction[_Parser]"
+
+
+def _add_validate(sub: _Subparsers) -> None:
+    """validate: offline, no Settings."""
     p = sub.add_parser("validate", help="check every ctask.yaml offline")
     p.add_argument(
         "paths",
@@ -78,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the findings as JSON on stdout (`--json` or `--json -`)",
     )
 
+
+def _add_sync_commands(sub: _Subparsers) -> None:
+    """plan, apply, status, cleanup: the commands that talk to DataRobot about a root's tasks."""
     p = sub.add_parser("plan", help="show what apply would change (exit 2 when changes)")
     add_arguments(p, "plan")
     _add_review_options(p)
@@ -108,6 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("cleanup", help="delete every task a namespace owns (preview teardown)")
     add_arguments(p, "cleanup")
 
+
+def _add_setup_commands(sub: _Subparsers) -> None:
+    """init, import, environments, schema: setting a root up and looking around."""
     p = sub.add_parser("init", help="write ctask-sync.yaml: mark a sync root and its namespace")
     p.add_argument("path", nargs="?", default=".", help="the root folder (default: .)")
     p.add_argument(
@@ -154,6 +173,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the schema of the root config ctask-sync.yaml instead",
     )
 
+
+def _add_emulator(sub: _Subparsers) -> None:
+    """emulator: the local DataRobot API stand-in."""
     p = sub.add_parser("emulator", help="serve the local DataRobot API emulator")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks one)")
@@ -179,9 +201,6 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="finish a build at once when its (environment, requirements) pair built before",
     )
-
-    p = sub.add_parser("action", help="run as the GitHub Action (reads INPUT_* variables)")
-    return parser
 
 
 def _refuse_secret_on_argv(argv: Sequence[str]) -> None:

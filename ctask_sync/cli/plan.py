@@ -16,13 +16,14 @@ from ctask_sync.cli.common import (
 from ctask_sync.engine import saved_plan, sync
 from ctask_sync.engine.saved_plan import SavedOptions
 from ctask_sync.report import colour
+from ctask_sync.report.reports import PlanReport
 
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     out = text_stream(settings.json_file)
     log = printer(out)
-    report = sync.plan(settings, log, feedback=feedback())
+    report = PlanReport(sync.plan(settings, log, feedback=feedback()))
     log(report.text(colour=colour.wanted(out, no_color=args.no_color)))
     if settings.json_file:
         write_json(settings.json_file, report.to_dict())

@@ -11,6 +11,7 @@ from ctask_sync.cli.common import feedback, printer, text_stream, write_json
 from ctask_sync.engine import sync
 from ctask_sync.engine.steps import AwaitBuild, StartBuild, TaskPlan
 from ctask_sync.report import consumers
+from ctask_sync.report.reports import PlanReport
 from ctask_sync.settings import Settings
 
 IN_SYNC = "in sync"
@@ -40,7 +41,7 @@ def state(task: TaskPlan) -> str:
 def run(args: argparse.Namespace) -> int:
     settings = Settings.from_args(args)
     out = printer(text_stream(settings.json_file))  # `--json -`: the table goes to stderr
-    report = sync.plan(settings, log=out, feedback=feedback())
+    report = PlanReport(sync.plan(settings, log=out, feedback=feedback()))
     rows: list[dict[str, Any]] = []
     uses: dict[str, list[str]] = {}
     for task in report.plan.tasks:

@@ -12,7 +12,7 @@ from ctask_sync.datarobot.client import DataRobotClient
 from ctask_sync.datarobot.models import DependencyBuild
 from ctask_sync.engine.remote import SyncRecord, encode_record
 from ctask_sync.errors import ApiError, CtaskSyncError
-from ctask_sync.report.words import plural
+from ctask_sync.words import plural
 
 Log = Callable[[str], None]
 

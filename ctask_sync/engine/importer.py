@@ -33,7 +33,7 @@ from ctask_sync.errors import CtaskSyncError
 from ctask_sync.manifest.discovery import discover
 from ctask_sync.manifest.files import MANIFEST_NAME
 from ctask_sync.manifest.spec import display_path
-from ctask_sync.report.words import plural
+from ctask_sync.words import plural
 
 
 @dataclass(frozen=True)

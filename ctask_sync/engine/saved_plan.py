@@ -195,15 +195,24 @@ def _remote_detail(before: dict[str, Any] | None, task: TaskPlan) -> str:
     return " (the task or its latest version was edited)"
 
 
-def check_unchanged(saved: SavedPlan, plan: Plan, report: dict[str, Any]) -> None:
-    """Refuse, before any write, unless the plan computed now is the saved one."""
+def check_unchanged(saved: SavedPlan, plan: Plan) -> None:
+    """Refuse, before any write, unless what the plan was computed from is what it was saved
+    from (the caller, which renders the report, then compares it: `check_report`)."""
     changes = _what_changed(saved, plan)
-    # compared as the file holds it (JSON has no tuples)
-    if not changes and json.loads(json.dumps(report, default=str)) != saved.report:
-        changes.append("the plan computed now differs from the saved one")
     if changes:
-        raise CtaskSyncError(
-            f"the saved plan {saved.path} is stale; nothing was written. Changed since it was "
-            "made:\n  " + "\n  ".join(changes),
-            hint="run `ctask-sync plan --out FILE` again, review it, and apply that",
-        )
+        raise _stale(saved, changes)
+
+
+def check_report(saved: SavedPlan, report: dict[str, Any]) -> None:
+    """Refuse, before any write, unless the plan's report now is the saved one."""
+    # compared as the file holds it (JSON has no tuples)
+    if json.loads(json.dumps(report, default=str)) != saved.report:
+        raise _stale(saved, ["the plan computed now differs from the saved one"])
+
+
+def _stale(saved: SavedPlan, changes: list[str]) -> CtaskSyncError:
+    return CtaskSyncError(
+        f"the saved plan {saved.path} is stale; nothing was written. Changed since it was "
+        "made:\n  " + "\n  ".join(changes),
+        hint="run `ctask-sync plan --out FILE` again, review it, and apply that",
+    )

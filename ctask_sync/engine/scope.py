@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 
 from ctask_sync.engine.remote import RemoteState, RemoteTask
-from ctask_sync.report.words import plural
+from ctask_sync.words import plural
 
 TOP_ROOT = "."  # the root of records written before roots were recorded: the git top level
 

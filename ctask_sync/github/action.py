@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ctask_sync.engine import sync
+from ctask_sync.engine.session import Feedback
 from ctask_sync.errors import ConfigError, CtaskSyncError, ManifestError
 from ctask_sync.github.comment import post_comment
 from ctask_sync.github.route import ActionConfig, Event, Route, read_config, route
@@ -46,8 +47,9 @@ from ctask_sync.manifest.rootconfig import find_root
 from ctask_sync.manifest.spec import Finding
 from ctask_sync.redact import redact
 from ctask_sync.report.markdown import SUMMARY_LIMIT_BYTES, cap_middle, code, fence
-from ctask_sync.report.words import plural
+from ctask_sync.report.reports import ApplyReport, PlanReport, shown_through, told
 from ctask_sync.settings import Settings
+from ctask_sync.words import plural
 
 # Room under GitHub's 1 MiB summary limit for what other steps of the job write.
 _SUMMARY_BUDGET = SUMMARY_LIMIT_BYTES - 64 * 1024
@@ -222,7 +224,7 @@ class ActionRun:
 
     def _plan(self, options: Settings) -> int:
         with self._engine_log("plan"):
-            report = sync.plan(options, log=self._log_line)
+            report = PlanReport(sync.plan(options, log=self._log_line))
         plan = report.to_dict()
         outputs = plan_outputs(plan, self._write_json(plan))
         self._task_groups(plan.get("tasks", []))
@@ -251,7 +253,13 @@ class ActionRun:
 
     def _apply(self, options: Settings) -> int:
         with self._engine_log("apply"):
-            report = sync.apply(options, log=self._log_line)
+            outcome = sync.apply(
+                options,
+                log=self._log_line,
+                show_plan=shown_through(self._log_line),
+                feedback=Feedback(interrupted=told(self._log_line)),
+            )
+            report = ApplyReport(outcome)
         result = report.to_dict()
         outputs = apply_outputs(result, self._write_json(result))
         self._task_groups(result.get("tasks", []))

@@ -29,7 +29,7 @@ from ctask_sync.github.summary import (
 from ctask_sync.github.workflow_commands import Annotation, Workflow
 from ctask_sync.manifest.spec import Finding
 from ctask_sync.report.markdown import code
-from ctask_sync.report.words import plural
+from ctask_sync.words import plural
 
 # Room left for the hidden marker line put in front of the body.
 _BODY_LIMIT = MAX_COMMENT_CHARS - 512

@@ -10,7 +10,7 @@ from typing import Any
 from ctask_sync.github.workflow_commands import Annotation
 from ctask_sync.manifest.spec import Finding
 from ctask_sync.report.markdown import code, fence, inert
-from ctask_sync.report.words import plural
+from ctask_sync.words import plural
 
 SUMMARY_KEYS = (
     "created",

@@ -21,7 +21,7 @@ from ctask_sync.report import consumers
 from ctask_sync.report.colour import paint
 from ctask_sync.report.markdown import code, inert
 from ctask_sync.report.paths import relative
-from ctask_sync.report.words import excerpt, plural
+from ctask_sync.words import excerpt, plural
 
 SYMBOLS = {
     "create": "+",
@@ -249,7 +249,7 @@ def summary_line(plan: Plan) -> str:
 
 def header_line(endpoint: str, namespace: str) -> str:
     """Where a plan applies, as the Markdown plan's first line says (the terminal's first lines
-    come from sync.endpoint_line and the namespace line, before the plan)."""
+    come from session.endpoint_line and the namespace line, before the plan)."""
     return f"Endpoint: {endpoint} · Namespace: {namespace}"
 
 

@@ -5,11 +5,9 @@ at most every `every` seconds, so a log shows progress without a line per poll."
 
 from __future__ import annotations
 
-import contextlib
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import TextIO
 
 from ctask_sync.redact import redact
@@ -27,22 +25,6 @@ def to_stream(stream: TextIO | None = None) -> Notify:
         out.flush()
 
     return notify
-
-
-@contextlib.contextmanager
-def after_silence(seconds: float, message: str, notify: Notify | None) -> Iterator[None]:
-    """Say message once when the block has run `seconds` without finishing (an endpoint that
-    does not answer); nothing when it finishes sooner."""
-    if notify is None:
-        yield
-        return
-    timer = threading.Timer(seconds, notify, args=(message,))
-    timer.daemon = True
-    timer.start()
-    try:
-        yield
-    finally:
-        timer.cancel()
 
 
 class StatusLine:

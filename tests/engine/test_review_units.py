@@ -9,7 +9,7 @@ import pytest
 
 from ctask_sync.engine.detect import renames
 from ctask_sync.report.colour import paint, wanted
-from ctask_sync.report.words import excerpt, plural
+from ctask_sync.words import excerpt, plural
 
 
 def test_renames_pair_removed_and_added_paths_of_equal_content() -> None:

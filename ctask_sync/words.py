@@ -1,4 +1,4 @@
-"""Words as reports show them: plurals, one-line excerpts of long text. (Sizes: manifest.files'
+"""Words as ctask-sync shows them: plurals, one-line excerpts of long text. (Sizes: manifest.files'
 human_size for files, binary_size for memory.)"""
 
 from __future__ import annotations
