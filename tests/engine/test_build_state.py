@@ -17,8 +17,9 @@ from pytest_mock import MockerFixture
 
 from ctask_sync.emulator.testing import SENTINEL_TOKEN
 from ctask_sync.engine.remote import decode_record
+from tests.testing.clirun import Run
 
-from .conftest import Admin, Run, commit_all, write_task
+from .conftest import Admin, commit_all, write_task
 
 FAILING = {"custom.py": "pass\n", "requirements.txt": "does-not-exist-pkg==0.1\n"}
 

@@ -12,8 +12,9 @@ from typing import Any
 import datarobot as dr
 
 from ctask_sync.emulator.testing import SENTINEL_TOKEN
+from tests.testing.clirun import Run
 
-from .conftest import TWO_FILES, Admin, Run, commit_all, git, write_task
+from .conftest import TWO_FILES, Admin, commit_all, git, write_task
 
 OTHER_ENV_NAME = "[DataRobot] Python 3.12 PyTorch Drop-In"
 

@@ -22,8 +22,9 @@ from pytest_mock import MockerFixture
 
 from ctask_sync.engine.builds import BuildWatch, progress_line
 from ctask_sync.report.progress import StatusLine
+from tests.testing.clirun import Run
 
-from .conftest import Admin, Run, commit_all, write_task
+from .conftest import Admin, commit_all, write_task
 
 
 def test_each_retry_is_a_line_on_stderr(

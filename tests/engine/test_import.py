@@ -13,8 +13,9 @@ import yaml
 
 from ctask_sync.engine.remote import read_marker
 from ctask_sync.manifest.spec import display_path
+from tests.testing.clirun import Run
 
-from .conftest import SKLEARN_ENV, Admin, Run, commit_all, git, write_files, write_task
+from .conftest import SKLEARN_ENV, Admin, commit_all, git, write_files, write_task
 from .test_e2e import local_files, remote_files, witness
 
 SDK_FILES: dict[str, str | bytes] = {

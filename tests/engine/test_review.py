@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from ctask_sync.emulator.seed import PYTHON_XGBOOST_ENV_ID
+from tests.testing.clirun import Run
 
-from .conftest import SKLEARN_ENV, Run, commit_all, git, write_task
+from .conftest import SKLEARN_ENV, commit_all, git, write_task
 
 CUSTOM = "def fit(X, y, output_dir, **kw):\n    pass\n"
 LONG = (

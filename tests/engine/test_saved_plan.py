@@ -14,8 +14,9 @@ import datarobot as dr
 
 from ctask_sync import __version__
 from ctask_sync.emulator.testing import SENTINEL_TOKEN
+from tests.testing.clirun import Run
 
-from .conftest import Admin, Run, commit_all, git, write_task
+from .conftest import Admin, commit_all, git, write_task
 
 
 def _two_tasks_applied(cli: Callable[..., Run], repo: Path) -> None:

@@ -14,8 +14,9 @@ import datarobot as dr
 
 from ctask_sync.engine.remote import read_marker
 from ctask_sync.manifest.spec import display_path
+from tests.testing.clirun import Run
 
-from .conftest import Admin, Run, commit_all, git, write_task
+from .conftest import Admin, commit_all, git, write_task
 from .test_e2e import witness
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from .conftest import VALID, Run, write_task
+from tests.testing.clirun import Run
+
+from .conftest import VALID, write_task
 
 CLOSE_1_ERROR = "0 tasks valid, 1 invalid, 1 error, 0 warnings"
 

@@ -13,8 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ctask_sync.cli.main import main
+from tests.testing.clirun import Run
 
-from .conftest import VALID, Run, git, write_task
+from .conftest import VALID, git, write_task
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -13,9 +13,10 @@ import pytest
 from pytest_mock import MockerFixture
 
 from ctask_sync.datarobot import retry
+from tests.testing.clirun import Run
 
 from .conftest import Lab
-from .support import Run, cli, commit_all, remote_args, tasks_by_owner, timed, witness, write_task
+from .support import cli, commit_all, remote_args, tasks_by_owner, timed, witness, write_task
 
 TWO = {"custom.py": "def fit(X, y, output_dir, **kw):\n    pass\n"}
 
