@@ -80,7 +80,7 @@ class PlanScale:
 _DISCOVER_TIMER = """
 import sys, time
 from pathlib import Path
-from ctask_sync.manifest.manifest import discover
+from ctask_sync.manifest.discovery import discover
 start = time.perf_counter()
 found = discover(Path(sys.argv[1]))
 elapsed = time.perf_counter() - start

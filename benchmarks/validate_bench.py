@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from ctask_sync.manifest.manifest import discover
+from ctask_sync.manifest.discovery import discover
 
 MANIFEST = """\
 key: bench/task-{i:04d}

@@ -2,11 +2,12 @@
 
 Each option is declared once in OPTIONS (flag, environment variable, help, action input) and its
 default once, as the Settings field's default. The CLI registers the options a command takes with
-`add_arguments` (twine's pattern: an argparse action whose default comes from the environment) and
-builds Settings with `Settings.from_args`; the GitHub Action builds them from its inputs with
-`Settings.from_action_inputs`. The environment fallback is `CTASK_SYNC_<NAME>` except where an
-official name exists (DATAROBOT_ENDPOINT, DATAROBOT_API_TOKEN, REQUESTS_CA_BUNDLE). The token has
-no flag at all: on argv, `ps` and CI logs would show it. Nothing here reads GITHUB_*."""
+`cli/options.py` `add_arguments` (twine's pattern: an argparse action whose default comes from the
+environment) and builds Settings with `Settings.from_args`; the GitHub Action builds them from its
+inputs with `github/inputs.py` `settings_from_inputs`. The environment fallback is
+`CTASK_SYNC_<NAME>` except where an official name exists (DATAROBOT_ENDPOINT, DATAROBOT_API_TOKEN,
+REQUESTS_CA_BUNDLE). The token has no flag at all: on argv, `ps` and CI logs would show it.
+Nothing here reads GITHUB_*."""
 
 from __future__ import annotations
 
@@ -14,10 +15,10 @@ import argparse
 import dataclasses
 import math
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol, TypeVar, cast
+from typing import Literal
 
 from ctask_sync.engine.shard import parse_shard
 from ctask_sync.errors import ConfigError
@@ -25,7 +26,6 @@ from ctask_sync.errors import ConfigError
 Command = Literal["plan", "apply", "status", "cleanup", "environments", "import"]
 # how an option's text becomes its value, on argv, in the environment and as an action input
 Kind = Literal["text", "path", "seconds", "count", "flag", "shard"]
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,9 @@ class Settings:
     consumers: bool = False  # read and show the user blueprints using each task (--consumers)
     # False for pull-request previews: no user blueprint is changed (github/ sets it)
     touch_blueprints: bool = True
+    # --target KEY (repeatable; cli/ fills it): only these keys, and never a deletion of another.
+    # No environment fallback: a leftover variable must never quietly narrow a CI apply.
+    targets: tuple[str, ...] = ()
 
     @classmethod
     def from_args(cls, args: argparse.Namespace, env: Mapping[str, str] | None = None) -> Settings:
@@ -69,34 +72,9 @@ class Settings:
                 values[option.field] = option.value_from_args(getattr(args, option.dest))
         return cls(**values)  # type: ignore[arg-type]
 
-    @classmethod
-    def from_action_inputs(
-        cls, inputs: ActionInputs, env: Mapping[str, str] | None = None
-    ) -> Settings:
-        """Settings from the action's inputs; an unset input falls back to the option's
-        environment variable, then to its default. The action decides path, namespace, major and
-        tag itself (from the event), so those keep their defaults here."""
-        env = os.environ if env is None else env
-        values: dict[str, object] = {}
-        for option in OPTIONS:
-            if option.input is not None:
-                values[option.field] = option.value_from_input(inputs, env)
-        values["token"] = inputs.text("api-token", env.get(TOKEN_ENV, "").strip()) or None
-        return cls(**values)  # type: ignore[arg-type]
-
     def replace(self, **changes: object) -> Settings:
         """A copy with some fields changed (Settings are frozen)."""
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
-
-
-class ActionInputs(Protocol):
-    """How the action reads one input (github/workflow_commands.py Inputs); it names the input in
-    its errors, the way the action's users know it."""
-
-    def text(self, name: str, default: str = "") -> str: ...
-    def boolean(self, name: str, default: bool) -> bool: ...
-    def number(self, name: str, default: float, *, minimum: float) -> float: ...
-    def integer(self, name: str, default: int, *, minimum: int) -> int: ...
 
 
 TOKEN_ENV = "DATAROBOT_API_TOKEN"
@@ -137,32 +115,6 @@ class Option:
         shown = f"{default:g}" if isinstance(default, float) else str(default)
         return (override or self.help).format(env=self.env, default=shown)
 
-    def add_to(self, parser: argparse.ArgumentParser, help_override: str | None = None) -> None:
-        """Register this option on one command's parser."""
-        help_text = self.help_text(help_override)
-        if self.kind == "flag":
-            parser.add_argument(
-                self.flag, action=EnvDefault, env=self.env, nargs=0, const=True, default=False,
-                help=help_text,
-            )  # fmt: skip
-            return
-        if self.kind == "path":
-            parser.add_argument(
-                self.flag, nargs="?", action=EnvDefault, env=self.env, default=str(self.default),
-                help=help_text,
-            )  # fmt: skip
-            return
-        parser.add_argument(
-            self.flag,
-            action=EnvDefault,
-            env=self.env,
-            default=self.default,
-            type={"seconds": seconds, "count": positive_int}.get(self.kind, str),
-            metavar=self.metavar,
-            dest=self.dest,
-            help=help_text,
-        )
-
     def value_from_args(self, value: object) -> object:
         """The Settings value of this option's parsed argparse attribute."""
         if self.kind == "path":
@@ -176,47 +128,6 @@ class Option:
         if self.kind == "text":
             return value or None
         return value
-
-    def value_from_input(self, inputs: ActionInputs, env: Mapping[str, str]) -> object:
-        """The Settings value of this option's action input (environment, then default)."""
-        name = str(self.input)
-        fallback = env.get(self.env, "").strip()
-        if self.kind == "flag":
-            # the input speaks in the field's sense (wait-for-builds), the variable in the flag's
-            on = env_flag(self.env, env) if fallback else None
-            default = bool(self.default) if on is None else (not on if self.inverted else on)
-            return inputs.boolean(name, default)
-        if self.kind == "seconds":
-            from_env = _from_env(seconds, self.env, fallback)
-            default_seconds = cast(float, self.default) if from_env is None else from_env
-            return inputs.number(name, default_seconds, minimum=self.input_minimum)
-        if self.kind == "count":
-            from_count = _from_env(positive_int, self.env, fallback)
-            default_count = cast(int, self.default) if from_count is None else from_count
-            return inputs.integer(name, default_count, minimum=int(self.input_minimum))
-        text = inputs.text(name, fallback)
-        if self.kind == "shard":
-            return _input_shard(text)
-        return text or None
-
-
-def _from_env(convert: Callable[[str], T], name: str, text: str) -> T | None:
-    """The environment variable's value, converted; a ConfigError naming it when it is bad."""
-    if not text:
-        return None
-    try:
-        return convert(text)
-    except (ValueError, argparse.ArgumentTypeError) as exc:
-        raise ConfigError(f"{name}: {exc}", hint=f"fix or unset {name}") from None
-
-
-def _input_shard(text: str) -> tuple[int, int] | None:
-    if not text:
-        return None
-    try:
-        return parse_shard(text)
-    except ConfigError as exc:
-        raise ConfigError(f"input shard: {exc.message}", hint=exc.hint) from None
 
 
 # Which options each command takes, in the order `--help` lists them.
@@ -246,16 +157,6 @@ COMMAND_OPTIONS: dict[Command, tuple[str, ...]] = {
     "environments": ("path", *_REMOTE),
     "import": ("path", *_REMOTE),
 }
-# Where one option reads differently in one command's --help.
-_HELP: dict[tuple[Command, str], str] = {
-    ("environments", "path"): "repository folder (env {env}; default: {default})",
-    ("import", "path"): "folder to create task folders in (env {env}; default: {default})",
-    ("status", "path"): "repository folder (env {env}; default: {default})",
-    ("cleanup", "path"): "repository folder (env {env}; default: {default})",
-    ("plan", "allow_delete"): "plan deletions of removed tasks (env {env})",
-    ("plan", "markdown_file"): "also write the plan as Markdown (env {env})",
-}
-
 OPTIONS: tuple[Option, ...] = (
     Option(
         "path",
@@ -270,7 +171,7 @@ OPTIONS: tuple[Option, ...] = (
         "json_file",
         "--json",
         "CTASK_SYNC_JSON",
-        "write a JSON report (env {env})",
+        "write a JSON report (- for stdout; the text then goes to stderr; env {env})",
         metavar="FILE",
         attribute="json_file",
     ),
@@ -426,32 +327,6 @@ OPTIONS: tuple[Option, ...] = (
         kind="flag",
     ),
 )
-_BY_FIELD = {option.field: option for option in OPTIONS}
-
-
-def add_arguments(parser: argparse.ArgumentParser, command: Command) -> None:
-    """Register every option `command` takes, each with its environment fallback."""
-    for field in COMMAND_OPTIONS[command]:
-        _BY_FIELD[field].add_to(parser, _HELP.get((command, field)))
-
-
-class EnvDefault(argparse.Action):
-    """An option whose default comes from an environment variable (twine's pattern). argparse
-    converts a string default with the option's type, so a bad variable is a usage error."""
-
-    def __init__(self, env: str, required: bool = False, default: object = None, **kwargs: object):
-        value = os.environ.get(env) or default
-        super().__init__(default=value, required=required and value is None, **kwargs)  # type: ignore[arg-type]
-
-    def __call__(
-        self,
-        parser: argparse.ArgumentParser,
-        namespace: argparse.Namespace,
-        values: str | Sequence[object] | None,
-        option_string: str | None = None,
-    ) -> None:
-        # a switch (nargs=0) stores its const; its environment default is text for env_flag
-        setattr(namespace, self.dest, self.const if self.nargs == 0 else values)
 
 
 def env_flag(name: str, env: Mapping[str, str]) -> bool:

@@ -33,6 +33,7 @@ UNIT_TESTS = (
     "client/test_upload_body.py",
     "engine/test_plan.py",
     "engine/test_remote.py",
+    "engine/test_review_units.py",
     "git/test_git.py",
     "manifest/test_bad_manifests.py",
     "manifest/test_bad_trees.py",

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import argparse
 
-from ctask_sync.cli.common import write_json
+from ctask_sync.cli.common import feedback, printer, text_stream, write_json
 from ctask_sync.engine import sync
 from ctask_sync.settings import Settings
+from ctask_sync.words import plural
 
 
 def run(args: argparse.Namespace) -> int:
     # never a default namespace (no ctask-sync.yaml): tearing down must be explicit
     settings = Settings.from_args(args)
-    deleted = sync.cleanup(settings, yes=not settings.dry_run)
+    out = printer(text_stream(settings.json_file))  # `--json -`: the text goes to stderr
+    deleted = sync.cleanup(settings, out, yes=not settings.dry_run, notify=feedback().notify)
     verb = "would delete" if settings.dry_run else "deleted"
-    print(f"cleanup of {settings.namespace}: {verb} {len(deleted)} task(s)")
+    out(f"cleanup of {settings.namespace}: {verb} {plural(len(deleted), 'task')}")
     if settings.json_file:
         write_json(
             settings.json_file,

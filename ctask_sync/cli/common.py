@@ -2,12 +2,43 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
+from ctask_sync.engine.session import Feedback
 from ctask_sync.errors import ConfigError
+from ctask_sync.report import progress
+from ctask_sync.settings import Settings
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    """Settings from argv, with the --target keys (repeatable, so not a settings.py Option)."""
+    settings = Settings.from_args(args)
+    return settings.replace(targets=tuple(getattr(args, "targets", None) or ()))
+
+
+def feedback() -> Feedback:
+    """Retries and a silent endpoint reported on stderr (the build wait has its own line)."""
+    return Feedback(notify=progress.to_stream())
+
+
+def text_stream(json_path: str | None) -> TextIO:
+    """Where a command's human text goes: stderr when its JSON goes to stdout (`--json -`),
+    so the JSON can be piped whole."""
+    return sys.stderr if json_path == "-" else sys.stdout
+
+
+def printer(stream: TextIO) -> Callable[[str], None]:
+    """A log function writing lines to stream."""
+
+    def log(line: str) -> None:
+        print(line, file=stream, flush=True)
+
+    return log
 
 
 def write_json(path: str, data: dict[str, Any]) -> None:

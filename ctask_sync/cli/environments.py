@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from ctask_sync.datarobot.client import ExecutionEnvironment
+from ctask_sync.datarobot.models import ExecutionEnvironment
 from ctask_sync.engine import sync
 from ctask_sync.settings import Settings
 
@@ -40,6 +40,8 @@ def render_text(found: list[ExecutionEnvironment]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Print the environments; the connection notice goes to stderr so stdout stays data."""
+    if args.json not in (None, "-"):
+        args.path = args.json  # `--json` takes an optional `-` (stdout); anything else, a path
     found = sync.environments(
         Settings.from_args(args), log=lambda line: print(line, file=sys.stderr)
     )

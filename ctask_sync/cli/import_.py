@@ -6,11 +6,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ctask_sync.engine import importer, sync
+from ctask_sync.engine import importer
+from ctask_sync.engine.session import connect, endpoint_line
 from ctask_sync.errors import ConfigError
-from ctask_sync.manifest.manifest import display_path
 from ctask_sync.manifest.rootconfig import find_root
+from ctask_sync.manifest.spec import display_path
 from ctask_sync.settings import Settings
+from ctask_sync.words import plural
 
 
 def run(args: argparse.Namespace) -> int:
@@ -27,8 +29,8 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"{dest}: not a folder", hint="pass the folder to import into")
     options = Settings.from_args(args)
     root = find_root(dest if dest.is_dir() else dest.parent)
-    print(sync.endpoint_line(options, root.folder))
-    with sync.connect(options, root.folder, print) as (client, _endpoint):
+    print(endpoint_line(options, root.folder))
+    with connect(options, root.folder, print) as (client, _endpoint):
         chosen = importer.select(
             client.list_custom_tasks(),
             args.task_ids,
@@ -42,11 +44,11 @@ def run(args: argparse.Namespace) -> int:
     for item in done:
         print(
             f"  + {display_path(item.folder)}  task {item.task_id} ({item.name!r}), "
-            f"{item.files} file(s)"
+            f"{plural(item.files, 'file')}"
         )
         for warning in item.warnings:
             print(f"      warning: {warning}")
-    print(f"Imported {len(done)} task(s). Next steps:")
+    print(f"Imported {plural(len(done), 'task')}. Next steps:")
     print("  1. review the folders, then git add and commit them")
     print(
         f"  2. ctask-sync plan {display_path(dest)}    (each shows `adopt`: marker and sync "

@@ -8,11 +8,11 @@ from pathlib import Path
 import yaml
 
 from ctask_sync import git as gitinfo
-from ctask_sync.engine.sync import EMBEDDED_STATE
+from ctask_sync.engine.session import EMBEDDED_STATE
 from ctask_sync.errors import ConfigError
 from ctask_sync.manifest import schemacheck
-from ctask_sync.manifest.manifest import display_path
 from ctask_sync.manifest.rootconfig import ROOT_CONFIG_NAME
+from ctask_sync.manifest.spec import display_path
 from ctask_sync.manifest.yamlpos import load
 
 HEADER = """\

@@ -9,12 +9,12 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeAlias
 
 from ctask_sync import __version__
+from ctask_sync.cli.options import add_arguments
 from ctask_sync.errors import CtaskSyncError
 from ctask_sync.redact import redact
-from ctask_sync.settings import add_arguments
 
 BUG_HINT = (
     "ctask-sync hit an unexpected error (a bug). Please report it with the command you ran "
@@ -23,6 +23,23 @@ BUG_HINT = (
 
 # argv flags that would put a secret on the command line, where `ps` and CI logs can see it.
 _SECRET_FLAGS = ("--token", "--api-token", "--api-key", "--datarobot-api-token")
+
+
+def _add_review_options(p: argparse.ArgumentParser) -> None:
+    """plan's and apply's own: --target (repeatable) and --no-color."""
+    p.add_argument(
+        "--target",
+        dest="targets",
+        action="append",
+        default=[],
+        metavar="KEY",
+        help="only the task with this key (repeatable); deletions of other tasks never happen",
+    )
+    p.add_argument(
+        "--no-color",
+        action="store_true",
+        help="no colour (also NO_COLOR=1; FORCE_COLOR=1 forces it where no terminal is)",
+    )
 
 
 class _Parser(argparse.ArgumentParser):
@@ -45,7 +62,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-V", "--version", action="version", version=f"ctask-sync {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    _add_validate(sub)
+    _add_sync_commands(sub)
+    _add_setup_commands(sub)
+    _add_emulator(sub)
+    sub.add_parser("action", help="run as the GitHub Action (reads INPUT_* variables)")
+    return parser
 
+
+# what add_subparsers returns (argparse names the class privately)
+_Subparsers: TypeAlias = "argparse._SubParsersAction[_Parser]"
+
+
+def _add_validate(sub: _Subparsers) -> None:
+    """validate: offline, no Settings."""
     p = sub.add_parser("validate", help="check every ctask.yaml offline")
     p.add_argument(
         "paths",
@@ -53,13 +83,40 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="folders to search, or ctask.yaml files as pre-commit passes them (default: .)",
     )
-    p.add_argument("--json", action="store_true", help="print the findings as JSON")
+    p.add_argument(
+        "--json",
+        nargs="?",
+        const="-",
+        metavar="-",
+        help="print the findings as JSON on stdout (`--json` or `--json -`)",
+    )
 
+
+def _add_sync_commands(sub: _Subparsers) -> None:
+    """plan, apply, status, cleanup: the commands that talk to DataRobot about a root's tasks."""
     p = sub.add_parser("plan", help="show what apply would change (exit 2 when changes)")
     add_arguments(p, "plan")
+    _add_review_options(p)
+    p.add_argument(
+        "--out",
+        metavar="PLANFILE",
+        help="save the plan, with the state it was computed from, for `apply --plan PLANFILE`",
+    )
 
     p = sub.add_parser("apply", help="sync DataRobot with the repository")
     add_arguments(p, "apply")
+    _add_review_options(p)
+    p.add_argument(
+        "--plan",
+        dest="plan_file",
+        metavar="PLANFILE",
+        help="apply exactly this saved plan (`plan --out`), or nothing if anything changed since",
+    )
+    p.add_argument(
+        "--yes",
+        action="store_true",
+        help="apply without asking (a terminal asks for confirmation; without one, never)",
+    )
 
     p = sub.add_parser("status", help="show key → task id, latest version, in sync or drifted")
     add_arguments(p, "status")
@@ -67,6 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("cleanup", help="delete every task a namespace owns (preview teardown)")
     add_arguments(p, "cleanup")
 
+
+def _add_setup_commands(sub: _Subparsers) -> None:
+    """init, import, environments, schema: setting a root up and looking around."""
     p = sub.add_parser("init", help="write ctask-sync.yaml: mark a sync root and its namespace")
     p.add_argument("path", nargs="?", default=".", help="the root folder (default: .)")
     p.add_argument(
@@ -98,7 +158,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("environments", help="list the execution environments the token can see")
     add_arguments(p, "environments")
-    p.add_argument("--json", action="store_true", help="print them as JSON")
+    p.add_argument(
+        "--json",
+        nargs="?",
+        const="-",
+        metavar="-",
+        help="print them as JSON on stdout (`--json` or `--json -`)",
+    )
 
     p = sub.add_parser("schema", help="print the JSON Schema of ctask.yaml")
     p.add_argument(
@@ -107,6 +173,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the schema of the root config ctask-sync.yaml instead",
     )
 
+
+def _add_emulator(sub: _Subparsers) -> None:
+    """emulator: the local DataRobot API stand-in."""
     p = sub.add_parser("emulator", help="serve the local DataRobot API emulator")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks one)")
@@ -132,9 +201,6 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="finish a build at once when its (environment, requirements) pair built before",
     )
-
-    p = sub.add_parser("action", help="run as the GitHub Action (reads INPUT_* variables)")
-    return parser
 
 
 def _refuse_secret_on_argv(argv: Sequence[str]) -> None:

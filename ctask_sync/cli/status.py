@@ -7,10 +7,11 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ctask_sync.cli.common import write_json
+from ctask_sync.cli.common import feedback, printer, text_stream, write_json
 from ctask_sync.engine import sync
 from ctask_sync.engine.steps import AwaitBuild, StartBuild, TaskPlan
 from ctask_sync.report import consumers
+from ctask_sync.report.reports import PlanReport
 from ctask_sync.settings import Settings
 
 IN_SYNC = "in sync"
@@ -39,7 +40,8 @@ def state(task: TaskPlan) -> str:
 
 def run(args: argparse.Namespace) -> int:
     settings = Settings.from_args(args)
-    report = sync.plan(settings, log=print)
+    out = printer(text_stream(settings.json_file))  # `--json -`: the table goes to stderr
+    report = PlanReport(sync.plan(settings, log=out, feedback=feedback()))
     rows: list[dict[str, Any]] = []
     uses: dict[str, list[str]] = {}
     for task in report.plan.tasks:
@@ -62,14 +64,14 @@ def run(args: argparse.Namespace) -> int:
             }
         )
     width = max((len(r["key"] or "") for r in rows), default=3)
-    print(f"{'key'.ljust(width)}  {'task id':<24}  {'version':<8}  state")
+    out(f"{'key'.ljust(width)}  {'task id':<24}  {'version':<8}  state")
     for r in rows:
-        print(
+        out(
             f"{(r['key'] or '').ljust(width)}  {r['task_id'] or '-':<24}  "
             f"{r['version'] or '-':<8}  {r['state']}"
         )
         for line in uses[r["key"]]:
-            print(f"{''.ljust(width)}  {line}")
+            out(f"{''.ljust(width)}  {line}")
     if settings.json_file:
         write_json(
             settings.json_file,

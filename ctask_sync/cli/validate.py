@@ -12,8 +12,9 @@ from typing import Any
 
 from ctask_sync.errors import CtaskSyncError
 from ctask_sync.git import git_toplevel
+from ctask_sync.manifest.discovery import discover
 from ctask_sync.manifest.files import MANIFEST_NAME, human_size
-from ctask_sync.manifest.manifest import Discovery, Finding, TaskSpec, discover, display_path
+from ctask_sync.manifest.spec import Discovery, Finding, TaskSpec, display_path
 
 
 def _plural(count: int, word: str) -> str:
@@ -135,7 +136,10 @@ def discover_paths(paths: list[str]) -> Discovery:
 
 def run(args: argparse.Namespace) -> int:
     """Validate the manifests under args.paths; print findings and a summary."""
-    discovery = discover_paths(list(args.paths))
+    # `--json` takes an optional `-` (stdout, as for every command); anything else it took
+    # is a path (`validate --json tasks/a/ctask.yaml`)
+    extra = [args.json] if args.json not in (None, "-") else []
+    discovery = discover_paths([*extra, *args.paths])
     if args.json:
         document = {
             "tasks": [task_summary(t) for t in discovery.tasks],

@@ -1,7 +1,8 @@
-"""DataRobot REST client for custom tasks: endpoints, paging, and DataRobot's JSON as dataclasses.
+"""DataRobot REST client for custom tasks: endpoints and paging.
 
-camelCase stays in this module; everything it returns is a snake_case dataclass. Transport
-concerns (session, auth, retries, errors) live in `transport.py`, upload bodies in `upload.py`."""
+camelCase stays inside datarobot/; everything the client returns is a snake_case dataclass of
+`models.py`. Transport concerns (session, auth, retries, errors) live in `transport.py`, upload
+bodies in `upload.py`."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ import os
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urljoin
@@ -18,98 +18,31 @@ from urllib.parse import urljoin
 from ctask_sync.datarobot import paging
 from ctask_sync.datarobot.access import AccessChange, AccessEntry, parse_access_entry
 from ctask_sync.datarobot.blueprints import UserBlueprint, parse_user_blueprint
-from ctask_sync.datarobot.buildlog import build_log_tail
 from ctask_sync.datarobot.concurrency import AdaptiveLimit, Concurrency
+from ctask_sync.datarobot.models import (
+    CustomTask,
+    CustomTaskVersion,
+    DependencyBuild,
+    ExecutionEnvironment,
+    Unexpected,
+    parse_custom_task,
+    parse_dependency_build,
+    parse_environment,
+    parse_page,
+    parse_version,
+)
 from ctask_sync.datarobot.retry import RetryPolicy
 from ctask_sync.datarobot.transport import RequestStats, Transport
 from ctask_sync.datarobot.upload import UploadFile, VersionForm, check_file_paths, version_fields
 from ctask_sync.errors import ApiError
 
-__all__ = [
-    "CustomTask",
-    "CustomTaskVersion",
-    "DataRobotClient",
-    "DependencyBuild",
-    "ExecutionEnvironment",
-    "Item",
-    "RequestStats",
-    "RetryPolicy",
-    "UploadFile",
-    "build_log_tail",
-]
-
-
-@dataclass(frozen=True)
-class Item:
-    id: str
-    file_name: str
-    file_path: str
-
-
-@dataclass(frozen=True)
-class CustomTaskVersion:
-    id: str
-    custom_task_id: str
-    label: str
-    version_major: int
-    version_minor: int
-    is_frozen: bool
-    description: str
-    created: str
-    base_environment_id: str | None
-    base_environment_version_id: str | None
-    maximum_memory: int | None
-    outbound_network_policy: str | None
-    required_metadata: dict[str, str]
-    dependencies: tuple[str, ...]  # package names parsed by DataRobot from requirements.txt
-    items: tuple[Item, ...]
-
-
-@dataclass(frozen=True)
-class CustomTask:
-    id: str
-    name: str
-    target_type: str  # DataRobot spelling: Binary, Regression, Multiclass, Anomaly, Transform
-    language: str
-    description: str
-    created: str
-    updated: str
-    latest_version: CustomTaskVersion | None
-    maximum_memory: int | None = None
-    created_by: str | None = None  # the creator's username
-
-
-@dataclass(frozen=True)
-class DependencyBuild:
-    custom_task_id: str
-    custom_task_version_id: str
-    build_status: str  # submitted | processing | success | failed
-    build_start: str | None
-    build_end: str | None
-    build_log_location: str | None
-
-    @property
-    def is_terminal(self) -> bool:
-        return self.build_status in ("success", "failed")
-
-
-@dataclass(frozen=True)
-class ExecutionEnvironment:
-    id: str
-    name: str
-    programming_language: str | None
-    latest_version_id: str | None
-    required_metadata_keys: tuple[str, ...]
+__all__ = ["DataRobotClient"]
 
 
 _T = TypeVar("_T")
 
 # Pages of one list read at once; the adaptive request limit still bounds what is in flight.
 _PAGE_WORKERS = 8
-
-
-class _Unexpected(Exception):
-    """A success response whose JSON lacks what the contract promises."""
 
 
 class DataRobotClient:
@@ -174,20 +107,22 @@ class DataRobotClient:
         if search_for is not None:
             params["searchFor"] = search_for
         if self.task_page_limit == self.page_limit:
-            return self._pages("customTasks/", params, _custom_task)
+            return self._pages("customTasks/", params, parse_custom_task)
         try:
-            return self._pages("customTasks/", params, _custom_task, limit=self.task_page_limit)
+            return self._pages(
+                "customTasks/", params, parse_custom_task, limit=self.task_page_limit
+            )
         except ApiError as error:
             if error.status != 400:
                 raise
             # An unpublished maximum below ours: ask again with the limit every list uses.
             self.task_page_limit = self.page_limit
-            return self._pages("customTasks/", params, _custom_task)
+            return self._pages("customTasks/", params, parse_custom_task)
 
     def get_custom_task(self, task_id: str) -> CustomTask:
         """One custom task by id."""
         path = f"customTasks/{task_id}/"
-        return self._call("GET", path, _custom_task)
+        return self._call("GET", path, parse_custom_task)
 
     def create_custom_task(
         self,
@@ -207,7 +142,7 @@ class DataRobotClient:
         }
         if maximum_memory is not None:
             body["maximumMemory"] = maximum_memory
-        return self._call("POST", "customTasks/", _custom_task, json_body=body)
+        return self._call("POST", "customTasks/", parse_custom_task, json_body=body)
 
     def update_custom_task(
         self,
@@ -229,7 +164,7 @@ class DataRobotClient:
             if value is not None:
                 body[key] = value
         path = f"customTasks/{task_id}/"
-        return self._call("PATCH", path, _custom_task, json_body=body)
+        return self._call("PATCH", path, parse_custom_task, json_body=body)
 
     def delete_custom_task(self, task_id: str) -> None:
         """Delete a task. DataRobot answers 409 while a blueprint, model or deployment uses it."""
@@ -245,12 +180,12 @@ class DataRobotClient:
     def list_versions(self, task_id: str) -> list[CustomTaskVersion]:
         """Every version of a task, as DataRobot orders them."""
         path = f"customTasks/{task_id}/versions/"
-        return self._pages(path, {}, _version)
+        return self._pages(path, {}, parse_version)
 
     def get_version(self, task_id: str, version_id: str) -> CustomTaskVersion:
         """One version of a task."""
         path = f"customTasks/{task_id}/versions/{version_id}/"
-        return self._call("GET", path, _version)
+        return self._call("GET", path, parse_version)
 
     def create_version(
         self,
@@ -289,14 +224,14 @@ class DataRobotClient:
         )
         method = "PATCH" if from_previous else "POST"
         path = f"customTasks/{task_id}/versions/"
-        return self._call(method, path, _version, form=lambda: VersionForm(fields, files))
+        return self._call(method, path, parse_version, form=lambda: VersionForm(fields, files))
 
     def update_version(
         self, task_id: str, version_id: str, *, description: str
     ) -> CustomTaskVersion:
         """Set a version's description (the only way: creation takes none)."""
         path = f"customTasks/{task_id}/versions/{version_id}/"
-        return self._call("PATCH", path, _version, json_body={"description": description})
+        return self._call("PATCH", path, parse_version, json_body={"description": description})
 
     def download_version(self, task_id: str, version_id: str, dest: Path) -> None:
         """Write the zip of one version to dest."""
@@ -307,13 +242,13 @@ class DataRobotClient:
     def start_dependency_build(self, task_id: str, version_id: str) -> DependencyBuild:
         """Start building the version's dependency image (answered 202 with the build)."""
         path = _build_path(task_id, version_id)
-        return self._call("POST", path, _dependency_build)
+        return self._call("POST", path, parse_dependency_build)
 
     def get_dependency_build(self, task_id: str, version_id: str) -> DependencyBuild | None:
         """The version's dependency build, or None if none was started (DataRobot says 422)."""
         path = _build_path(task_id, version_id)
         try:
-            return self._call("GET", path, _dependency_build)
+            return self._call("GET", path, parse_dependency_build)
         except ApiError as error:
             if error.status == 422:
                 return None
@@ -364,12 +299,12 @@ class DataRobotClient:
         if search_for is not None:
             params["searchFor"] = search_for
         path = "executionEnvironments/"
-        return self._pages(path, params, _environment)
+        return self._pages(path, params, parse_environment)
 
     def get_execution_environment(self, environment_id: str) -> ExecutionEnvironment:
         """One execution environment by id."""
         path = f"executionEnvironments/{environment_id}/"
-        return self._call("GET", path, _environment)
+        return self._call("GET", path, parse_environment)
 
     # -- plumbing ----------------------------------------------------------------------------
 
@@ -414,7 +349,7 @@ class DataRobotClient:
         says where they start (paging.py), else following DataRobot's `next` URLs as given."""
         target = self._transport.url(path)
         first = self._call(
-            "GET", target, _page, params={**params, "limit": limit or self.page_limit}
+            "GET", target, parse_page, params={**params, "limit": limit or self.page_limit}
         )
         pages = [first]
         following = first.get("next")
@@ -427,7 +362,7 @@ class DataRobotClient:
                 and all(map(self._transport.same_origin, links))
             ):
                 with ThreadPoolExecutor(min(len(links), _PAGE_WORKERS)) as pool:
-                    rest = list(pool.map(lambda url: self._call("GET", url, _page), links))
+                    rest = list(pool.map(lambda url: self._call("GET", url, parse_page), links))
                 if paging.consistent(first, rest, links):
                     pages.extend(rest)
                     following = None
@@ -456,7 +391,7 @@ class DataRobotClient:
         pages = []
         seen = {first, target}
         while True:
-            page = self._call("GET", target, _page)
+            page = self._call("GET", target, parse_page)
             pages.append(page)
             following = page.get("next")
             if not following:
@@ -482,7 +417,7 @@ def _read(method: str, shown: str, status: int, parse: Callable[[Any], _T], raw:
     """Parse DataRobot's JSON; a shape the contract does not promise becomes an ApiError."""
     try:
         return parse(raw)
-    except (_Unexpected, KeyError, TypeError, ValueError) as error:
+    except (Unexpected, KeyError, TypeError, ValueError) as error:
         raise ApiError(
             method,
             shown,
@@ -493,110 +428,5 @@ def _read(method: str, shown: str, status: int, parse: Callable[[Any], _T], raw:
         ) from None
 
 
-def _page(raw: Any) -> dict[str, Any]:
-    if not isinstance(raw, dict) or not isinstance(raw.get("data"), list):
-        raise _Unexpected("expected a paged list with a `data` list")
-    return raw
-
-
 def _build_path(task_id: str, version_id: str) -> str:
     return f"customTasks/{task_id}/versions/{version_id}/dependencyBuild/"
-
-
-def _require(raw: Any, key: str) -> Any:
-    if not isinstance(raw, dict):
-        raise _Unexpected(f"expected an object, got {type(raw).__name__}")
-    if raw.get(key) is None:
-        raise _Unexpected(f"missing field {key!r}")
-    return raw[key]
-
-
-def _optional_str(raw: dict[str, Any], key: str) -> str | None:
-    value = raw.get(key)
-    return None if value is None else str(value)
-
-
-def _optional_int(raw: dict[str, Any], key: str) -> int | None:
-    value = raw.get(key)
-    return None if value is None else int(value)
-
-
-def _item(raw: Any) -> Item:
-    return Item(
-        id=str(_require(raw, "id")),
-        file_name=str(_require(raw, "fileName")),
-        file_path=str(_require(raw, "filePath")),
-    )
-
-
-def _version(raw: Any) -> CustomTaskVersion:
-    version_id = str(_require(raw, "id"))
-    metadata = {
-        str(entry["fieldName"]): str(entry["value"])
-        for entry in raw.get("requiredMetadataValues") or ()
-    }
-    dependencies = tuple(str(dep["packageName"]) for dep in raw.get("dependencies") or ())
-    major = int(_require(raw, "versionMajor"))
-    minor = int(_require(raw, "versionMinor"))
-    return CustomTaskVersion(
-        id=version_id,
-        custom_task_id=str(_require(raw, "customTaskId")),
-        label=str(raw.get("label") or f"{major}.{minor}"),
-        version_major=major,
-        version_minor=minor,
-        is_frozen=bool(raw.get("isFrozen", False)),
-        description=str(raw.get("description") or ""),
-        created=str(raw.get("created") or ""),
-        base_environment_id=_optional_str(raw, "baseEnvironmentId"),
-        base_environment_version_id=_optional_str(raw, "baseEnvironmentVersionId"),
-        maximum_memory=_optional_int(raw, "maximumMemory"),
-        outbound_network_policy=_optional_str(raw, "outboundNetworkPolicy"),
-        required_metadata=metadata,
-        dependencies=dependencies,
-        items=tuple(_item(item) for item in raw.get("items") or ()),
-    )
-
-
-def _custom_task(raw: Any) -> CustomTask:
-    task_id = str(_require(raw, "id"))
-    latest = raw.get("latestVersion")
-    return CustomTask(
-        id=task_id,
-        name=str(_require(raw, "name")),
-        target_type=str(_require(raw, "targetType")),
-        language=str(raw.get("language") or ""),
-        description=str(raw.get("description") or ""),
-        created=str(raw.get("created") or ""),
-        updated=str(raw.get("updated") or ""),
-        latest_version=_version(latest) if latest else None,
-        maximum_memory=_optional_int(raw, "maximumMemory"),
-        created_by=_optional_str(raw, "createdBy"),
-    )
-
-
-def _dependency_build(raw: Any) -> DependencyBuild:
-    return DependencyBuild(
-        custom_task_id=str(_require(raw, "customTaskId")),
-        custom_task_version_id=str(_require(raw, "customTaskVersionId")),
-        build_status=str(_require(raw, "buildStatus")),
-        build_start=_optional_str(raw, "buildStart"),
-        build_end=_optional_str(raw, "buildEnd"),
-        build_log_location=_optional_str(raw, "buildLogLocation"),
-    )
-
-
-def _environment(raw: Any) -> ExecutionEnvironment:
-    environment_id = str(_require(raw, "id"))
-    latest = raw.get("latestVersion")
-    if isinstance(latest, dict):
-        latest_id = _optional_str(latest, "id")
-    else:
-        latest_id = None if latest is None else str(latest)
-    keys = tuple(str(entry["fieldName"]) for entry in raw.get("requiredMetadataKeys") or ())
-    return ExecutionEnvironment(
-        id=environment_id,
-        name=str(_require(raw, "name")),
-        programming_language=_optional_str(raw, "programmingLanguage"),
-        latest_version_id=latest_id,
-        required_metadata_keys=keys,
-    )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -18,6 +19,9 @@ class RetryPolicy:
     backoff: float = 0.5  # first wait in seconds, doubled each time, with full jitter
     max_backoff: float = 30.0
     max_total: float = 120.0  # total seconds spent waiting on retries for one request
+    # told of each retry before its wait, e.g. "HTTP 503, retrying in 2.0 s (2/5)" (the CLI
+    # prints it on stderr; datarobot/ knows nothing of who listens)
+    on_retry: Callable[[str], None] | None = None
 
 
 def sleep(seconds: float) -> None:

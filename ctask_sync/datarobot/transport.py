@@ -19,11 +19,16 @@ from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
-from requests.auth import AuthBase
 
 from ctask_sync import __version__, redact
 from ctask_sync.datarobot import retry
 from ctask_sync.datarobot.concurrency import AdaptiveLimit, Concurrency
+from ctask_sync.datarobot.endpoint import (
+    TokenAuth,
+    check_endpoint,
+    check_token,
+    join_url,
+)
 from ctask_sync.datarobot.http_errors import (
     describe_exception,
     error_body,
@@ -32,7 +37,7 @@ from ctask_sync.datarobot.http_errors import (
 )
 from ctask_sync.datarobot.retry import RetryPolicy
 from ctask_sync.datarobot.upload import VersionForm
-from ctask_sync.errors import ApiError, ConfigError, OutcomeUnknownError
+from ctask_sync.errors import ApiError, OutcomeUnknownError
 
 log = logging.getLogger(__name__)
 
@@ -55,71 +60,6 @@ class RequestStats:
     bytes_uploaded: int = 0  # file content bytes sent in version uploads
     retries: int = 0
     by_method: dict[str, int] = field(default_factory=dict)
-
-
-class _TokenAuth(AuthBase):
-    """`Authorization: Token …` set per request; also keeps ~/.netrc from overriding it."""
-
-    def __init__(self, token: str) -> None:
-        self._token = token
-
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        request.headers["Authorization"] = f"Token {self._token}"
-        return request
-
-    def __repr__(self) -> str:
-        return "_TokenAuth(token=<hidden>)"
-
-
-def normalise_endpoint(endpoint: str) -> str:
-    """The endpoint without trailing slashes (`https://x/api/v2/` -> `https://x/api/v2`)."""
-    return endpoint.strip().rstrip("/")
-
-
-def check_endpoint(endpoint: str) -> str:
-    """The normalised endpoint; ConfigError unless it is an http(s) URL with a host."""
-    normalised = normalise_endpoint(endpoint)
-    try:
-        parts = urlsplit(normalised)
-        host = parts.hostname or ""
-        valid = parts.scheme in ("http", "https") and bool(host)
-        # an empty label ("a..b") only fails later, deep in urllib3, while connecting
-        if valid and not host.startswith("["):
-            valid = "" not in host.removesuffix(".").split(".")
-    except ValueError:  # e.g. an unclosed IPv6 bracket
-        valid = False
-    if not valid:
-        raise ConfigError(
-            f"the DataRobot endpoint {normalised!r} is not a valid http(s) URL",
-            hint="set --endpoint / DATAROBOT_ENDPOINT to e.g. https://app.datarobot.com/api/v2",
-        )
-    return normalised
-
-
-def check_token(token: str) -> str:
-    """The token without surrounding whitespace (a secret pasted with its newline still works).
-
-    ConfigError if it is empty or has inner whitespace or control characters, which HTTP
-    headers cannot carry; the message never shows the token."""
-    stripped = token.strip()
-    if not stripped:
-        raise ConfigError("the DataRobot API token is empty", hint="set DATAROBOT_API_TOKEN")
-    if any(char.isspace() or ord(char) < 32 or ord(char) == 127 for char in stripped):
-        raise ConfigError(
-            "the DataRobot API token contains spaces or control characters",
-            hint="copy the API key again from DataRobot's Developer Tools page into "
-            "DATAROBOT_API_TOKEN",
-        )
-    return stripped
-
-
-def join_url(endpoint: str, path: str) -> str:
-    """Join a relative API path to the endpoint; absolute http(s) URLs (paging) pass through."""
-    if path.startswith(("http://", "https://")):
-        return path
-    if path.startswith("/"):
-        raise ValueError(f"API paths are relative to the endpoint, got {path!r}")
-    return f"{normalise_endpoint(endpoint)}/{path}"
 
 
 class Transport:
@@ -147,7 +87,7 @@ class Transport:
         self._lock = threading.Lock()
         self._rng = random.Random()
         self.session = requests.Session()
-        self.session.auth = _TokenAuth(token)
+        self.session.auth = TokenAuth(token)
         self.session.headers["User-Agent"] = USER_AGENT
         self.session.verify = ca_bundle if ca_bundle else True
         adapter = HTTPAdapter(pool_connections=2, pool_maxsize=pool_size, max_retries=0)
@@ -299,6 +239,11 @@ class Transport:
             attempt + 1,
             self.retry_policy.attempts,
         )
+        if self.retry_policy.on_retry is not None:
+            attempts = self.retry_policy.attempts
+            self.retry_policy.on_retry(
+                self.redact(f"{reason}, retrying in {delay:.1f} s ({attempt + 1}/{attempts})")
+            )
         retry.sleep(delay)
         return True
 

@@ -20,7 +20,7 @@ from ctask_sync.engine.remote import (
     owner_of,
 )
 from ctask_sync.engine.steps import Plan, Refuse, TaskPlan
-from ctask_sync.manifest.manifest import TaskSpec
+from ctask_sync.manifest.spec import TaskSpec
 
 ALLOW_FLAG = "--allow-duplicate-name"
 

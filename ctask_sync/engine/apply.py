@@ -12,7 +12,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
-from ctask_sync.datarobot.client import DataRobotClient, UploadFile
+from ctask_sync.datarobot.client import DataRobotClient
+from ctask_sync.datarobot.upload import UploadFile
 from ctask_sync.engine import apply_consumers as consumers
 from ctask_sync.engine.builds import BuildWatch, record_outcomes, wait_for_builds
 from ctask_sync.engine.model import RemoteVersion
@@ -44,7 +45,7 @@ from ctask_sync.engine.steps import (
     WriteRecord,
 )
 from ctask_sync.errors import ApiError, CtaskSyncError, OutcomeUnknownError
-from ctask_sync.manifest.manifest import TaskSpec
+from ctask_sync.manifest.spec import TaskSpec
 
 Log = Callable[[str], None]
 Replan = Callable[[str], TaskPlan]  # key -> a fresh plan for that task from a fresh remote read
@@ -95,8 +96,10 @@ class Applier:
         *,
         replan: Replan | None = None,
         concurrency: int,  # Settings.concurrency: the one default
+        progress: Log | None = None,
     ) -> None:
         self.client = client
+        self.progress = progress  # told the build wait's state every round
         self.run = run
         self.log = log
         self.replan = replan
@@ -120,6 +123,7 @@ class Applier:
                 timeout=build_timeout,
                 log=self.log,
                 concurrency=self.concurrency,
+                progress=self.progress,
             )
             record_outcomes(self.client, self.builds, self.log, concurrency=self.concurrency)
         watched = {b.key: b for b in self.builds}

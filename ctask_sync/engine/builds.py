@@ -7,9 +7,12 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
-from ctask_sync.datarobot.client import DataRobotClient, DependencyBuild, build_log_tail
+from ctask_sync.datarobot.buildlog import build_log_tail
+from ctask_sync.datarobot.client import DataRobotClient
+from ctask_sync.datarobot.models import DependencyBuild
 from ctask_sync.engine.remote import SyncRecord, encode_record
 from ctask_sync.errors import ApiError, CtaskSyncError
+from ctask_sync.words import plural
 
 Log = Callable[[str], None]
 
@@ -44,13 +47,16 @@ def wait_for_builds(
     growth: float = 1.25,
     max_delay: float = 10.0,
     progress_every: float = 10.0,
+    progress: Callable[[str], None] | None = None,
 ) -> None:
     """Poll every unfinished build until all are terminal or the deadline passes.
 
     Each round polls all pending builds at once (a round costs one request's latency, not one
     per build), then waits a little longer than the round before. Statuses are updated in place;
     builds still running at the deadline get status "timeout". A failed build's log tail is
-    fetched so the user sees why without opening DataRobot."""
+    fetched so the user sees why without opening DataRobot. progress, when given, is told the
+    state after every round (it decides how often to show it) instead of the log every
+    progress_every seconds."""
     pending = [b for b in builds if b.status not in ("success", "failed")]
     if not pending:
         return
@@ -58,7 +64,7 @@ def wait_for_builds(
     deadline = start + timeout
     delay = first_delay
     last_progress = start
-    log(f"waiting for {len(pending)} dependency build(s) (deadline {timeout:.0f}s)")
+    log(f"waiting for {plural(len(pending), 'dependency build')} (deadline {timeout:.0f}s)")
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         while pending:
             polled = list(pool.map(lambda w: _poll(client, w), pending))
@@ -72,20 +78,36 @@ def wait_for_builds(
                     if watch.status == "failed":
                         watch.log_tail = _log_tail(client, watch)
             now = time.monotonic()
+            if progress is not None:
+                progress(progress_line(builds, now - start))
             if not pending:
                 return
             if now >= deadline:
                 for watch in pending:
                     watch.status = "timeout"
-                log(f"  deadline reached: {len(pending)} build(s) still running")
+                log(f"  deadline reached: {plural(len(pending), 'build')} still running")
                 return
-            if now - last_progress >= progress_every:
+            if progress is None and now - last_progress >= progress_every:
                 done = len(builds) - len(pending)
                 waited = now - start
                 log(f"  {done}/{len(builds)} builds done, {len(pending)} running ({waited:.0f}s)")
                 last_progress = now
             _sleep(min(delay, max(deadline - now, 0.0)))
             delay = min(delay * growth, max_delay)
+
+
+def progress_line(builds: list[BuildWatch], waited: float) -> str:
+    """`Waiting for 3 dependency builds: 1 succeeded, 2 running (40 s)`."""
+    counts = {"succeeded": 0, "failed": 0, "running": 0}
+    for watch in builds:
+        if watch.status == "success":
+            counts["succeeded"] += 1
+        elif watch.status == "failed":
+            counts["failed"] += 1
+        else:
+            counts["running"] += 1
+    parts = ", ".join(f"{n} {what}" for what, n in counts.items() if n)
+    return f"Waiting for {plural(len(builds), 'dependency build')}: {parts} ({waited:.0f} s)"
 
 
 def _poll(client: DataRobotClient, watch: BuildWatch) -> DependencyBuild | None:

@@ -14,14 +14,15 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ctask_sync import git as gitinfo
-from ctask_sync.datarobot.client import DataRobotClient, ExecutionEnvironment
+from ctask_sync.datarobot.client import DataRobotClient
+from ctask_sync.datarobot.models import ExecutionEnvironment
 from ctask_sync.engine.model import BuildStatus, FileDiff, build_status
 from ctask_sync.engine.plan import wants_build
 from ctask_sync.engine.remote import RemoteTask, SyncRecord, short_digest
 from ctask_sync.errors import CtaskSyncError
 from ctask_sync.git import GitInfo
 from ctask_sync.manifest.files import content_digest
-from ctask_sync.manifest.manifest import TaskSpec
+from ctask_sync.manifest.spec import TaskSpec
 
 _CHUNK = 1 << 20
 
@@ -36,6 +37,40 @@ def _diff_from_digests(
         sorted(p for p in set(local) & set(remote_digests) if local[p] != remote_digests[p])
     )
     return added, changed, removed
+
+
+def renames(
+    added: tuple[str, ...],
+    removed: tuple[str, ...],
+    local: dict[str, str],
+    remote: dict[str, str],
+) -> tuple[tuple[str, str], ...]:
+    """(old, new) pairs of a removed and an added path whose contents are equal; each path in
+    at most one pair, matched in path order so the answer is deterministic."""
+    by_digest: dict[str, list[str]] = {}
+    for path in removed:
+        if path in remote:
+            by_digest.setdefault(remote[path], []).append(path)
+    pairs: list[tuple[str, str]] = []
+    for path in added:
+        olds = by_digest.get(local.get(path, ""))
+        if olds:
+            pairs.append((olds.pop(0), path))
+    return tuple(sorted(pairs))
+
+
+def _digest_diff(
+    spec: TaskSpec, remote_digests: dict[str, str], *, short: bool, source: str
+) -> FileDiff:
+    added, changed, removed = _diff_from_digests(spec, remote_digests, short)
+    local = {f.path: (short_digest(f.digest) if short else f.digest) for f in spec.files}
+    return FileDiff(
+        added,
+        changed,
+        removed,
+        source=source,
+        renamed=renames(added, removed, local, remote_digests),
+    )
 
 
 def zip_digests(archive: Path) -> dict[str, str]:
@@ -69,8 +104,7 @@ def file_diff(
         if record.content == content_digest(spec.files):
             return FileDiff(source="record")
         if record.files is not None and set(record.files) == remote_paths:
-            added, changed, removed = _diff_from_digests(spec, record.files, short=True)
-            return FileDiff(added, changed, removed, source="record")
+            return _digest_diff(spec, record.files, short=True, source="record")
         git_diff = _diff_from_git(spec, record, remote_paths, git)
         if git_diff is not None:
             return git_diff
@@ -85,8 +119,7 @@ def file_diff(
                 f"damaged ({exc})",
                 hint="run again; if it persists, check the version in DataRobot",
             ) from exc
-    added, changed, removed = _diff_from_digests(spec, digests, short=False)
-    return FileDiff(added, changed, removed, source="download")
+    return _digest_diff(spec, digests, short=False, source="download")
 
 
 def _diff_from_git(
@@ -103,7 +136,12 @@ def _diff_from_git(
     added = tuple(sorted(local - remote_paths))
     removed = tuple(sorted(remote_paths - local))
     changed = tuple(sorted((local & remote_paths) & touched))
-    return FileDiff(added, changed, removed, source="git")
+    # the record's per-file digests (when present) still name a renamed file's old content
+    pairs: tuple[tuple[str, str], ...] = ()
+    if record.files is not None:
+        digests = {f.path: short_digest(f.digest) for f in spec.files}
+        pairs = renames(added, removed, digests, record.files)
+    return FileDiff(added, changed, removed, source="git", renamed=pairs)
 
 
 def build_state(

@@ -19,7 +19,8 @@ from typing import Any
 
 import yaml
 
-from ctask_sync.datarobot.client import CustomTask, CustomTaskVersion, DataRobotClient
+from ctask_sync.datarobot.client import DataRobotClient
+from ctask_sync.datarobot.models import CustomTask, CustomTaskVersion
 from ctask_sync.engine.plan import TARGET_TYPES
 from ctask_sync.engine.remote import (
     Owner,
@@ -29,7 +30,10 @@ from ctask_sync.engine.remote import (
     user_description,
 )
 from ctask_sync.errors import CtaskSyncError
-from ctask_sync.manifest.manifest import MANIFEST_NAME, discover, display_path
+from ctask_sync.manifest.discovery import discover
+from ctask_sync.manifest.files import MANIFEST_NAME
+from ctask_sync.manifest.spec import display_path
+from ctask_sync.words import plural
 
 
 @dataclass(frozen=True)
@@ -187,7 +191,8 @@ def _unmatched(folder: Path, repo_root: Path, downloaded: set[str]) -> tuple[str
     skipped = sorted(downloaded - uploaded)
     if skipped:
         problems.append(
-            f"{len(skipped)} file(s) are ignored by default or by .gitignore and would not be "
+            f"{plural(len(skipped), 'file')} {'is' if len(skipped) == 1 else 'are'} ignored by "
+            "default or by .gitignore and would not be "
             f"uploaded ({', '.join(skipped[:5])}): the next apply makes a version without them "
             "unless files.include lists them"
         )

@@ -33,6 +33,10 @@ class FileDiff:
     changed: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     source: str = "record"  # record | git | download | new: how it was found out
+    # (old path, new path) of a removed and an added file with the same content. Both stay in
+    # removed and added (DataRobot has no rename: the item is deleted and the file uploaded);
+    # this only lets the plan say what happened.
+    renamed: tuple[tuple[str, str], ...] = ()
 
     @property
     def empty(self) -> bool:

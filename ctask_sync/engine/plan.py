@@ -5,7 +5,7 @@ environment names) is worked out before, in detect.py, and handed in as values."
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 
 from ctask_sync.engine.model import BuildStatus, Detected, FileDiff, RemoteVersion
@@ -15,6 +15,7 @@ from ctask_sync.engine.steps import (
     CreateTask,
     CreateVersion,
     DeleteTask,
+    FieldChange,
     Keep,
     Plan,
     PlanContext,
@@ -26,7 +27,7 @@ from ctask_sync.engine.steps import (
     UpdateTask,
     WriteRecord,
 )
-from ctask_sync.manifest.manifest import TaskSpec
+from ctask_sync.manifest.spec import TaskSpec
 from ctask_sync.manifest.vocabulary import TargetType
 
 # The manifest speaks lower case; DataRobot's API names target types in title case.
@@ -78,6 +79,53 @@ def _metadata_changes(spec: TaskSpec, remote: RemoteTask) -> dict[str, str]:
     if (remote.task.language or "") != spec.language:
         changes["language"] = spec.language
     return changes
+
+
+def _field_changes(
+    spec: TaskSpec,
+    remote: RemoteTask,
+    environment_id: str,
+    steps: list[Step],
+    environment_names: Mapping[str, str],
+) -> tuple[FieldChange, ...]:
+    """Old -> new of every field the steps change: task metadata, and the version-level
+    settings when a new version is made from a previous one."""
+    changes: list[FieldChange] = []
+    update = next((s for s in steps if isinstance(s, UpdateTask)), None)
+    old_task = {
+        "name": remote.task.name,
+        "description": user_description(remote.task.description),
+        "language": remote.task.language or "",
+    }
+    for name in ("name", "description", "language"):
+        if update is not None and name in update.changes:
+            changes.append(FieldChange(name, old_task[name], update.changes[name]))
+    latest = remote.latest
+    if latest is None or not any(isinstance(s, CreateVersion) for s in steps):
+        return tuple(changes)
+    for name in _settings_changes(spec, environment_id, latest)[0]:
+        if name == "environment":
+            old_id = latest.base_environment_id
+            changes.append(
+                FieldChange(
+                    name,
+                    old_id,
+                    environment_id,
+                    environment_names.get(old_id or ""),
+                    environment_names.get(environment_id),
+                )
+            )
+        elif name == "maximum_memory":
+            changes.append(FieldChange(name, latest.maximum_memory, spec.maximum_memory))
+        elif name == "outbound_network_policy":
+            changes.append(
+                FieldChange(name, latest.outbound_network_policy, spec.outbound_network_policy)
+            )
+        else:
+            changes.append(
+                FieldChange(name, dict(latest.required_metadata), dict(spec.required_metadata))
+            )
+    return tuple(changes)
 
 
 def _new_version(
@@ -217,6 +265,7 @@ def plan_task(
     refusal: str | None = None,
     build: BuildStatus | None = None,
     warnings: tuple[str, ...] = (),
+    environment_names: Mapping[str, str] | None = None,
 ) -> TaskPlan:
     """The plan for one task present in the repository. build is what detection learnt of the
     latest version's dependency build (None: it needs none, or it is recorded as a success)."""
@@ -256,7 +305,10 @@ def plan_task(
     writes = any(isinstance(s, UpdateTask | CreateVersion | WriteRecord) for s in steps)
     if refusal and writes:
         return replace(base, steps=(Refuse(refusal),), warnings=tuple(notes))
-    return replace(base, steps=tuple(steps), build=watched, warnings=tuple(notes))
+    fields = _field_changes(spec, remote, environment_id, steps, environment_names or {})
+    return replace(
+        base, steps=tuple(steps), build=watched, warnings=tuple(notes), field_changes=fields
+    )
 
 
 def _gone(key: str, gone: RemoteTask, context: PlanContext, refusal: str | None) -> TaskPlan:
@@ -292,8 +344,10 @@ def build_plan(
     context: PlanContext,
     *,
     in_scope: Callable[[str], bool] | None = None,
+    environment_names: Mapping[str, str] | None = None,
 ) -> Plan:
-    """The whole plan. in_scope limits deletions to the keys of this shard (None: every key)."""
+    """The whole plan. in_scope limits deletions to the keys of this shard (None: every key);
+    environment_names (id -> name) lets the plan show an environment change by name."""
     tasks: list[TaskPlan] = []
     local_keys: set[str] = set()
     for spec in sorted(specs, key=lambda s: s.key):
@@ -307,6 +361,7 @@ def build_plan(
                 context,
                 refusal=detected.refusals.get(spec.key),
                 build=detected.builds.get(spec.key),
+                environment_names=environment_names,
             )
         )
     for key in sorted(set(remote.tasks) - local_keys):

@@ -11,7 +11,7 @@ from ctask_sync import __version__
 from ctask_sync.engine.remote import SyncRecord, short_digest
 from ctask_sync.engine.steps import PlanContext, TaskPlan
 from ctask_sync.manifest.files import content_digest
-from ctask_sync.manifest.manifest import TaskSpec
+from ctask_sync.manifest.spec import TaskSpec
 
 
 @dataclass(frozen=True)

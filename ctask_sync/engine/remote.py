@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, unquote
 
-from ctask_sync.datarobot.client import CustomTask, CustomTaskVersion, DataRobotClient
+from ctask_sync.datarobot.client import DataRobotClient
+from ctask_sync.datarobot.models import CustomTask, CustomTaskVersion
 from ctask_sync.engine.model import RemoteCustomTask, RemoteItem, RemoteVersion
 
 VERSION_DESCRIPTION_LIMIT = 10_000  # DataRobot's limit on a version description

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 
 from ctask_sync.engine.remote import RemoteState, RemoteTask
+from ctask_sync.words import plural
 
 TOP_ROOT = "."  # the root of records written before roots were recorded: the git top level
 
@@ -62,8 +63,9 @@ def other_root_warnings(state: RemoteState, root: str) -> list[str]:
     for task in state.other_roots:
         by_root.setdefault(task.root or TOP_ROOT, []).append(task)
     return [
-        f"namespace {state.namespace} is also synced from root '{other}' ({len(tasks)} task(s), "
-        f"e.g. {tasks[0].key} = {tasks[0].task.id}); this run's root is '{root}'. Neither "
+        f"namespace {state.namespace} is also synced from root '{other}' "
+        f"({plural(len(tasks), 'task')}, e.g. {tasks[0].key} = {tasks[0].task.id}); "
+        f"this run's root is '{root}'. Neither "
         "changes or deletes the other's tasks, but give each root its own namespace in its "
         "ctask-sync.yaml"
         for other, tasks in sorted(by_root.items())

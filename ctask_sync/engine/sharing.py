@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ctask_sync.engine.model import Grant
-from ctask_sync.manifest.manifest import ShareEntry
+from ctask_sync.manifest.spec import ShareEntry
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,24 @@ from ctask_sync.engine.consumers import BlueprintUpdate, BlueprintUse
 from ctask_sync.engine.model import BuildStatus, FileDiff
 from ctask_sync.engine.remote import RemoteTask
 from ctask_sync.engine.sharing import ShareChange
-from ctask_sync.manifest.manifest import ShareEntry, TaskSpec
+from ctask_sync.manifest.spec import ShareEntry, TaskSpec
 from ctask_sync.manifest.vocabulary import NetworkPolicy
 
 Action = Literal["create", "update", "unchanged", "delete", "keep", "refuse"]
+Value = str | int | dict[str, str] | None
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One task or version setting that the plan changes, old -> new, for review. For the
+    environment, old/new are ids and the labels DataRobot's names (None when unknown)."""
+
+    field: str  # name | description | language | environment | maximum_memory |
+    #             outbound_network_policy | required_metadata
+    old: Value
+    new: Value
+    old_label: str | None = None
+    new_label: str | None = None
 
 
 @dataclass(frozen=True)
@@ -155,6 +169,20 @@ class TaskPlan:
     build: BuildStatus | None = None  # the latest version's build, when it needs one
     warnings: tuple[str, ...] = ()
     consumers: tuple[BlueprintUse, ...] | None = None  # None: not read in this run
+    field_changes: tuple[FieldChange, ...] = ()  # old -> new of what the steps change
+
+    @property
+    def upload_sizes(self) -> dict[str, int]:
+        """path -> bytes of each file the new version uploads (none without a new version)."""
+        version = self.version
+        if version is None or self.spec is None:
+            return {}
+        sizes = {f.path: f.size for f in self.spec.files}
+        return {path: sizes.get(path, 0) for path in version.upload}
+
+    @property
+    def upload_bytes(self) -> int:
+        return sum(self.upload_sizes.values())
 
     @property
     def action(self) -> Action:
@@ -254,6 +282,11 @@ class Plan:
     @property
     def refused(self) -> list[TaskPlan]:
         return [t for t in self.tasks if t.action == "refuse"]
+
+    @property
+    def upload_bytes(self) -> int:
+        """Bytes that apply uploads, all tasks together."""
+        return sum(t.upload_bytes for t in self.tasks)
 
     def count(self, action: Action) -> int:
         return sum(1 for t in self.tasks if t.action == action)

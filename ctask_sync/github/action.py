@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ctask_sync.engine import sync
+from ctask_sync.engine.session import Feedback
 from ctask_sync.errors import ConfigError, CtaskSyncError, ManifestError
 from ctask_sync.github.comment import post_comment
 from ctask_sync.github.route import ActionConfig, Event, Route, read_config, route
@@ -41,11 +42,14 @@ from ctask_sync.github.workflow_commands import (
     load_event,
     write_outputs,
 )
-from ctask_sync.manifest.manifest import Finding, discover
+from ctask_sync.manifest.discovery import discover
 from ctask_sync.manifest.rootconfig import find_root
+from ctask_sync.manifest.spec import Finding
 from ctask_sync.redact import redact
 from ctask_sync.report.markdown import SUMMARY_LIMIT_BYTES, cap_middle, code, fence
+from ctask_sync.report.reports import ApplyReport, PlanReport, shown_through, told
 from ctask_sync.settings import Settings
+from ctask_sync.words import plural
 
 # Room under GitHub's 1 MiB summary limit for what other steps of the job write.
 _SUMMARY_BUDGET = SUMMARY_LIMIT_BYTES - 64 * 1024
@@ -192,8 +196,10 @@ class ActionRun:
             self.workflow.annotate(annotation)
         ok = not discovery.errors
         lines = [
-            f"Manifests {'valid' if ok else 'invalid'}: {len(discovery.tasks)} valid task(s), "
-            f"{len(discovery.errors)} error(s), {len(discovery.warnings)} warning(s)."
+            f"Manifests {'valid' if ok else 'invalid'}: "
+            f"{plural(len(discovery.tasks), 'valid task')}, "
+            f"{plural(len(discovery.errors), 'error')}, "
+            f"{plural(len(discovery.warnings), 'warning')}."
         ]
         if findings:
             lines.append(findings_markdown(findings))
@@ -218,7 +224,7 @@ class ActionRun:
 
     def _plan(self, options: Settings) -> int:
         with self._engine_log("plan"):
-            report = sync.plan(options, log=self._log_line)
+            report = PlanReport(sync.plan(options, log=self._log_line))
         plan = report.to_dict()
         outputs = plan_outputs(plan, self._write_json(plan))
         self._task_groups(plan.get("tasks", []))
@@ -247,7 +253,13 @@ class ActionRun:
 
     def _apply(self, options: Settings) -> int:
         with self._engine_log("apply"):
-            report = sync.apply(options, log=self._log_line)
+            outcome = sync.apply(
+                options,
+                log=self._log_line,
+                show_plan=shown_through(self._log_line),
+                feedback=Feedback(interrupted=told(self._log_line)),
+            )
+            report = ApplyReport(outcome)
         result = report.to_dict()
         outputs = apply_outputs(result, self._write_json(result))
         self._task_groups(result.get("tasks", []))
@@ -264,7 +276,7 @@ class ActionRun:
             deleted = sync.cleanup(options, log=self._log_line, yes=True)
         outputs = {"deleted": str(len(deleted)), "tasks": json.dumps(deleted), "errors": "0"}
         listed = "\n".join(f"- {code(key)}" for key in deleted) or "No preview tasks existed."
-        self._summary(f"Deleted {len(deleted)} task(s).\n\n{listed}")
+        self._summary(f"Deleted {plural(len(deleted), 'task')}.\n\n{listed}")
         if self.route.pr_number is not None and self.route.comment:
             outputs.update(self._comment(deleted=deleted))
         write_outputs(self.env, outputs)

@@ -27,8 +27,9 @@ from ctask_sync.github.summary import (
     plan_table,
 )
 from ctask_sync.github.workflow_commands import Annotation, Workflow
-from ctask_sync.manifest.manifest import Finding
+from ctask_sync.manifest.spec import Finding
 from ctask_sync.report.markdown import code
+from ctask_sync.words import plural
 
 # Room left for the hidden marker line put in front of the body.
 _BODY_LIMIT = MAX_COMMENT_CHARS - 512
@@ -56,7 +57,7 @@ def _fit(parts: list[str], table: str) -> str:
     dropped = 0
     while True:
         shown = "\n".join(rows) + (
-            f"\n\n… {dropped} more task(s): see the job summary." if dropped else ""
+            f"\n\n… {plural(dropped, 'more task')}: see the job summary." if dropped else ""
         )
         body = "\n\n".join([*parts, shown, _FOOTER])
         if len(body) <= _BODY_LIMIT or len(rows) <= 2:
@@ -138,7 +139,7 @@ def post_comment(
         body = "\n\n".join(
             [
                 f"### ctask-sync preview {code(target)}",
-                f"Pull request closed: {gone} preview task(s) deleted. · [run]({run_url})",
+                f"Pull request closed: {plural(gone, 'preview task')} deleted. · [run]({run_url})",
                 _FOOTER,
             ]
         )

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ctask_sync.errors import ConfigError
+from ctask_sync.github.inputs import settings_from_inputs
 from ctask_sync.github.workflow_commands import Inputs
 from ctask_sync.report.markdown import code
 from ctask_sync.settings import Settings
@@ -59,8 +60,8 @@ class ActionConfig:
 
 
 def read_config(env: Mapping[str, str]) -> ActionConfig:
-    """Read every input from INPUT_* variables; Settings reads the engine's (with their
-    environment fallbacks, e.g. the token from DATAROBOT_API_TOKEN)."""
+    """Read every input from INPUT_* variables; settings_from_inputs reads the engine's (with
+    their environment fallbacks, e.g. the token from DATAROBOT_API_TOKEN)."""
     inputs = Inputs(env)
     mode = inputs.text("mode", "auto")
     if mode not in MODES:
@@ -69,7 +70,7 @@ def read_config(env: Mapping[str, str]) -> ActionConfig:
             hint="leave mode at auto to choose from the event",
         )
     return ActionConfig(
-        settings=Settings.from_action_inputs(inputs, env),
+        settings=settings_from_inputs(inputs, env),
         path=inputs.text("path", "."),
         # The input, else CTASK_SYNC_NAMESPACE, else (resolved by the run) the sync root's
         # ctask-sync.yaml: never GITHUB_REPOSITORY, which changes on a rename or transfer.

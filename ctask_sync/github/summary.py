@@ -8,8 +8,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ctask_sync.github.workflow_commands import Annotation
-from ctask_sync.manifest.manifest import Finding
+from ctask_sync.manifest.spec import Finding
 from ctask_sync.report.markdown import code, fence, inert
+from ctask_sync.words import plural
 
 SUMMARY_KEYS = (
     "created",
@@ -62,7 +63,7 @@ def _shown(tasks: Sequence[Mapping[str, Any]], max_rows: int) -> tuple[list[Any]
     changed = [t for t in tasks if t.get("action") != "unchanged" or t.get("error")]
     shown = changed[:max_rows]
     left = len(tasks) - len(shown)
-    return shown, f"\n\n… and {left} more task(s) (unchanged ones are not listed)."
+    return shown, f"\n\n… and {plural(left, 'more task')} (unchanged ones are not listed)."
 
 
 def plan_table(plan: Mapping[str, Any], max_rows: int = MAX_TABLE_ROWS) -> str:
@@ -181,11 +182,11 @@ def deletions_markdown(plan: Mapping[str, Any], doing: str) -> str:
     lines = []
     if deleted:
         keys = ", ".join(code(k) for k in deleted)
-        lines.append(f"> **{doing} deletes {len(deleted)} task(s) from DataRobot:** {keys}")
+        lines.append(f"> **{doing} deletes {plural(len(deleted), 'task')} from DataRobot:** {keys}")
     if kept:
         keys = ", ".join(code(k) for k in kept)
         lines.append(
-            f"> **Kept: {len(kept)} task(s) whose folders are gone stay in DataRobot** "
+            f"> **Kept: {plural(len(kept), 'task')} whose folders are gone stay in DataRobot** "
             f"(`allow-delete` is false): {keys}"
         )
     return "\n>\n".join(lines)

@@ -12,13 +12,15 @@ from pathlib import Path
 from ctask_sync.errors import ConfigError, ManifestError
 from ctask_sync.git import git_toplevel
 from ctask_sync.manifest import schemacheck
-from ctask_sync.manifest.manifest import ROOT_CONFIG_NAME, Finding, display_path
+from ctask_sync.manifest.spec import Finding, display_path
 from ctask_sync.manifest.yamlpos import Pos, YamlProblem, load
 
 __all__ = ["LOCAL_NAMESPACE", "ROOT_CONFIG_NAME", "SyncRoot", "find_root", "resolve_namespace"]
 # The embedded emulator needs no namespace from the user: its tasks live on this machine only.
 LOCAL_NAMESPACE = "local"
 _MAX_CONFIG_BYTES = 64 * 1024
+# A folder holding this file is another sync root: its tasks are not this root's.
+ROOT_CONFIG_NAME = "ctask-sync.yaml"
 
 
 @dataclass(frozen=True)
@@ -109,8 +111,8 @@ def load_namespace(config: Path) -> str:
 
 def _invalid(findings: list[Finding]) -> ManifestError:
     return ManifestError(
-        f"{len(findings)} problem(s) in the root config; nothing was sent to DataRobot:\n"
-        + "\n".join(f.format() for f in findings),
+        f"{len(findings)} problem{'' if len(findings) == 1 else 's'} in the root config; "
+        "nothing was sent to DataRobot:\n" + "\n".join(f.format() for f in findings),
         findings=list[object](findings),
     )
 

@@ -25,15 +25,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ctask_sync import __version__
 from ctask_sync.manifest.digests import DigestCache, Stamp, stamp_of, write_atomic
 from ctask_sync.manifest.files import FileEntry, is_default_ignored
+from ctask_sync.manifest.manifest import Checked
 from ctask_sync.manifest.schemacheck import SCHEMA_RESOURCE
-
-if TYPE_CHECKING:
-    from ctask_sync.manifest.manifest import Finding, _Checked
+from ctask_sync.manifest.spec import EnvironmentRef, Finding, ShareEntry, TaskSpec
+from ctask_sync.manifest.yamlpos import Pos
 
 CACHE_NAME = "tasks.json"
 _MAGIC = "ctask-sync task cache v1"
@@ -83,8 +83,8 @@ class TaskCache:
         manifest: Path,
         ignored_inside: tuple[str, ...],
         digests: DigestCache,
-        validate: Callable[[Path], _Checked],
-    ) -> _Checked:
+        validate: Callable[[Path], Checked],
+    ) -> Checked:
         """The cached result for manifest when it still holds, else `validate(manifest)`."""
         entry = self.known.get(str(manifest))
         if entry is not None:
@@ -107,7 +107,7 @@ class TaskCache:
         entry: dict[str, Any],
         ignored_inside: tuple[str, ...],
         digests: DigestCache,
-    ) -> _Checked | None:
+    ) -> Checked | None:
         try:
             if entry["ignored"] != list(ignored_inside):
                 return None
@@ -133,7 +133,7 @@ class TaskCache:
         return checked
 
     def _entry(
-        self, checked: _Checked, stamps: Stamps | None, ignored_inside: tuple[str, ...]
+        self, checked: Checked, stamps: Stamps | None, ignored_inside: tuple[str, ...]
     ) -> dict[str, Any] | None:
         """The record of a fresh validation, or None when it must not be kept."""
         if stamps is None or checked.spec is None or not checked.is_task_folder:
@@ -225,7 +225,7 @@ def _stamp(values: list[int]) -> Stamp:
     return (size, mtime, ctime, inode, device)
 
 
-def _encode(checked: _Checked) -> dict[str, Any]:
+def _encode(checked: Checked) -> dict[str, Any]:
     spec = checked.spec
     assert spec is not None
     env = spec.environment
@@ -258,22 +258,18 @@ def _encode(checked: _Checked) -> dict[str, Any]:
     }
 
 
-def _decode(manifest: Path, raw: dict[str, Any]) -> _Checked:
-    # Imported here: manifest.py imports this module to consult the cache.
-    from ctask_sync.manifest import manifest as m
-    from ctask_sync.manifest.yamlpos import Pos
-
+def _decode(manifest: Path, raw: dict[str, Any]) -> Checked:
     spec = raw["spec"]
     folder = manifest.parent
     env_id, env_name, env_version, env_where = spec["environment"]
     share = spec["share"]
-    task = m.TaskSpec(
+    task = TaskSpec(
         key=spec["key"],
         name=spec["name"],
         target_type=spec["target_type"],
         language=spec["language"],
         description=spec["description"],
-        environment=m.EnvironmentRef(env_id, env_name, env_version, env_where),
+        environment=EnvironmentRef(env_id, env_name, env_version, env_where),
         maximum_memory=spec["maximum_memory"],
         outbound_network_policy=spec["outbound_network_policy"],
         required_metadata=dict(spec["required_metadata"]),
@@ -283,11 +279,11 @@ def _decode(manifest: Path, raw: dict[str, Any]) -> _Checked:
         files=tuple(FileEntry(p, folder / p, size, digest) for p, size, digest in spec["files"]),
         adopt=spec["adopt"],
         blueprints=spec["blueprints"],
-        share=None if share is None else tuple(m.ShareEntry(u, r, bool(c)) for u, r, c in share),
+        share=None if share is None else tuple(ShareEntry(u, r, bool(c)) for u, r, c in share),
     )
-    findings: list[Finding] = [m.Finding(*values) for values in raw["findings"]]
+    findings: list[Finding] = [Finding(*values) for values in raw["findings"]]
     key_pos = raw["key_pos"]
-    return m._Checked(
+    return Checked(
         manifest=manifest,
         findings=findings,
         spec=task,
@@ -321,10 +317,10 @@ def check_all(
     repo_root: Path,
     ignored: frozenset[str],
     digests: DigestCache,
-    validate: Callable[[Path], _Checked],
+    validate: Callable[[Path], Checked],
     *,
     scope: Path,
-) -> list[_Checked]:
+) -> list[Checked]:
     """`validate` each manifest, or take its result from the cache when it still holds."""
     cache = TaskCache.open(repo_root, digests)
     if cache is None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ctask_sync.git import uncommitted_files
-from ctask_sync.manifest.manifest import Finding, TaskSpec, display_path
+from ctask_sync.manifest.spec import Finding, TaskSpec, display_path
 
 # A warning naming hundreds of files helps nobody; the first few show what is going on.
 MAX_NAMED_FILES = 10

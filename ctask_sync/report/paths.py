@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 
@@ -12,13 +11,5 @@ def relative(path: Path | str | None, root: Path) -> str | None:
         return None
     try:
         return Path(path).resolve().relative_to(root).as_posix()
-    except ValueError:
-        return str(path)
-
-
-def display_path(path: Path) -> str:
-    """path relative to the working directory when under it."""
-    try:
-        return os.path.relpath(path)
     except ValueError:
         return str(path)

@@ -8,6 +8,7 @@ from typing import Any
 from ctask_sync.engine.steps import (
     AwaitBuild,
     DeleteTask,
+    FieldChange,
     Keep,
     Plan,
     Refuse,
@@ -15,9 +16,12 @@ from ctask_sync.engine.steps import (
     TaskPlan,
     WriteRecord,
 )
+from ctask_sync.manifest.files import binary_size, human_size
 from ctask_sync.report import consumers
+from ctask_sync.report.colour import paint
 from ctask_sync.report.markdown import code, inert
 from ctask_sync.report.paths import relative
+from ctask_sync.words import excerpt, plural
 
 SYMBOLS = {
     "create": "+",
@@ -28,6 +32,7 @@ SYMBOLS = {
     "refuse": "!",
 }
 _MAX_FILES_SHOWN = 8
+_MAX_FILE_LINES = 50  # per task, in the detail lines under it
 
 
 def _files(label: str, paths: tuple[str, ...]) -> str:
@@ -39,12 +44,15 @@ def _files(label: str, paths: tuple[str, ...]) -> str:
 def _update_parts(task: TaskPlan) -> list[str]:
     parts: list[str] = []
     d = task.diff
-    if d.added:
-        parts.append(_files("add", d.added))
+    added, removed = _unrenamed(task)
+    if added:
+        parts.append(_files("add", added))
     if d.changed:
         parts.append(_files("change", d.changed))
-    if d.removed:
-        parts.append(_files("remove", d.removed))
+    if removed:
+        parts.append(_files("remove", removed))
+    if d.renamed:
+        parts.append(_files("rename", tuple(f"{old} → {new}" for old, new in d.renamed)))
     if task.metadata:
         parts.append("set " + ", ".join(sorted(task.metadata)))
     if task.version is not None:
@@ -77,7 +85,7 @@ def describe(task: TaskPlan) -> str:
             return step.reason + blocked
     if task.action == "create":
         n = len(task.spec.files) if task.spec else 0
-        parts.append(f"create task with {n} file{'s' if n != 1 else ''}")
+        parts.append(f"create task with {plural(n, 'file')}")
     elif task.action == "unchanged":
         parts.append("in sync")
         if task.bookkeeping:
@@ -87,6 +95,68 @@ def describe(task: TaskPlan) -> str:
     if task.version is not None and task.spec is not None and needs_build(task):
         parts.append("dependency build")
     return "; ".join(parts)
+
+
+def _unrenamed(task: TaskPlan) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Added and removed paths that are not one side of a rename."""
+    olds = {old for old, _ in task.diff.renamed}
+    news = {new for _, new in task.diff.renamed}
+    added = tuple(p for p in task.diff.added if p not in news)
+    return added, tuple(p for p in task.diff.removed if p not in olds)
+
+
+def _value(change: FieldChange, old: bool) -> str:
+    value = change.old if old else change.new
+    label = change.old_label if old else change.new_label
+    if value is None or value == "":
+        return "(none)" if change.field != "maximum_memory" else "(DataRobot's default)"
+    if change.field == "environment":
+        return f"{label} ({value})" if label else str(value)
+    if change.field == "description" and isinstance(value, str):
+        return excerpt(value)
+    if change.field == "maximum_memory" and isinstance(value, int):
+        return binary_size(value)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {v}" for k, v in sorted(value.items())) + "}"
+    return str(value)
+
+
+def file_changes(task: TaskPlan) -> list[tuple[str, str, str, int | None]]:
+    """(symbol, change, path shown, size) of each file the task's apply adds, changes, removes
+    or renames; sizes are the local file's (a removed file's is not known)."""
+    sizes = {f.path: f.size for f in task.spec.files} if task.spec else {}
+    if task.action == "create":
+        return [
+            ("+", "added", p, sizes.get(p)) for p in (task.version.upload if task.version else ())
+        ]
+    added, removed = _unrenamed(task)
+    rows = [("+", "added", p, sizes.get(p)) for p in added]
+    rows += [("~", "changed", p, sizes.get(p)) for p in task.diff.changed]
+    rows += [("-", "removed", p, None) for p in removed]
+    rows += [(">", "renamed", f"{old} → {new}", sizes.get(new)) for old, new in task.diff.renamed]
+    return rows
+
+
+def details(task: TaskPlan, colour: bool = False) -> list[str]:
+    """The lines under a task's summary: old -> new of each field, each file with its size,
+    why a version is major, and the bytes to upload."""
+    if task.action in ("refuse", "keep", "delete", "unchanged"):
+        return []
+    lines = [f"{c.field}: {_value(c, True)} → {_value(c, False)}" for c in task.field_changes]
+    rows = file_changes(task)
+    for symbol, _change, path, n in rows[:_MAX_FILE_LINES]:
+        shown = f"{symbol} {path}" + (f" ({human_size(n)})" if n is not None else "")
+        lines.append(paint(symbol, shown, colour))
+    if len(rows) > _MAX_FILE_LINES:
+        lines.append(f"… and {plural(len(rows) - _MAX_FILE_LINES, 'more file')}")
+    version = task.version
+    if version is not None and version.major:
+        lines.append(f"major version: {version.reason}")
+    if version is not None and version.upload:
+        lines.append(
+            f"upload: {plural(len(version.upload), 'file')}, {human_size(task.upload_bytes)}"
+        )
+    return lines
 
 
 def needs_build(task: TaskPlan) -> bool:
@@ -123,6 +193,20 @@ def _task_dict(t: TaskPlan, root: Path) -> dict[str, Any]:
         "diff_source": t.diff.source,
         "warnings": list(t.warnings),
         "reason": t.reason,
+        "field_changes": [
+            {"field": c.field, "old": c.old, "new": c.new}
+            | (
+                {"old_name": c.old_label, "new_name": c.new_label}
+                if c.field == "environment"
+                else {}
+            )
+            for c in t.field_changes
+        ],
+        "files": [
+            {"change": change, "path": path, "size": n} for _s, change, path, n in file_changes(t)
+        ],
+        "renamed": [{"from": old, "to": new} for old, new in t.diff.renamed],
+        "upload_bytes": t.upload_bytes,
         **consumers.plan_fields(t),
     }
 
@@ -146,6 +230,7 @@ def plan_dict(plan: Plan, root: Path, endpoint: str) -> dict[str, Any]:
             "refuse": plan.count("refuse"),
         },
         "has_changes": plan.has_changes,
+        "upload_bytes": plan.upload_bytes,
         "warnings": list(plan.warnings) + [f"{t.key}: {w}" for t in plan.tasks for w in t.warnings],
     }
 
@@ -162,29 +247,68 @@ def summary_line(plan: Plan) -> str:
     return line
 
 
-def plan_text(plan: Plan) -> str:
+def header_line(endpoint: str, namespace: str) -> str:
+    """Where a plan applies, as the Markdown plan's first line says (the terminal's first lines
+    come from session.endpoint_line and the namespace line, before the plan)."""
+    return f"Endpoint: {endpoint} · Namespace: {namespace}"
+
+
+def upload_line(plan: Plan) -> str | None:
+    """The bytes to upload, all tasks together; None when nothing is uploaded."""
+    files = sum(len(t.version.upload) for t in plan.tasks if t.version is not None)
+    if not files:
+        return None
+    return f"Upload: {plural(files, 'file')}, {human_size(plan.upload_bytes)} in total."
+
+
+def plan_text(plan: Plan, *, colour: bool = False) -> str:
+    """The plan for a terminal: a line per task, the detail lines under it, the totals."""
     width = max((len(t.key) for t in plan.tasks), default=10)
     lines = []
     for t in plan.tasks:
-        lines.append(f"  {SYMBOLS[t.action]} {t.key.ljust(width)}  {describe(t)}")
+        symbol = SYMBOLS[t.action]
+        lines.append(f"  {paint(symbol, symbol, colour)} {t.key.ljust(width)}  {describe(t)}")
+        lines.extend(f"      {line}" for line in details(t, colour))
         lines.extend(f"      {line}" for line in consumers.detail_lines(t))
         lines.extend(f"      warning: {w}" for w in t.warnings)
     lines.extend(f"  warning: {w}" for w in plan.warnings)
     lines.append("")
     lines.append(summary_line(plan) if plan.tasks else "No tasks found.")
+    upload = upload_line(plan)
+    if upload:
+        lines.append(upload)
     return "\n".join(lines)
 
 
-def plan_markdown(plan: Plan) -> str:
-    lines = [
-        f"### ctask-sync plan for {code(plan.context.namespace)}",
-        "",
+def _md_detail(line: str) -> str:
+    """A detail line as a Markdown list item: a file's symbol in code (a bare `+` or `-` would
+    start a nested list), the rest inert."""
+    symbol, _, rest = line.partition(" ")
+    if symbol in ("+", "~", "-", ">"):
+        return f"`{symbol}` {inert(rest)}"
+    return inert(line)
+
+
+def plan_markdown(plan: Plan, endpoint: str | None = None) -> str:
+    lines = [f"### ctask-sync plan for {code(plan.context.namespace)}", ""]
+    if endpoint:
+        lines += [header_line(code(endpoint), code(plan.context.namespace)), ""]
+    lines += [
         "| | task | what changes |",
         "|---|---|---|",
     ]
     for t in plan.tasks:
         lines.append(f"| `{SYMBOLS[t.action]}` | {code(t.key)} | {inert(describe(t))} |")
     lines += ["", f"**{summary_line(plan)}**"]
+    upload = upload_line(plan)
+    if upload:
+        lines += ["", upload]
+    for t in plan.tasks:
+        shown = details(t)
+        if shown:
+            lines += ["", f"<details><summary>{inert(t.key)}</summary>", ""]
+            lines += [f"- {_md_detail(line)}" for line in shown]
+            lines += ["", "</details>"]
     warnings = [
         *(inert(w) for w in plan.warnings),
         *(f"{code(t.key)}: {inert(w)}" for t in plan.tasks for w in t.warnings),

@@ -8,6 +8,7 @@ from typing import Any
 
 from ctask_sync.engine.results import RunningBuild, TaskResult
 from ctask_sync.report import consumers
+from ctask_sync.report.colour import paint
 from ctask_sync.report.markdown import code, fence, inert
 from ctask_sync.report.paths import relative
 from ctask_sync.report.plans import SYMBOLS
@@ -41,16 +42,18 @@ def result_dict(r: TaskResult, root: Path, endpoint: str) -> dict[str, Any]:
     }
 
 
-def results_text(results: list[TaskResult]) -> str:
+def results_text(results: list[TaskResult], colour: bool = False) -> str:
     width = max((len(r.key) for r in results), default=10)
     lines = []
     for r in results:
         version = f"v{r.version_label}" if r.version_label else "-"
         status = "error" if r.error else ("kept" if r.action == "keep" else r.action)
         build = f"  build {r.build_status}" if r.build_status else ""
-        lines.append(
-            f"  {SYMBOLS.get(r.action, '?')} {r.key.ljust(width)}  {status:<9} {version}{build}"
-        )
+        symbol = SYMBOLS.get(r.action, "?")
+        # an error or a failed build is the news, whatever was planned: bold red
+        failed = r.error or r.build_status in ("failed", "timeout")
+        shown = paint("!" if failed else symbol, symbol, colour)
+        lines.append(f"  {shown} {r.key.ljust(width)}  {status:<9} {version}{build}")
         lines.extend(f"      {c.describe()}" for c in r.share_changes)
         lines.extend(f"      {consumers.update_text(u)}" for u in r.blueprints_updated)
         if r.error:

@@ -3,6 +3,7 @@ REST API on loopback. Helpers live in tests.action.action_support."""
 
 from __future__ import annotations
 
+import fcntl
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -19,15 +20,20 @@ from tests.action.runner import ActionRunner
 @pytest.fixture(scope="session", autouse=True)
 def github_npm_packages() -> None:
     """Install GitHub's locked npm packages once if missing, so the README's plain
-    `python3 -m pytest` works on a fresh machine (.ci/run installs them up front)."""
+    `python3 -m pytest` works on a fresh machine (.ci/run installs them up front). A file lock
+    keeps pytest-xdist's workers from running two `npm ci` into one folder."""
     node_dir = Path(__file__).resolve().parents[2] / ".ci" / "node"
-    if (node_dir / "node_modules" / "@actions").is_dir() or shutil.which("npm") is None:
+    installed = node_dir / "node_modules" / "@actions"
+    if installed.is_dir() or shutil.which("npm") is None:
         return  # present, or no npm: the evaluator then fails with its own clear message
-    subprocess.run(
-        ["npm", "ci", "--prefix", str(node_dir), "--no-audit", "--no-fund", "--quiet"],
-        check=True,
-        timeout=300,
-    )
+    with open(node_dir / ".install.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not installed.is_dir():
+            subprocess.run(
+                ["npm", "ci", "--prefix", str(node_dir), "--no-audit", "--no-fund", "--quiet"],
+                check=True,
+                timeout=300,
+            )
 
 
 @pytest.fixture

@@ -29,18 +29,17 @@ from typing import Any
 import yaml
 
 from tests.action.gha_expressions import condition, interpolate, interpolate_all
+from tests.action.step_io import (
+    LogProcessor,
+    WorkflowCommand,
+    apply_env_file,
+    apply_path_file,
+    parse_output_file,
+    search_path,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-_COMMAND = re.compile(r"^::([A-Za-z-]+)(?: ([^:]*))?::(.*)$")
-# The runner's own variables, removed from the inherited environment so a test decides them.
 _INHERITED_DROP = re.compile(r"^(GITHUB_|RUNNER_|INPUT_|ACTIONS_|CTASK_SYNC_|DATAROBOT_)")
-
-
-@dataclass(frozen=True)
-class WorkflowCommand:
-    name: str
-    properties: dict[str, str]
-    data: str
 
 
 @dataclass
@@ -81,87 +80,6 @@ class ActionResult:
         return next(s for s in self.steps if s.id == step_id)
 
 
-def _unescape(text: str, *, prop: bool = False) -> str:
-    if prop:
-        text = text.replace("%3A", ":").replace("%2C", ",")
-    return text.replace("%0D", "\r").replace("%0A", "\n").replace("%25", "%")
-
-
-def parse_command(line: str) -> WorkflowCommand | None:
-    match = _COMMAND.match(line)
-    if match is None:
-        return None
-    properties = {}
-    for pair in (match.group(2) or "").split(","):
-        if "=" in pair:
-            key, value = pair.split("=", 1)
-            properties[key.strip()] = _unescape(value, prop=True)
-    return WorkflowCommand(match.group(1), properties, _unescape(match.group(3)))
-
-
-def parse_output_file(text: str) -> dict[str, str]:
-    """GITHUB_OUTPUT / GITHUB_ENV syntax: `name=value` lines and `name<<DELIM` heredocs."""
-    values: dict[str, str] = {}
-    lines = text.split("\n")
-    index = 0
-    while index < len(lines):
-        line = lines[index]
-        index += 1
-        if not line:
-            continue
-        if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
-            name, delimiter = line.split("<<", 1)
-            body = []
-            while index < len(lines) and lines[index] != delimiter:
-                body.append(lines[index])
-                index += 1
-            if index >= len(lines):
-                raise ValueError(f"heredoc for {name} not closed by {delimiter}")
-            index += 1
-            values[name] = "\n".join(body)
-        else:
-            name, value = line.split("=", 1)
-            values[name] = value
-    return values
-
-
-@dataclass
-class _LogProcessor:
-    """The runner's view of stdout: masking, stop-commands, workflow commands."""
-
-    masks: list[str] = field(default_factory=list)
-    log: list[str] = field(default_factory=list)
-    commands: list[WorkflowCommand] = field(default_factory=list)
-    stop_token: str | None = None
-
-    def mask(self, line: str) -> str:
-        for secret in sorted(self.masks, key=len, reverse=True):
-            line = line.replace(secret, "***")
-        return line
-
-    def feed(self, text: str) -> None:
-        for line in text.splitlines():
-            if self.stop_token is not None:
-                if line.strip() == f"::{self.stop_token}::":
-                    self.stop_token = None
-                else:
-                    self.log.append(self.mask(line))
-                continue
-            command = parse_command(line)
-            if command is None:
-                self.log.append(self.mask(line))
-                continue
-            if command.name == "add-mask":
-                if command.data.strip():
-                    self.masks.append(command.data)
-                continue
-            if command.name == "stop-commands":
-                self.stop_token = command.data
-                continue
-            self.commands.append(command)
-            self.log.append(self.mask(f"##[{command.name}]{command.data}"))
-
-
 def _fake_python(bin_dir: Path, pip_log: Path) -> Path:
     """setup-python's interpreter, after `pip install $GITHUB_ACTION_PATH`, for the harness."""
     bin_dir.mkdir(parents=True, exist_ok=True)
@@ -193,29 +111,6 @@ def _yaml_text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _apply_env_file(text: str, env: dict[str, str]) -> None:
-    """GITHUB_ENV's `NAME=value` and `NAME<<DELIM` lines, for the steps that follow."""
-    for name, value in parse_output_file(text).items():
-        # The runner refuses NODE_OPTIONS from GITHUB_ENV (it would steer every node action).
-        if name.upper() != "NODE_OPTIONS":
-            env[name] = value
-
-
-def _apply_path_file(text: str, prepend: list[str]) -> None:
-    """GITHUB_PATH lines: each one goes to the front; a repeated line moves to the front."""
-    for line in text.splitlines():
-        entry = line.strip()
-        if entry:
-            if entry in prepend:
-                prepend.remove(entry)
-            prepend.append(entry)
-
-
-def _search_path(prepend: list[str], path: str) -> str:
-    """PATH as the runner builds it: the last GITHUB_PATH entry first, then the original."""
-    return os.pathsep.join([*reversed(prepend), *([path] if path else [])])
-
-
 @dataclass
 class _JobState:
     """What carries over from one step to the next: the declared env and GITHUB_PATH."""
@@ -226,6 +121,14 @@ class _JobState:
 
     def status(self) -> dict[str, bool]:
         return {"success": not self.failed, "failure": self.failed, "cancelled": False}
+
+
+def _output_values(action: Mapping[str, Any]) -> dict[str, str]:
+    """action.yml's outputs, each its `value:` expression (not yet interpolated)."""
+    return {
+        name: _yaml_text(spec.get("value", ""))
+        for name, spec in (action.get("outputs") or {}).items()
+    }
 
 
 @dataclass
@@ -260,10 +163,7 @@ class ActionRunner:
         `env` is what the calling workflow declares (`env:` of the workflow, job and the `uses:`
         step): it is the `env` context and reaches every step's process. `extra_env` only reaches
         the processes, like the runner machine's own environment."""
-        text = (self.action_path / "action.yml").read_text(encoding="utf-8")
-        # BaseLoader: every scalar stays text, as the runner reads `default: 1800` or `false`.
-        action = yaml.load(text, Loader=yaml.BaseLoader)
-        assert action["runs"]["using"] == "composite"
+        action = self._action()
         self.temp.mkdir(parents=True, exist_ok=True)
         event_path = self.temp / "event.json"
         event_path.write_text(json.dumps(event), encoding="utf-8")
@@ -281,41 +181,18 @@ class ActionRunner:
             "server_url": "https://github.com",
         }
         resolved_inputs = self._inputs(action, inputs, github)
-        process_env = {k: v for k, v in os.environ.items() if not _INHERITED_DROP.match(k)}
-        process_env.update(
-            {
-                "CI": "true",
-                "GITHUB_ACTIONS": "true",
-                "GITHUB_WORKSPACE": str(self.workspace),
-                "GITHUB_ACTION_PATH": str(self.action_path),
-                "GITHUB_EVENT_NAME": event_name,
-                "GITHUB_EVENT_PATH": str(event_path),
-                "GITHUB_REF": ref,
-                "GITHUB_SHA": sha,
-                "GITHUB_REPOSITORY": repository,
-                "GITHUB_RUN_ID": run_id,
-                "GITHUB_API_URL": api_url,
-                "GITHUB_SERVER_URL": "https://github.com",
-                "RUNNER_TEMP": str(self.temp),
-                "RUNNER_OS": "Linux",
-            }
-        )
-        process_env.update(extra_env or {})
+        process_env = self._process_env(github, event_path, extra_env or {})
         state = _JobState(env=dict(env or {}))
-        processor = _LogProcessor(masks=list(secrets))
+        processor = LogProcessor(masks=list(secrets))
         steps: dict[str, Any] = {}
         results: list[StepResult] = []
         summaries: list[str] = []
         pip_log = self.temp / "harness-pip.log"
         for index, step in enumerate(action["runs"]["steps"]):
             step_id = str(step.get("id") or f"__step{index}")
-            contexts = {
-                "inputs": resolved_inputs,
-                "github": github,
-                "env": dict(state.env),
-                "steps": steps,
-                "runner": {"os": "Linux", "temp": str(self.temp)},
-            }
+            runner = {"os": "Linux", "temp": str(self.temp)}
+            contexts = {"inputs": resolved_inputs, "github": github, "runner": runner}
+            contexts.update(env=dict(state.env), steps=steps)
             result = StepResult(step_id, str(step.get("name", step_id)), ran=False)
             results.append(result)
             # Without `if:` a step runs on success only: `success()` is the implicit condition.
@@ -335,19 +212,50 @@ class ActionRunner:
             state.failed = state.failed or code != 0
 
         output_contexts = {"steps": steps, "github": github, "inputs": resolved_inputs}
-        values = {
-            name: _yaml_text(spec.get("value", ""))
-            for name, spec in (action.get("outputs") or {}).items()
-        }
         return ActionResult(
             steps=results,
-            outputs=interpolate_all(values, output_contexts),
+            outputs=interpolate_all(_output_values(action), output_contexts),
             summary="".join(summaries),
             log=processor.log,
             commands=processor.commands,
             masks=processor.masks,
             conclusion="failure" if state.failed else "success",
         )
+
+    def _action(self) -> dict[str, Any]:
+        """action.yml, as the runner reads it: a composite action."""
+        text = (self.action_path / "action.yml").read_text(encoding="utf-8")
+        # BaseLoader: every scalar stays text, as the runner reads `default: 1800` or `false`.
+        action: dict[str, Any] = yaml.load(text, Loader=yaml.BaseLoader)
+        assert action["runs"]["using"] == "composite"
+        return action
+
+    def _process_env(
+        self, github: Mapping[str, Any], event_path: Path, extra_env: Mapping[str, str]
+    ) -> dict[str, str]:
+        """What every step's process sees: this machine's environment (minus what a runner would
+        not pass on), the runner's own variables for this event, then extra_env."""
+        process_env = {k: v for k, v in os.environ.items() if not _INHERITED_DROP.match(k)}
+        process_env.update(
+            {
+                "CI": "true",
+                "GITHUB_ACTIONS": "true",
+                "GITHUB_WORKSPACE": str(self.workspace),
+                "GITHUB_ACTION_PATH": str(self.action_path),
+                "GITHUB_EVENT_NAME": github["event_name"],
+                "GITHUB_EVENT_PATH": str(event_path),
+                "GITHUB_REF": github["ref"],
+                "GITHUB_SHA": github["sha"],
+                "GITHUB_REPOSITORY": github["repository"],
+                "GITHUB_RUN_ID": github["run_id"],
+                "GITHUB_API_URL": github["api_url"],
+                "GITHUB_SERVER_URL": "https://github.com",
+                "RUNNER_TEMP": str(self.temp),
+                "RUNNER_OS": "Linux",
+            }
+        )
+        process_env.update(extra_env)
+        return process_env
 
     @staticmethod
     def _inputs(
@@ -397,7 +305,7 @@ class ActionRunner:
         script = interpolate(str(step["run"]), run_contexts)
         result.script = script
         env = {**process_env, **state.env, **step_env}
-        env["PATH"] = _search_path(state.prepend_path, env.get("PATH", ""))
+        env["PATH"] = search_path(state.prepend_path, env.get("PATH", ""))
         files = {
             "GITHUB_OUTPUT": self.temp / f"output-{step_id}",
             "GITHUB_STEP_SUMMARY": self.temp / f"summary-{step_id}",
@@ -423,6 +331,6 @@ class ActionRunner:
         result.stderr = completed.stderr
         result.outputs = parse_output_file(files["GITHUB_OUTPUT"].read_text(encoding="utf-8"))
         summaries.append(files["GITHUB_STEP_SUMMARY"].read_text(encoding="utf-8"))
-        _apply_env_file(files["GITHUB_ENV"].read_text(encoding="utf-8"), state.env)
-        _apply_path_file(files["GITHUB_PATH"].read_text(encoding="utf-8"), state.prepend_path)
+        apply_env_file(files["GITHUB_ENV"].read_text(encoding="utf-8"), state.env)
+        apply_path_file(files["GITHUB_PATH"].read_text(encoding="utf-8"), state.prepend_path)
         return completed.returncode

@@ -102,7 +102,7 @@ def test_a_pull_request_deleting_a_task_says_so(
     assert kept.outputs["has-changes"] == "true"
     [comment] = github_api.on(63)
     assert (
-        "> **Kept: 1 task(s) whose folders are gone stay in DataRobot** (`allow-delete` is "
+        "> **Kept: 1 task whose folders are gone stay in DataRobot** (`allow-delete` is "
         "false): `tasks/beta`"
     ) in comment.body
     assert kept.outputs["comment-url"].endswith(f"/pull/63#issuecomment-{github_api.on(63)[0].id}")
@@ -110,7 +110,7 @@ def test_a_pull_request_deleting_a_task_says_so(
     deleting = harness.pull_request(64, inputs={"allow-delete": "true"})
     assert (deleting.outputs["has-changes"], deleting.outputs["deleted"]) == ("true", "1")
     [comment] = github_api.on(64)
-    assert "> **Merging this deletes 1 task(s) from DataRobot:** `tasks/beta`" in comment.body
+    assert "> **Merging this deletes 1 task from DataRobot:** `tasks/beta`" in comment.body
     assert "0 to create, 0 to update, 1 to delete, 1 unchanged, 0 refused" in comment.body
     # Planning never writes: both tasks are still there.
     assert sorted(owned(emulator.endpoint, REPOSITORY)) == ["tasks/alpha", "tasks/beta"]

@@ -181,7 +181,7 @@ def test_preview_applies_into_the_pr_namespace_then_closing_deletes_it(
     assert owned(emulator.endpoint, REPOSITORY) == main_tasks
     assert closed.outputs["deleted"] == "3"
     [comment] = github_api.on(7)
-    assert "Pull request closed: 3 preview task(s) deleted." in comment.body
+    assert "Pull request closed: 3 preview tasks deleted." in comment.body
     assert_secret_kept(result)
     assert_secret_kept(closed)
 
@@ -193,7 +193,7 @@ def test_fork_pull_request_validates_only_and_says_so(
     assert result.conclusion == "success", result.raw_stderr
     assert "## ctask-sync validate: `octo/tasks`" in result.summary
     assert "This pull request comes from a fork, so secrets are unavailable" in result.summary
-    assert "Manifests valid: 2 valid task(s), 0 error(s), 0 warning(s)." in result.summary
+    assert "Manifests valid: 2 valid tasks, 0 errors, 0 warnings." in result.summary
     assert result.outputs["valid"] == "true"
     assert api_writes(emulator.admin_url) == []
     assert github_api.on(40) == []

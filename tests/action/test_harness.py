@@ -12,7 +12,8 @@ import pytest
 
 from tests.action import gha_expressions
 from tests.action.gha_expressions import ExpressionError, condition, evaluate, interpolate
-from tests.action.runner import ActionRunner, parse_output_file
+from tests.action.runner import ActionRunner
+from tests.action.step_io import parse_output_file
 
 CONTEXTS: dict[str, Any] = {
     "inputs": {"api-token": "", "mode": "auto", "count": "3"},

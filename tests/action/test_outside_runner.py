@@ -27,7 +27,7 @@ def test_validate_outside_a_runner_prints_plain_text(
         "",
         "mode validate requested.",
         "",
-        "Manifests valid: 2 valid task(s), 0 error(s), 0 warning(s).",
+        "Manifests valid: 2 valid tasks, 0 errors, 0 warnings.",
     ]
     assert "::" not in out and SENTINEL_TOKEN not in out + err
 
@@ -41,7 +41,7 @@ def test_invalid_manifest_outside_a_runner(
     assert main(["action"]) == 1
     out = capsys.readouterr().out
     assert "error: tasks/alpha/ctask.yaml:8:17: maximum_memory: 'lots' is not a size" in out
-    assert "Manifests invalid: 1 valid task(s), 1 error(s), 0 warning(s)." in out
+    assert "Manifests invalid: 1 valid task, 1 error, 0 warnings." in out
 
 
 @pytest.mark.parametrize(

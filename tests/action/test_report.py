@@ -20,7 +20,7 @@ from ctask_sync.github.summary import (
     plan_table,
     warning_annotations,
 )
-from ctask_sync.manifest.manifest import Finding
+from ctask_sync.manifest.spec import Finding
 from ctask_sync.report.markdown import inert
 
 
@@ -100,7 +100,7 @@ def test_large_tables_list_only_changed_tasks() -> None:
     tasks = [plan_task(f"k{n}", "unchanged") for n in range(500)] + [plan_task("z", "create")]
     table = plan_table(plan_of(*tasks), max_rows=300)
     assert len(table.splitlines()) == 2 + 1 + 2
-    assert table.endswith("… and 500 more task(s) (unchanged ones are not listed).")
+    assert table.endswith("… and 500 more tasks (unchanged ones are not listed).")
 
 
 def test_plan_outputs_count_what_apply_would_do() -> None:
@@ -215,7 +215,7 @@ def test_comment_body_fits_github_limit() -> None:
     body, create = plan_body("a" * 40, "### title", plan_of(*tasks), "u")
     assert create is True
     assert len(body) <= MAX_COMMENT_CHARS
-    assert "more task(s): see the job summary." in body
+    assert "more tasks: see the job summary." in body
 
 
 def test_task_warnings_and_refusals_become_warning_annotations() -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from ctask_sync.emulator.testing import SENTINEL_TOKEN
 from ctask_sync.github.workflow_commands import Annotation, Workflow, append_summary, write_outputs
-from tests.action.runner import _LogProcessor, parse_output_file
+from tests.action.step_io import LogProcessor, parse_output_file
 
 
 def test_annotation_escapes_properties_and_message() -> None:
@@ -25,7 +25,7 @@ def test_annotation_escapes_properties_and_message() -> None:
         "::error file=tasks/a%2Cb/ctask.yaml,line=3,col=7,title=ctask-sync%3A a%3Ab"
         "::bad value: 100%25%0Asecond line"
     )
-    processor = _LogProcessor()
+    processor = LogProcessor()
     processor.feed(note.command())
     [command] = processor.commands
     assert command.properties == {
@@ -43,7 +43,7 @@ def test_untrusted_text_cannot_issue_commands() -> None:
     with workflow.untrusted() as write:
         write("::error::injected\n::add-mask::x\n::endgroup::\n::set-output name=a::b")
     workflow.annotate(Annotation("warning", "ours"))
-    processor = _LogProcessor()
+    processor = LogProcessor()
     processor.feed(out.getvalue())
     assert [(c.name, c.data) for c in processor.commands] == [("warning", "ours")]
     assert "::error::injected" in processor.log

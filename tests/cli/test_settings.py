@@ -9,13 +9,16 @@ import pytest
 
 from ctask_sync.cli.main import build_parser, main
 from ctask_sync.errors import ConfigError
+from ctask_sync.github.inputs import settings_from_inputs
 from ctask_sync.github.route import read_config
 from ctask_sync.github.workflow_commands import Inputs
 from ctask_sync.settings import OPTIONS, Settings
 
 # Set by the run, not by the user: the token (environment only), and the action's commit and ref.
 # set by the action from the event (commit, ref, previews never touch blueprints), never a flag
-_NOT_OPTIONS = {"token", "commit", "ref", "touch_blueprints"}
+# targets: the repeatable --target, with no environment fallback on purpose (a leftover
+# variable must never quietly narrow what a CI apply syncs)
+_NOT_OPTIONS = {"token", "commit", "ref", "touch_blueprints", "targets"}
 _OFFICIAL = {"endpoint": "DATAROBOT_ENDPOINT", "ca_bundle": "REQUESTS_CA_BUNDLE"}
 
 
@@ -122,7 +125,7 @@ def test_the_action_gets_timeout_and_retry_budget_from_inputs_or_environment() -
 
 def test_the_action_names_a_bad_environment_fallback() -> None:
     with pytest.raises(ConfigError) as info:
-        Settings.from_action_inputs(Inputs({}), {"CTASK_SYNC_CONCURRENCY": "zero"})
+        settings_from_inputs(Inputs({}), {"CTASK_SYNC_CONCURRENCY": "zero"})
     assert info.value.message == (
         "CTASK_SYNC_CONCURRENCY: must be a whole number, at least 1, got zero"
     )

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 import requests
 
-from ctask_sync.datarobot.client import DataRobotClient, RetryPolicy
+from ctask_sync.datarobot.client import DataRobotClient
+from ctask_sync.datarobot.retry import RetryPolicy
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import tarfile
 
-from ctask_sync.datarobot.client import build_log_tail
+from ctask_sync.datarobot.buildlog import build_log_tail
 
 
 def _archive(files: dict[str, str]) -> bytes:

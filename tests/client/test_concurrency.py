@@ -14,9 +14,10 @@ import requests
 from pytest_mock import MockerFixture
 
 from ctask_sync.cli.main import build_parser
-from ctask_sync.datarobot.client import DataRobotClient, RetryPolicy
+from ctask_sync.datarobot.client import DataRobotClient
 from ctask_sync.datarobot.concurrency import AdaptiveLimit, Concurrency
-from ctask_sync.engine.sync import concurrency_of
+from ctask_sync.datarobot.retry import RetryPolicy
+from ctask_sync.engine.session import concurrency_of
 from ctask_sync.settings import Settings
 
 

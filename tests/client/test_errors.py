@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 import requests
 
-from ctask_sync.datarobot.client import DataRobotClient, RetryPolicy
+from ctask_sync.datarobot.client import DataRobotClient
+from ctask_sync.datarobot.retry import RetryPolicy
 from ctask_sync.emulator.testing import SENTINEL_TOKEN
 from ctask_sync.errors import ApiError
 

@@ -8,8 +8,10 @@ import pytest
 import requests
 from pytest_mock import MockerFixture
 
-from ctask_sync.datarobot.client import DataRobotClient, RetryPolicy
-from ctask_sync.datarobot.transport import USER_AGENT, join_url, normalise_endpoint
+from ctask_sync.datarobot.client import DataRobotClient
+from ctask_sync.datarobot.endpoint import join_url, normalise_endpoint
+from ctask_sync.datarobot.retry import RetryPolicy
+from ctask_sync.datarobot.transport import USER_AGENT
 from ctask_sync.errors import ApiError, ConfigError
 
 TOKEN = "offline-secret-token-42"

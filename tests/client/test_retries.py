@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 from pytest_mock import MockerFixture
 
-from ctask_sync.datarobot.client import DataRobotClient, RetryPolicy, UploadFile
+from ctask_sync.datarobot.client import DataRobotClient
+from ctask_sync.datarobot.retry import RetryPolicy
+from ctask_sync.datarobot.upload import UploadFile
 from ctask_sync.emulator import PYTHON_SKLEARN_ENV_ID
 from ctask_sync.errors import ApiError, OutcomeUnknownError
 

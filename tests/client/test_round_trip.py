@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 
-from ctask_sync.datarobot.client import DataRobotClient, UploadFile, build_log_tail
+from ctask_sync.datarobot.buildlog import build_log_tail
+from ctask_sync.datarobot.client import DataRobotClient
+from ctask_sync.datarobot.upload import UploadFile
 from ctask_sync.emulator import PYTHON_SKLEARN_ENV_ID
 from ctask_sync.errors import ApiError
 

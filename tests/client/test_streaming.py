@@ -19,7 +19,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 UPLOADER = """
 import json, resource, sys, tracemalloc
 from pathlib import Path
-from ctask_sync.datarobot.client import DataRobotClient, UploadFile
+from ctask_sync.datarobot.client import DataRobotClient
+from ctask_sync.datarobot.upload import UploadFile
 
 endpoint, token, task_id, env_id, big, small = sys.argv[1:]
 tracemalloc.start()

@@ -6,8 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from ctask_sync.datarobot.client import UploadFile
-from ctask_sync.datarobot.upload import LazyFile, VersionForm, check_file_paths, version_fields
+from ctask_sync.datarobot.upload import (
+    LazyFile,
+    UploadFile,
+    VersionForm,
+    check_file_paths,
+    version_fields,
+)
 from ctask_sync.errors import CtaskSyncError
 
 

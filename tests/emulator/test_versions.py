@@ -276,11 +276,8 @@ def test_unknown_version_is_404(task: dr.CustomTask) -> None:
     assert caught.value.status_code == 404
 
 
-def test_upload_over_the_limit_is_413_and_creates_nothing(
-    emulator_factory: Callable[..., RunningEmulator],
-) -> None:
-    # Plain requests: the official client retries a 413 for about 100 s.
-    emu = emulator_factory(max_upload_bytes=1000)
+def _plain_task(emu: RunningEmulator) -> tuple[dict[str, str], str]:
+    """A task made with plain requests: the auth headers, and the task's id."""
     headers = {"Authorization": f"Token {SENTINEL_TOKEN}"}
     task = requests.post(
         f"{emu.endpoint}/customTasks/",
@@ -288,7 +285,16 @@ def test_upload_over_the_limit_is_413_and_creates_nothing(
         headers=headers,
         timeout=10,
     ).json()
-    url = f"{emu.endpoint}/customTasks/{task['id']}/versions/"
+    return headers, str(task["id"])
+
+
+def test_upload_over_the_limit_is_413_and_creates_nothing(
+    emulator_factory: Callable[..., RunningEmulator],
+) -> None:
+    # Plain requests: the official client retries a 413 for about 100 s.
+    emu = emulator_factory(max_upload_bytes=1000)
+    headers, task_id = _plain_task(emu)
+    url = f"{emu.endpoint}/customTasks/{task_id}/versions/"
     fields = {"isMajorUpdate": "True", "baseEnvironmentId": PYTHON_SKLEARN_ENV_ID}
     big = requests.post(
         url,
@@ -366,14 +372,8 @@ def test_chunked_uploads_are_limited_and_measured_too(
     emulator_factory: Callable[..., RunningEmulator],
 ) -> None:
     emu = emulator_factory(max_upload_bytes=2000)
-    headers = {"Authorization": f"Token {SENTINEL_TOKEN}"}
-    task = requests.post(
-        f"{emu.endpoint}/customTasks/",
-        json={"name": "t", "targetType": "Binary"},
-        headers=headers,
-        timeout=10,
-    ).json()
-    url = f"{emu.endpoint}/customTasks/{task['id']}/versions/"
+    headers, task_id = _plain_task(emu)
+    url = f"{emu.endpoint}/customTasks/{task_id}/versions/"
     fields = [("isMajorUpdate", "True"), ("baseEnvironmentId", PYTHON_SKLEARN_ENV_ID)]
 
     def send(content: bytes) -> requests.Response:
@@ -395,7 +395,7 @@ def test_chunked_uploads_are_limited_and_measured_too(
     log = requests.get(f"{emu.admin_url}/requests", timeout=10).json()["requests"]
     assert log[-1]["request_bytes"] == len(body)
     download = requests.get(
-        f"{emu.endpoint}/customTasks/{task['id']}/download/", headers=headers, timeout=10
+        f"{emu.endpoint}/customTasks/{task_id}/download/", headers=headers, timeout=10
     )
     with zipfile.ZipFile(io.BytesIO(download.content)) as archive:
         assert archive.read("a.bin") == b"y" * 100

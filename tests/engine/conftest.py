@@ -4,7 +4,6 @@ emulator's request log read over its admin HTTP API."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +11,7 @@ import pytest
 
 from ctask_sync.cli.main import main
 from ctask_sync.emulator.testing import AdminClient
+from tests.testing.clirun import Run
 
 # re-exported for this suite's modules
 from tests.testing.gitkit import commit_all as commit_all
@@ -33,13 +33,6 @@ def repo(tmp_path: Path) -> Path:
     path.mkdir()
     git(path, "init", "-q", "-b", "main")
     return path
-
-
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
 
 
 @pytest.fixture

@@ -17,8 +17,9 @@ from pytest_mock import MockerFixture
 
 from ctask_sync.emulator.testing import SENTINEL_TOKEN
 from ctask_sync.engine.remote import decode_record
+from tests.testing.clirun import Run
 
-from .conftest import Admin, Run, commit_all, write_task
+from .conftest import Admin, commit_all, write_task
 
 FAILING = {"custom.py": "pass\n", "requirements.txt": "does-not-exist-pkg==0.1\n"}
 
@@ -124,7 +125,7 @@ def test_a_running_build_is_awaited_and_its_success_recorded(
     assert cli("apply", str(repo), "--no-wait").code == 0
     awaited = cli("apply", str(repo))
     assert awaited.code == 0, awaited.out
-    assert "waiting for 1 dependency build(s)" in awaited.out
+    assert "waiting for 1 dependency build (deadline" in awaited.out
     assert "build success" in awaited.out
     witnessed = build_of(emulator)
     assert (witnessed["buildStatus"], witnessed["record_outcome"]) == ("success", "success")
@@ -171,7 +172,7 @@ def test_ctrl_c_during_the_wait_says_what_runs_on_and_the_next_run_resumes(
     resumed = cli("apply", str(repo))
     assert resumed.code == 0, resumed.out
     assert "~ bad  await the running dependency build" in resumed.out
-    assert "waiting for 1 dependency build(s)" in resumed.out
+    assert "waiting for 1 dependency build (deadline" in resumed.out
     witnessed = build_of(emulator)
     assert (witnessed["buildStatus"], witnessed["record_outcome"]) == ("success", "success")
 

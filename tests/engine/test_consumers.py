@@ -13,8 +13,9 @@ from typing import Any
 import datarobot as dr
 
 from ctask_sync.emulator.testing import SENTINEL_TOKEN
+from tests.testing.clirun import Run
 
-from .conftest import Admin, Run, commit_all, git, write_task
+from .conftest import Admin, commit_all, git, write_task
 
 FOLLOW = "blueprints: follow\n"
 
@@ -262,10 +263,12 @@ def test_releases_follow_only_release_tag_runs(
 
 def test_previews_never_touch_blueprints(repo: Path, emulator: Any, admin: Admin) -> None:
     from ctask_sync.engine import sync
+    from ctask_sync.report.reports import shown_through
+    from ctask_sync.settings import Settings
 
     write_task(repo, "fraud/xgb", extra=FOLLOW)
     commit_all(repo, "first")
-    options = sync.SyncOptions(
+    options = Settings(
         path=repo,
         endpoint=emulator.endpoint,
         token=SENTINEL_TOKEN,
@@ -282,7 +285,7 @@ def test_previews_never_touch_blueprints(repo: Path, emulator: Any, admin: Admin
     commit_all(repo, "change")
     admin.clear()
     lines: list[str] = []
-    second = sync.apply(options, log=lines.append)
+    second = sync.apply(options, log=lines.append, show_plan=shown_through(lines.append))
     assert second.results[0].version_label == "1.1"
     assert not [r for r in admin.log() if "userBlueprints" in r["path"]]  # not even read
     assert pins(pinned.user_blueprint_id) == [v1]

@@ -12,8 +12,9 @@ from typing import Any
 import datarobot as dr
 
 from ctask_sync.emulator.testing import SENTINEL_TOKEN
+from tests.testing.clirun import Run
 
-from .conftest import TWO_FILES, Admin, Run, commit_all, git, write_task
+from .conftest import TWO_FILES, Admin, commit_all, git, write_task
 
 OTHER_ENV_NAME = "[DataRobot] Python 3.12 PyTorch Drop-In"
 
@@ -139,7 +140,9 @@ def test_deleted_and_renamed_files(
     admin.clear()
     run = cli("apply", str(repo))
     assert run.code == 0, run.out
-    assert "remove lib/feature eng.py, model.pkl" in run.out
+    # the same content under a new path is a rename (DataRobot still gets a delete + upload)
+    assert "remove model.pkl; rename lib/feature eng.py → lib/features.py" in run.out
+    assert "      > lib/feature eng.py → lib/features.py (" in run.out
     task = owned_tasks()["churn/rf"]
     assert sorted(i.file_path for i in task.latest_version.items) == [
         "custom.py",
@@ -204,7 +207,7 @@ def test_builds_start_and_are_awaited_together(
     code = main(["apply", str(repo), "--endpoint", emu.endpoint, "--namespace", "b"])
     out = capsys.readouterr().out
     assert code == 0, out
-    assert "waiting for 5 dependency build(s)" in out
+    assert "waiting for 5 dependency builds" in out
     dr.Client(endpoint=emu.endpoint, token=SENTINEL_TOKEN)
     spans = []
     for task in owned_tasks("b").values():
@@ -464,11 +467,11 @@ def test_cleanup_dry_run_lists_and_cleanup_deletes_only_that_namespace(
     assert cli("apply", str(repo)).code == 0
     dry = cli("cleanup", str(repo), "--dry-run", namespace="acme/tasks/pr-7")
     assert dry.code == 0
-    assert "cleanup of acme/tasks/pr-7: would delete 3 task(s)" in dry.out
+    assert "cleanup of acme/tasks/pr-7: would delete 3 tasks" in dry.out
     witness(emulator)
     assert len(owned_tasks("acme/tasks/pr-7")) == 3
     gone = cli("cleanup", str(repo), namespace="acme/tasks/pr-7")
-    assert gone.code == 0 and "deleted 3 task(s)" in gone.out
+    assert gone.code == 0 and "deleted 3 tasks" in gone.out
     assert owned_tasks("acme/tasks/pr-7") == {}
     assert sorted(owned_tasks("acme/tasks")) == ["churn/rf", "fraud/xgb", "scaler"]
     missing = cli("cleanup", str(repo), namespace=None)

@@ -12,9 +12,10 @@ import datarobot as dr
 import yaml
 
 from ctask_sync.engine.remote import read_marker
-from ctask_sync.manifest.manifest import display_path
+from ctask_sync.manifest.spec import display_path
+from tests.testing.clirun import Run
 
-from .conftest import SKLEARN_ENV, Admin, Run, commit_all, git, write_files, write_task
+from .conftest import SKLEARN_ENV, Admin, commit_all, git, write_files, write_task
 from .test_e2e import local_files, remote_files, witness
 
 SDK_FILES: dict[str, str | bytes] = {
@@ -51,7 +52,7 @@ def test_an_sdk_task_imported_is_adopted_without_a_new_version(
     assert imported.code == 0, imported.out + imported.err
     assert admin.writes() == []  # import is read-only on DataRobot
     folder = repo / "tasks" / "fraud-estimator"
-    assert f"  + {display_path(folder)}  task {task.id} ('Fraud estimator'), 3 file(s)" in (
+    assert f"  + {display_path(folder)}  task {task.id} ('Fraud estimator'), 3 files" in (
         imported.out
     )
     assert local_files(folder) == remote_files(task.id, tmp_path)

@@ -12,8 +12,9 @@ from typing import Any
 import datarobot as dr
 
 from ctask_sync.emulator.testing import SENTINEL_TOKEN
+from tests.testing.clirun import Run
 
-from .conftest import Admin, Run, commit_all, git, write_task
+from .conftest import Admin, commit_all, git, write_task
 
 
 def test_a_kept_task_is_labelled_keep_in_text_json_and_markdown(

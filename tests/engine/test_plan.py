@@ -20,7 +20,7 @@ from ctask_sync.engine.steps import (
     WriteRecord,
 )
 from ctask_sync.manifest.files import FileEntry
-from ctask_sync.manifest.manifest import EnvironmentRef, TaskSpec
+from ctask_sync.manifest.spec import EnvironmentRef, TaskSpec
 
 ENV = "5e8c889607389fe0f466c72d"
 OTHER_ENV = "5e8c889607389fe0f466c72e"
@@ -251,3 +251,30 @@ def test_a_new_version_starts_its_build_unless_never() -> None:
     assert [type(s) for s in auto.steps] == [CreateVersion, StartBuild, WriteRecord]
     never = plan_task(spec(dependency_build="never"), remote(), diff, ENV, CTX)
     assert [type(s) for s in never.steps] == [CreateVersion, WriteRecord]
+
+
+def test_field_changes_carry_old_and_new_values_and_environment_names() -> None:
+    wanted = spec(
+        name="XGB v2",
+        language="r",
+        outbound_network_policy="PUBLIC",
+        required_metadata={"K": "v"},
+        environment=EnvironmentRef(id=OTHER_ENV),
+    )
+    names = {ENV: "Scikit-Learn", OTHER_ENV: "XGBoost"}
+    task = plan_task(
+        wanted, remote(latest=version()), FileDiff(), OTHER_ENV, CTX, environment_names=names
+    )
+    assert [(c.field, c.old, c.new, c.old_label, c.new_label) for c in task.field_changes] == [
+        ("name", "XGB", "XGB v2", None, None),
+        ("language", "python", "r", None, None),
+        ("environment", ENV, OTHER_ENV, "Scikit-Learn", "XGBoost"),
+        ("outbound_network_policy", "ISOLATED", "PUBLIC", None, None),
+        ("required_metadata", {}, {"K": "v"}, None, None),
+    ]
+    # files alone change no setting: no field changes, and the upload is the changed file's size
+    only_files = plan_task(
+        spec(), remote(latest=version()), FileDiff(changed=("helper.py",)), ENV, CTX
+    )
+    assert only_files.field_changes == ()
+    assert only_files.upload_sizes == {"helper.py": 20} and only_files.upload_bytes == 20

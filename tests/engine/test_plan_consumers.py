@@ -17,7 +17,7 @@ from ctask_sync.engine.steps import (
     UpdateBlueprints,
     WriteRecord,
 )
-from ctask_sync.manifest.manifest import ShareEntry
+from ctask_sync.manifest.spec import ShareEntry
 
 from .test_plan import CTX, ENV, remote, spec
 

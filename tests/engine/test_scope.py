@@ -13,9 +13,10 @@ from typing import Any
 import datarobot as dr
 
 from ctask_sync.engine.remote import read_marker
-from ctask_sync.manifest.manifest import display_path
+from ctask_sync.manifest.spec import display_path
+from tests.testing.clirun import Run
 
-from .conftest import Admin, Run, commit_all, git, write_task
+from .conftest import Admin, commit_all, git, write_task
 from .test_e2e import witness
 
 
@@ -102,7 +103,7 @@ def test_two_roots_sharing_a_namespace_by_mistake_warn_and_delete_nothing(
     run = cli("apply", str(repo / "team-b"), "--allow-delete", namespace=None)
     assert run.code == 0, run.out + run.err
     assert (
-        "warning: namespace acme/shared is also synced from root 'team-a' (1 task(s), e.g. "
+        "warning: namespace acme/shared is also synced from root 'team-a' (1 task, e.g. "
         "team-a/churn = "
     ) in run.out
     assert "this run's root is 'team-b'" in run.out

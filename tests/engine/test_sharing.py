@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ctask_sync.engine.model import Grant as AccessEntry
 from ctask_sync.engine.sharing import plan_share
-from ctask_sync.manifest.manifest import ShareEntry
+from ctask_sync.manifest.spec import ShareEntry
 
 OWNER = AccessEntry("emulator-user@example.com", "OWNER", True)
 

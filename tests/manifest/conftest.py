@@ -4,12 +4,12 @@ folders with an isolated git environment, and the CLI run in-process."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from ctask_sync.cli.main import main
+from tests.testing.clirun import Run
 from tests.testing.gitkit import git as git
 from tests.testing.tasks import SKLEARN_ENV as SKLEARN_ENV
 from tests.testing.tasks import write_task as write_task
@@ -50,13 +50,6 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     git(path, "commit", "--quiet", "-m", "init")
     monkeypatch.chdir(path)
     return path
-
-
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
 
 
 @pytest.fixture

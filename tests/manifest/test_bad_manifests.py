@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import SKLEARN_ENV, VALID, Run, write_task
+from tests.testing.clirun import Run
+
+from .conftest import SKLEARN_ENV, VALID, write_task
 
 ENV = f"environment:\n  id: {SKLEARN_ENV}\n"
 HEAD = "name: T\ntarget_type: binary\nlanguage: python\n"

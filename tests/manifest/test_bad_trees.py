@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from ctask_sync.manifest import files
+from tests.testing.clirun import Run
 
-from .conftest import VALID, Run, write_task
+from .conftest import VALID, write_task
 
 
 def _rejected(result: Run, findings: list[str], summary: str) -> None:

@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .conftest import VALID, Run, git, write_task
+from tests.testing.clirun import Run
+
+from .conftest import VALID, git, write_task
 
 REPO = Path(__file__).resolve().parents[2]
 CTASK_SYNC = Path(sys.executable).parent / "ctask-sync"

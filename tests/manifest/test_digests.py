@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from ctask_sync.manifest.digests import CACHE_NAME, STATE_DIR, DigestCache
+from ctask_sync.manifest.discovery import discover
 from ctask_sync.manifest.files import select_files
-from ctask_sync.manifest.manifest import discover
 
 from .conftest import write_task
 

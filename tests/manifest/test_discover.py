@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from ctask_sync.manifest.discovery import discover
 from ctask_sync.manifest.files import FileEntry, content_digest, file_digest
-from ctask_sync.manifest.manifest import EnvironmentRef, Finding, discover, parse_size
+from ctask_sync.manifest.spec import EnvironmentRef, Finding, parse_size
 
 from .conftest import SKLEARN_ENV, VALID, git, write_task
 

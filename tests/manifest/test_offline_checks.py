@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from .conftest import VALID, Run, write_task
+from tests.testing.clirun import Run
+
+from .conftest import VALID, write_task
 
 CLOSE_1_ERROR = "0 tasks valid, 1 invalid, 1 error, 0 warnings"
 
@@ -158,7 +160,7 @@ def test_good_metadata_passes(repo: Path, cli: Callable[..., Run]) -> None:
 
 
 def test_secrets_and_git_files_are_not_uploaded(repo: Path, cli: Callable[..., Run]) -> None:
-    from ctask_sync.manifest.manifest import discover
+    from ctask_sync.manifest.discovery import discover
 
     files = {
         "custom.py": "x\n",

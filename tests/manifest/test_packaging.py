@@ -16,7 +16,7 @@ PROBE = """
 import sys
 from pathlib import Path
 import ctask_sync
-from ctask_sync.manifest.manifest import discover
+from ctask_sync.manifest.discovery import discover
 assert ctask_sync.__file__.startswith(sys.argv[1]), ctask_sync.__file__
 discovery = discover(Path(sys.argv[2]))
 assert not discovery.errors, [f.format() for f in discovery.errors]

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from ctask_sync.manifest.digests import STATE_DIR
-from ctask_sync.manifest.manifest import Discovery, TaskSpec, discover
+from ctask_sync.manifest.discovery import discover
+from ctask_sync.manifest.spec import Discovery, TaskSpec
 from ctask_sync.manifest.taskcache import CACHE_NAME
 
 from .conftest import write_task

@@ -13,8 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ctask_sync.cli.main import main
+from tests.testing.clirun import Run
 
-from .conftest import VALID, Run, git, write_task
+from .conftest import VALID, git, write_task
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -32,7 +33,7 @@ def test_examples_are_valid(cli: Callable[..., Run], monkeypatch: pytest.MonkeyP
 
 
 def test_examples_select_the_intended_files(monkeypatch: pytest.MonkeyPatch) -> None:
-    from ctask_sync.manifest.manifest import discover
+    from ctask_sync.manifest.discovery import discover
 
     monkeypatch.chdir(REPO)
     tasks = {t.key: [f.path for f in t.files] for t in discover(Path("examples")).tasks}

@@ -25,6 +25,7 @@ from ctask_sync.emulator.server import make_emulator_server
 from ctask_sync.emulator.testing import SENTINEL_TOKEN, AdminClient
 from ctask_sync.emulator.testing import WRITE_METHODS as WRITE_METHODS
 from ctask_sync.engine.remote import read_marker, user_description
+from tests.testing.clirun import Run
 from tests.testing.gitkit import commit_all as commit_all
 from tests.testing.gitkit import git as git
 from tests.testing.gitkit import init_repo as init_repo
@@ -50,17 +51,6 @@ def folder_files(folder: Path) -> dict[str, bytes]:
 
 
 # -- running the CLI ---------------------------------------------------------------------------
-
-
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
-
-    @property
-    def text(self) -> str:
-        return self.out + self.err
 
 
 def cli(*argv: str) -> Run:

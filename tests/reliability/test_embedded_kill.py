@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from ctask_sync.emulator import EmulatorSettings, start_emulator
-from ctask_sync.engine.sync import EMBEDDED_STATE
+from ctask_sync.engine.session import EMBEDDED_STATE
 
 from .scenario import Scenario, make_scenario
 from .support import NAMESPACE, check_state, cli, git, subprocess_env

@@ -6,15 +6,17 @@ watches them."""
 from __future__ import annotations
 
 import itertools
+import re
 from pathlib import Path
 
 import pytest
 from pytest_mock import MockerFixture
 
 from ctask_sync.datarobot import retry
+from tests.testing.clirun import Run
 
 from .conftest import Lab
-from .support import Run, cli, commit_all, remote_args, tasks_by_owner, timed, witness, write_task
+from .support import cli, commit_all, remote_args, tasks_by_owner, timed, witness, write_task
 
 TWO = {"custom.py": "def fit(X, y, output_dir, **kw):\n    pass\n"}
 
@@ -97,10 +99,16 @@ def test_persistent_503_on_a_read_ends_with_a_clear_error_in_bounded_time(
         f"Endpoint: {fresh_lab.endpoint}\n"
         "Namespace: acme/tasks (from --namespace or CTASK_SYNC_NAMESPACE); root: .\n"
     )
-    assert run.err == (
-        "error: DataRobot GET customTasks/ failed (HTTP 503): Busy (gave up after 5 attempts)\n"
-        "  hint: DataRobot had a server error; try again later\n"
+    *retries, error, hint = run.err.splitlines()
+    # a line per retry on stderr (issue 14), then the error
+    assert [re.sub(r"in \d+\.\d s", "in S s", line) for line in retries] == [
+        f"HTTP 503, retrying in S s ({n}/5)" for n in range(2, 6)
+    ]
+    assert (
+        error
+        == "error: DataRobot GET customTasks/ failed (HTTP 503): Busy (gave up after 5 attempts)"
     )
+    assert hint == "  hint: DataRobot had a server error; try again later"
     # 5 attempts, 4 waits of full jitter capped at 0.5, 1, 2 and 4 s
     assert len(fresh_lab.admin.log()) == 2 + 4  # environments, then 5 tries of the list
     assert len(waits.call_args_list) == 4

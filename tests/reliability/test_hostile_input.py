@@ -303,7 +303,7 @@ def test_symlinks_and_dotdot_out_of_the_folder_are_errors_with_zero_writes(
     )
     assert (run.out, run.err) == (
         "",
-        "error: 2 problem(s) in manifests; nothing was sent to DataRobot:\n"
+        "error: 2 problems in manifests; nothing was sent to DataRobot:\n"
         f"{task}/climb.txt: {why}\n{task}/leak.txt: {why}\n",
     )
     assert fresh_lab.admin.log() == []
@@ -323,7 +323,7 @@ def test_include_pattern_climbing_out_selects_nothing_outside(
     assert run.code == 1, run.text
     assert (run.out, run.err) == (
         "",
-        "error: 1 problem(s) in manifests; nothing was sent to DataRobot:\n"
+        "error: 1 problem in manifests; nothing was sent to DataRobot:\n"
         f"{manifest}:9:26: error: files.include[1]: '../secret.txt' contains '..': globs cannot "
         "reach outside the task folder\n",
     )

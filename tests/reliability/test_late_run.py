@@ -85,20 +85,8 @@ def test_late_run_from_a_shallow_clone_that_never_saw_the_newer_commit(
     old, new = history
     # CI checked out A with depth 1 while A was the branch tip; then B was pushed and synced.
     git(repo, "branch", "-q", "ci-snapshot", old)
-    clone = tmp_path / "ci"
-    git(
-        tmp_path,
-        "clone",
-        "-q",
-        "--depth",
-        "1",
-        "--branch",
-        "ci-snapshot",
-        repo.as_uri(),
-        str(clone),
-    )
+    clone = shallow_clone(repo, tmp_path, "ci-snapshot")
     assert git(clone, "rev-parse", "HEAD") == old
-    assert git(clone, "rev-parse", "--is-shallow-repository") == "true"
     assert cli("apply", str(repo), *remote_args(fresh_lab.endpoint)).code == 0
     refused(fresh_lab, clone, new, old)
 
@@ -141,18 +129,7 @@ def test_late_run_from_a_shallow_clone_when_both_commits_share_a_second(
     write_task(repo, "alpha", files={"custom.py": "A = 2\n"})
     new = commit_at(repo, OLD_TIME, "B, the same second", monkeypatch)
     git(repo, "branch", "-q", "ci-snapshot", old)
-    clone = tmp_path / "ci"
-    git(
-        tmp_path,
-        "clone",
-        "-q",
-        "--depth",
-        "1",
-        "--branch",
-        "ci-snapshot",
-        repo.as_uri(),
-        str(clone),
-    )
+    clone = shallow_clone(repo, tmp_path, "ci-snapshot")
     assert cli("apply", str(repo), *remote_args(fresh_lab.endpoint)).code == 0
     refused(fresh_lab, clone, new, old)
 

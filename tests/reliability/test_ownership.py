@@ -140,7 +140,7 @@ def test_cleanup_of_one_namespace_never_touches_another(
     fresh_lab.admin.clear()
     run = cli("cleanup", str(repo), *remote_args(fresh_lab.endpoint, torn_down))
     assert run.code == 0
-    assert run.out.endswith(f"cleanup of {torn_down}: deleted 2 task(s)\n")
+    assert run.out.endswith(f"cleanup of {torn_down}: deleted 2 tasks\n")
     assert writes_touching(fresh_lab, {i: i for i in keep_ids}) == []
     assert {t.id for t in dr.CustomTask.list()} == set(keep_ids)
     assert {i: snapshot(i, tmp_path) for i in keep_ids} == keep_ids
@@ -167,7 +167,7 @@ def test_a_description_edited_with_the_official_client_is_drift_then_restored(
 ) -> None:
     # Issue 11: the marker edited away in DataRobot; the version's sync record still names
     # this namespace and key, so the task stays ours: no duplicate, the marker comes back.
-    write_task(repo, "alpha", {"custom.py": "pass\n"})
+    write_task(repo, "alpha", files={"custom.py": "pass\n"})
     commit_all(repo)
     args = ["apply", str(repo), "--allow-delete", *remote_args(fresh_lab.endpoint)]
     assert cli(*args).code == 0
@@ -201,7 +201,7 @@ def test_a_description_edited_with_the_official_client_is_drift_then_restored(
 
 
 def test_a_marker_altered_to_another_namespace_is_still_ours(fresh_lab: Lab, repo: Path) -> None:
-    write_task(repo, "alpha", {"custom.py": "pass\n"})
+    write_task(repo, "alpha", files={"custom.py": "pass\n"})
     commit_all(repo)
     args = ["apply", str(repo), "--allow-delete", *remote_args(fresh_lab.endpoint)]
     assert cli(*args).code == 0

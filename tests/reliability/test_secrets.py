@@ -105,7 +105,7 @@ def test_no_command_shows_or_writes_the_token_on_any_path(
     assert "invalid key <hidden>" in runs["apply 500 echoing"][1]
     assert runs["apply 401"][0] == 1 and "HTTP 401" in runs["apply 401"][1]
     assert runs["apply unreachable"][0] == 1
-    assert runs["apply embedded"][0] == 1 and "1 failed builds" in runs["apply embedded"][1]
+    assert runs["apply embedded"][0] == 1 and "1 failed build," in runs["apply embedded"][1]
     leaks = [name for name, (_code, text) in runs.items() if SENTINEL_TOKEN in text]
     assert leaks == []
     assert files_holding(tmp_path, SENTINEL_TOKEN) == []

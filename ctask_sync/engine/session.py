@@ -1,0 +1,251 @@
+"""One run's session: settings and manifests validated, the namespace resolved, a client
+connected (to DataRobot, or to the embedded emulator), the plan's context set.
+
+Nothing here plans or writes; sync.py runs plan, apply, status and cleanup in a session."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ctask_sync import git as gitinfo
+from ctask_sync.datarobot.client import DataRobotClient
+from ctask_sync.datarobot.concurrency import DEFAULT_CAP, DEFAULT_START, Concurrency
+from ctask_sync.datarobot.retry import RetryPolicy
+from ctask_sync.engine.detect import resolve_environments
+from ctask_sync.engine.remote import RemoteState
+from ctask_sync.engine.results import RunningBuild, TaskResult
+from ctask_sync.engine.scope import Scope
+from ctask_sync.engine.shard import in_shard
+from ctask_sync.engine.steps import PlanContext
+from ctask_sync.errors import ConfigError, ManifestError
+from ctask_sync.git import GitInfo
+from ctask_sync.manifest.discovery import discover
+from ctask_sync.manifest.rootconfig import SyncRoot, find_root, resolve_namespace
+from ctask_sync.manifest.spec import Discovery, TaskSpec
+from ctask_sync.manifest.worktree import uncommitted_warnings
+from ctask_sync.settings import Settings
+from ctask_sync.words import plural
+
+Log = Callable[[str], None]
+
+EMBEDDED_STATE = ".ctask-sync"
+EMBEDDED_TOKEN = "embedded-emulator"  # the embedded emulator accepts any token
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """Where long work reports itself while it runs (cli/ passes stderr writers; None: silent):
+    notify gets retries and a silent endpoint, build_progress the build wait's state,
+    interrupted what an apply stopped during the build wait had done and left running."""
+
+    notify: Log | None = None
+    build_progress: Log | None = None
+    interrupted: Callable[[list[TaskResult], list[RunningBuild]], None] | None = None
+
+
+@dataclass
+class Session:
+    """Everything one run learned before planning."""
+
+    options: Settings
+    git: GitInfo
+    root: Path  # the git top level: paths in reports are relative to it
+    sync_root: SyncRoot
+    scope: Scope
+    specs: list[TaskSpec]  # the shown ones: under PATH and in this shard
+    namespace: str
+    client: DataRobotClient
+    endpoint: str
+    environment_ids: dict[str, str]
+    context: PlanContext
+    remote: RemoteState | None = None
+    environment_names: dict[str, str] = field(default_factory=dict)  # id -> name
+    all_keys: set[str] = field(default_factory=set)  # every manifest's key, in scope or not
+
+
+def validate(options: Settings) -> tuple[GitInfo, SyncRoot, Discovery]:
+    """Every manifest of PATH's whole sync root, validated before any request."""
+    path = Path(options.path)
+    if not path.is_dir():
+        raise ConfigError(f"{path}: no such folder", hint="pass the repository folder to sync")
+    root = find_root(path)
+    git = gitinfo.read(root.folder)
+    discovery = discover(root.folder, repo_root=git.repo_root, stop_at_roots=True)
+    if discovery.errors:
+        lines = [f.format() for f in discovery.errors]
+        raise ManifestError(
+            f"{plural(len(discovery.errors), 'problem')} in manifests; "
+            "nothing was sent to DataRobot:\n" + "\n".join(lines),
+            findings=list(discovery.findings),
+        )
+    return git, root, discovery
+
+
+def scope_of(options: Settings, root: SyncRoot, discovery: Discovery) -> Scope:
+    """The root's keys, and the ones this run shows: under PATH and in this shard."""
+    path = Path(options.path).resolve()
+    shard = in_scope(options)
+    shown = [
+        s.key
+        for s in discovery.tasks
+        if (path == s.folder or path in s.folder.parents) and (shard is None or shard(s.key))
+    ]
+    narrowed = path.relative_to(root.folder).as_posix() if path != root.folder else None
+    return Scope(
+        root=root.name,
+        keys=frozenset(s.key for s in discovery.tasks),
+        shown=frozenset(shown),
+        folder=narrowed,
+    )
+
+
+def _embedded_state(root: Path) -> Path:
+    """The embedded emulator's state folder, made and kept out of git (`*` in its .gitignore)."""
+    state = root / EMBEDDED_STATE
+    (state / "emulator").mkdir(parents=True, exist_ok=True)
+    ignore = state / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("*\n", "utf-8")
+    return state / "emulator"
+
+
+def _relative(path: Path) -> str:
+    """path relative to the working directory when under it."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+def endpoint_line(options: Settings, root: Path) -> str:
+    """The first line of every run: where it syncs to."""
+    if options.endpoint:
+        return f"Endpoint: {options.endpoint}"
+    state = _relative(root / EMBEDDED_STATE / "emulator")
+    return (
+        f"Endpoint: the embedded DataRobot emulator (state in {state}); "
+        "set DATAROBOT_ENDPOINT and DATAROBOT_API_TOKEN to sync with DataRobot."
+    )
+
+
+@contextlib.contextmanager
+def connect(
+    options: Settings, root: Path, log: Log, notify: Log | None = None
+) -> Iterator[tuple[DataRobotClient, str]]:
+    if options.endpoint:
+        if not options.token:
+            raise ConfigError(
+                "DATAROBOT_API_TOKEN is not set",
+                hint="export your DataRobot API key as DATAROBOT_API_TOKEN (never pass it on argv)",
+            )
+        client = DataRobotClient(
+            options.endpoint,
+            options.token,
+            ca_bundle=options.ca_bundle,
+            timeout=options.timeout,
+            retry=RetryPolicy(max_total=options.retry_max_seconds, on_retry=notify),
+            concurrency=concurrency_of(options),
+        )
+        try:
+            yield client, options.endpoint
+        finally:
+            client.close()
+        return
+    from ctask_sync.emulator import EmulatorSettings, start_emulator
+
+    state = _embedded_state(root)
+    with start_emulator(EmulatorSettings(state_dir=state), host="127.0.0.1", port=0) as emu:
+        client = DataRobotClient(
+            emu.endpoint, options.token or EMBEDDED_TOKEN, concurrency=concurrency_of(options)
+        )
+        try:
+            yield client, "embedded emulator"
+        finally:
+            client.close()
+
+
+def concurrency_of(options: Settings) -> Concurrency:
+    """The adaptive request limit's start and cap. By default it adapts from 8 to 32; an explicit
+    --concurrency alone is a fixed limit (one at a time stays one at a time)."""
+    start = max(1, options.concurrency or DEFAULT_START)
+    fixed_or_default = options.concurrency if options.concurrency is not None else DEFAULT_CAP
+    cap = max(1, options.max_concurrency or fixed_or_default)
+    return Concurrency(start=min(start, cap), cap=cap)  # the cap wins: it is the safety bound
+
+
+def in_scope(options: Settings) -> Callable[[str], bool] | None:
+    """The keys this run may touch: its shard's, and the --target keys when given."""
+    if options.shard is None and not options.targets:
+        return None
+    targets = set(options.targets)
+    shard = options.shard
+
+    def wanted(key: str) -> bool:
+        if targets and key not in targets:
+            return False
+        return shard is None or in_shard(key, *shard)
+
+    return wanted
+
+
+@contextlib.contextmanager
+def open_session(options: Settings, log: Log, feedback: Feedback) -> Iterator[Session]:
+    git, root, discovery = validate(options)
+    scope = scope_of(options, root, discovery)
+    specs = [s for s in discovery.tasks if s.key in scope.shown]
+    namespace, source = resolve_namespace(options.namespace, root, embedded=not options.endpoint)
+    log(endpoint_line(options, root.folder))
+    log(f"Namespace: {namespace} (from {source}); root: {root.name}")
+    for warning in uncommitted_warnings(git.repo_root, specs):
+        log(warning.format())
+    context = PlanContext(
+        namespace=namespace,
+        commit=options.commit or git.commit,
+        ref=options.ref or git.ref,
+        commit_time=git.commit_time,
+        tag=options.tag,
+        major=options.major or bool(options.tag),
+        allow_delete=options.allow_delete,
+        allow_rollback=options.allow_rollback,
+        touch_blueprints=options.touch_blueprints,
+    )
+    with connect(options, root.folder, log, feedback.notify) as (client, endpoint):
+        # an endpoint that does not answer is otherwise silent until the read timeout
+        with after_silence(2.0, f"Connecting to {client.endpoint} …", feedback.notify):
+            environments = client.list_execution_environments() if specs else []
+        yield Session(
+            options=options,
+            git=git,
+            root=git.repo_root,
+            sync_root=root,
+            scope=scope,
+            specs=specs,
+            namespace=namespace,
+            client=client,
+            endpoint=endpoint,
+            environment_ids=resolve_environments(specs, environments),
+            context=context,
+            environment_names={env.id: env.name for env in environments},
+            all_keys={s.key for s in discovery.tasks},
+        )
+
+
+@contextlib.contextmanager
+def after_silence(seconds: float, message: str, notify: Log | None) -> Iterator[None]:
+    """Say message once when the block has run `seconds` without finishing (an endpoint that
+    does not answer); nothing when it finishes sooner."""
+    if notify is None:
+        yield
+        return
+    timer = threading.Timer(seconds, notify, args=(message,))
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()

@@ -1,0 +1,176 @@
+"""Find every ctask.yaml under a root, check each and across them: a Discovery."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ctask_sync.errors import CtaskSyncError
+from ctask_sync.git import git_toplevel, ignored_paths
+from ctask_sync.manifest import taskcache
+from ctask_sync.manifest.digests import DigestCache
+from ctask_sync.manifest.files import MANIFEST_NAME, is_default_ignored
+from ctask_sync.manifest.manifest import Checked, check_manifest
+from ctask_sync.manifest.rootconfig import ROOT_CONFIG_NAME
+from ctask_sync.manifest.spec import Discovery, Finding, display_path
+from ctask_sync.manifest.yamlpos import Pos
+
+__all__ = ["discover", "find_manifests"]
+
+
+def find_manifests(
+    root: Path, ignored: frozenset[str], *, stop_at_roots: bool = False
+) -> tuple[list[Path], list[Finding]]:
+    """Every ctask.yaml under root, skipping .git, ignored folders and unfollowed symlinks
+    (and, with stop_at_roots, folders below root that hold their own ctask-sync.yaml)."""
+    found: list[Path] = []
+    findings: list[Finding] = []
+    stack = [str(root)]
+    while stack:
+        current = stack.pop()
+        try:
+            with os.scandir(current) as it:
+                entries = list(it)
+        except OSError as exc:
+            findings.append(
+                Finding(
+                    display_path(current),
+                    None,
+                    None,
+                    "error",
+                    f"cannot list folder: {exc.strerror or exc}; ctask.yaml files in it "
+                    "would be missed",
+                )
+            )
+            continue
+        for entry in entries:
+            if entry.name == ".git" or entry.path in ignored:
+                continue
+            if entry.name == MANIFEST_NAME:
+                found.append(Path(entry.path))
+            elif entry.is_dir(follow_symlinks=False) and not is_default_ignored(
+                entry.name, is_dir=True
+            ):
+                if stop_at_roots and os.path.exists(os.path.join(entry.path, ROOT_CONFIG_NAME)):
+                    continue
+                stack.append(entry.path)
+    return sorted(found), findings
+
+
+def _cross_check(results: list[Checked], shown: dict[Path, str]) -> None:
+    """Checks across manifests: task folders that nest, keys used twice."""
+    folders = {r.manifest.parent: r for r in results if r.is_task_folder}
+    for result in results:
+        if not result.is_task_folder:
+            continue
+        for parent in result.manifest.parent.parents:
+            outer = folders.get(parent)
+            if outer is not None:
+                message = (
+                    f"task folder {display_path(result.manifest.parent)} is nested inside "
+                    f"task folder {display_path(parent)} ({shown[outer.manifest]}): task "
+                    "folders cannot nest, because DRUM searches for custom.py recursively; "
+                    "move one of them"
+                )
+                _fail(result, message, None)
+                outer.spec = None
+                outer.conflict = (_finding(outer, message, None), result.manifest)
+                break
+    first_by_key: dict[str, Checked] = {}
+    for result in results:
+        if result.key is None:
+            continue
+        first = first_by_key.setdefault(result.key, result)
+        if first is not result:
+            message = (
+                f"duplicate key '{result.key}': {shown[first.manifest]} uses it too; "
+                "keys must be unique in the repository (set a different 'key')"
+            )
+            _fail(result, message, result.key_pos)
+            first.spec = None
+            other = (
+                f"duplicate key '{result.key}': {shown[result.manifest]} uses it too; "
+                "keys must be unique in the repository (set a different 'key')"
+            )
+            first.conflict = (_finding(first, other, first.key_pos), result.manifest)
+
+
+def _finding(result: Checked, message: str, pos: Pos | None) -> Finding:
+    return Finding(
+        display_path(result.manifest),
+        pos.line if pos else None,
+        pos.column if pos else None,
+        "error",
+        message,
+        result.key,
+    )
+
+
+def _fail(result: Checked, message: str, pos: Pos | None) -> None:
+    result.findings.append(_finding(result, message, pos))
+    result.spec = None
+
+
+def _finding_order(finding: Finding) -> tuple[bool, bool, int, int]:
+    about_manifest = finding.path.endswith(MANIFEST_NAME)
+    return (not about_manifest, finding.line is None, finding.line or 0, finding.column or 0)
+
+
+def discover(
+    root: Path,
+    *,
+    repo_root: Path | None = None,
+    only: frozenset[Path] | None = None,
+    digest: bool = True,
+    stop_at_roots: bool = False,
+) -> Discovery:
+    """Find every ctask.yaml under root, validate all of them, select their files.
+
+    Every problem of every manifest becomes a Finding; TaskSpecs are built only for valid
+    manifests, and a manifest involved in a cross-manifest problem (nesting, duplicate key)
+    yields none. With `only` (absolute manifest paths, as pre-commit passes them), every
+    manifest is still checked, so that keys stay unique, but only those are reported.
+    `digest=False` skips reading file contents (validate needs sizes, not digests).
+    Raises CtaskSyncError only when root itself cannot be searched."""
+    root = Path(root)
+    if not root.exists():
+        raise CtaskSyncError(f"{root}: no such folder", hint="pass the folder that holds tasks")
+    if not root.is_dir():
+        raise CtaskSyncError(
+            f"{root}: not a folder", hint="pass the folder that holds the ctask.yaml files"
+        )
+    root = root.resolve()
+    toplevel = git_toplevel(root)
+    base = Path(repo_root).resolve() if repo_root is not None else (toplevel or root)
+    ignored = ignored_paths(root, in_git=toplevel is not None)
+    manifests, walk_findings = find_manifests(root, ignored, stop_at_roots=stop_at_roots)
+    # Digests of files unchanged since the last run come from .ctask-sync/ (digests.py).
+    digests = DigestCache.open(base) if digest else None
+    if digests is None:
+        results = [check_manifest(m, base, ignored, digest=False) for m in manifests]
+    else:  # whole tasks unchanged since the last run come from .ctask-sync/ (taskcache.py)
+        results = taskcache.check_all(
+            manifests,
+            base,
+            ignored,
+            digests,
+            lambda m: check_manifest(m, base, ignored, digests=digests),
+            scope=root,
+        )
+        digests.save(scope=root)
+    _cross_check(results, {r.manifest: display_path(r.manifest) for r in results})
+    if only is not None:
+        results = [r for r in results if r.manifest in only]
+        manifests = [m for m in manifests if m in only]
+        for result in results:
+            if result.conflict is not None and result.conflict[1] not in only:
+                result.findings.append(result.conflict[0])
+    discovery = Discovery(root=root, manifest_paths=manifests, repo_root=base)
+    discovery.findings.extend(walk_findings)
+    for result in results:
+        # File order within a manifest; findings about other files (symlinks, ...) last.
+        discovery.findings.extend(sorted(result.findings, key=_finding_order))
+        if result.spec is not None:
+            discovery.tasks.append(result.spec)
+    discovery.tasks.sort(key=lambda t: t.key)
+    return discovery
