@@ -39,10 +39,14 @@ def test_quick_run_prints_the_table_and_meets_the_targets(tmp_path: Path) -> Non
 
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
     lines = done.stdout.splitlines()
-    header = next(line for line in lines if line.startswith("scenario"))
+    start = next(i for i, line in enumerate(lines) if line.startswith("scenario"))
+    header = lines[start]
     assert header.split() == ["scenario", "tool", "reads", "writes", "bytes", "up", "wall", "s"]
+    # the scenario table runs to the first blank line (the targets table below names scenarios too)
+    end = next((i for i in range(start, len(lines)) if not lines[i].strip()), len(lines))
+    table = lines[start + 1 : end]
     for title in SCENARIO_TITLES:
-        rows = [line for line in lines if line.startswith(title)]
+        rows = [line for line in table if line.startswith(title)]
         assert [row[len(title) :].split()[0] for row in rows] == ["SDK", "ctask-sync", "ratio"]
     assert any(line.startswith("peak RSS, ctask-sync uploading 256 MiB") for line in lines)
     figures = json.loads(out.read_text())
