@@ -78,7 +78,10 @@ def test_no_command_shows_or_writes_the_token_on_any_path(
     runs["status"] = run_child("status", str(repo), "--json", str(out / "status.json"), *remote)
     # DataRobot's error messages echo the token back (a hostile or careless server)
     echo = f"invalid key {SENTINEL_TOKEN}"
-    fresh_lab.admin.fault(method="GET", path="^/api/v2/customTasks/$", status=400, message=echo)
+    # twice: a 400 on the first 1,000-task page is retried once at the usual 100 (paging.py)
+    fresh_lab.admin.fault(
+        method="GET", path="^/api/v2/customTasks/$", status=400, message=echo, times=2
+    )
     runs["plan 400 echoing"] = run_child("plan", str(repo), *remote)
     write_task(repo, "alpha", files={**CUSTOM, "helper.py": "X = 2\n"})
     commit_all(repo)
