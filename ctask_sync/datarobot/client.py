@@ -10,10 +10,8 @@ import json
 import os
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urljoin
 
 from ctask_sync.datarobot import paging
 from ctask_sync.datarobot.access import AccessChange, AccessEntry, parse_access_entry
@@ -40,9 +38,6 @@ __all__ = ["DataRobotClient"]
 
 
 _T = TypeVar("_T")
-
-# Pages of one list read at once; the adaptive request limit still bounds what is in flight.
-_PAGE_WORKERS = 8
 
 
 class DataRobotClient:
@@ -345,58 +340,16 @@ class DataRobotClient:
         *,
         limit: int | None = None,
     ) -> list[_T]:
-        """Every item of a paged list: the pages after the first side by side when the first
-        says where they start (paging.py), else following DataRobot's `next` URLs as given."""
+        """Every item of a paged list (paging.read_pages), each parsed into a dataclass."""
         target = self._transport.url(path)
         first = self._call(
             "GET", target, parse_page, params={**params, "limit": limit or self.page_limit}
         )
-        pages = [first]
-        following = first.get("next")
-        if following:
-            link = self._follow(target, str(following), {target})
-            links = paging.planned_links(first, link)
-            if (
-                links is not None
-                and len(links) > 1
-                and all(map(self._transport.same_origin, links))
-            ):
-                with ThreadPoolExecutor(min(len(links), _PAGE_WORKERS)) as pool:
-                    rest = list(pool.map(lambda url: self._call("GET", url, parse_page), links))
-                if paging.consistent(first, rest, links):
-                    pages.extend(rest)
-                    following = None
-            if following:  # the list changed while it was read, or the links say too little
-                pages.extend(self._walk(target, link))
+        pages = paging.read_pages(
+            self._transport, target, first, lambda url: self._call("GET", url, parse_page)
+        )
         shown = self._transport.shown_path(target)
         return [_read("GET", shown, 200, parse, raw) for page in pages for raw in page["data"]]
-
-    def _follow(self, current: str, following: str, seen: set[str]) -> str:
-        """The absolute URL of a page's `next` link, refused when it leaves the host or loops."""
-        shown = self._transport.shown_path(current)
-        # DataRobot sends absolute links; a relative one is read as a browser would.
-        target = urljoin(current, following)
-        if not self._transport.same_origin(target):
-            # The token goes with every request: never follow a link to another host.
-            raise ApiError(
-                "GET", shown, 200, f"refusing to follow a paging link to another host: {target}"
-            )
-        if target in seen:
-            raise ApiError("GET", shown, 200, f"the paging link loops back to {target}")
-        seen.add(target)
-        return target
-
-    def _walk(self, first: str, target: str) -> list[dict[str, Any]]:
-        """The pages from target on, one after another along their `next` links."""
-        pages = []
-        seen = {first, target}
-        while True:
-            page = self._call("GET", target, parse_page)
-            pages.append(page)
-            following = page.get("next")
-            if not following:
-                return pages
-            target = self._follow(target, str(following), seen)
 
     def _download(self, path: str, dest: Path) -> None:
         """Stream a binary body into dest atomically (no half-written file on failure)."""

@@ -8,9 +8,74 @@ was read (or the server pages differently) and the caller walks the `next` links
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Protocol
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+from ctask_sync.errors import ApiError
+
+# Pages read side by side at most (they also wait on the adaptive request limit).
+_PAGE_WORKERS = 8
+
+
+class Origin(Protocol):
+    """What paging needs of the transport: which URLs the token may go to, and how to show one."""
+
+    def same_origin(self, url: str) -> bool: ...
+
+    def shown_path(self, url: str) -> str: ...
+
+
+def read_pages(
+    origin: Origin, target: str, first: dict[str, Any], get: Callable[[str], dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Every page of a list whose first page is `first`: the later ones side by side when the
+    first says where they start, else along DataRobot's `next` links as given."""
+    pages = [first]
+    following = first.get("next")
+    if not following:
+        return pages
+    link = follow(origin, target, str(following), {target})
+    links = planned_links(first, link)
+    if links is not None and len(links) > 1 and all(map(origin.same_origin, links)):
+        with ThreadPoolExecutor(min(len(links), _PAGE_WORKERS)) as pool:
+            rest = list(pool.map(get, links))
+        if consistent(first, rest, links):
+            return [*pages, *rest]
+    # the list changed while it was read, or the links say too little: one after another
+    return [*pages, *walk(origin, target, link, get)]
+
+
+def follow(origin: Origin, current: str, following: str, seen: set[str]) -> str:
+    """The absolute URL of a page's `next` link, refused when it leaves the host or loops."""
+    shown = origin.shown_path(current)
+    # DataRobot sends absolute links; a relative one is read as a browser would.
+    target = urljoin(current, following)
+    if not origin.same_origin(target):
+        # The token goes with every request: never follow a link to another host.
+        raise ApiError(
+            "GET", shown, 200, f"refusing to follow a paging link to another host: {target}"
+        )
+    if target in seen:
+        raise ApiError("GET", shown, 200, f"the paging link loops back to {target}")
+    seen.add(target)
+    return target
+
+
+def walk(
+    origin: Origin, first: str, target: str, get: Callable[[str], dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The pages from target on, one after another along their `next` links."""
+    pages = []
+    seen = {first, target}
+    while True:
+        page = get(target)
+        pages.append(page)
+        following = page.get("next")
+        if not following:
+            return pages
+        target = follow(origin, target, str(following), seen)
 
 
 def planned_links(first: dict[str, Any], next_link: str) -> list[str] | None:

@@ -95,33 +95,41 @@ class DigestCache:
                     entries.setdefault(path, value)
         if entries == self.known:
             return  # nothing new: skip rewriting a file that can be megabytes long
-        body = json.dumps(
-            {path: [*stamp, digest] for path, (stamp, digest) in sorted(entries.items())},
-            separators=(",", ":"),
-            ensure_ascii=False,
-        )
-        checksum = hashlib.sha256(body.encode("utf-8")).hexdigest()
-        try:
-            write_atomic(self.state_dir / CACHE_NAME, f"{_MAGIC} {checksum}\n{body}")
-        except OSError:
-            return
+        data = {path: [*stamp, digest] for path, (stamp, digest) in sorted(entries.items())}
+        write_checked(self.state_dir / CACHE_NAME, _MAGIC, data)
 
 
 def _load(path: Path) -> dict[str, tuple[Stamp, str]]:
     """The entries of a valid cache file; {} for a missing, damaged or foreign one."""
+    return _entries(read_checked(path, _MAGIC))
+
+
+def write_checked(path: Path, magic: str, data: Any) -> None:
+    """Write data as JSON under a `<magic> <sha256 of the body>` line, atomically; best effort
+    (a read-only checkout just runs without its caches)."""
+    body = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    checksum = hashlib.sha256(body.encode("utf-8")).hexdigest()
+    try:
+        write_atomic(path, f"{magic} {checksum}\n{body}")
+    except OSError:
+        return
+
+
+def read_checked(path: Path, magic: str) -> Any:
+    """What write_checked wrote under this magic; None for a missing, damaged or foreign file
+    (never trusted in part)."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
-        return {}
+        return None
     header, _, body = text.partition("\n")
-    magic, _, checksum = header.rpartition(" ")
-    if magic != _MAGIC or hashlib.sha256(body.encode("utf-8")).hexdigest() != checksum:
-        return {}
+    found, _, checksum = header.rpartition(" ")
+    if found != magic or hashlib.sha256(body.encode("utf-8")).hexdigest() != checksum:
+        return None
     try:
-        raw = json.loads(body)
+        return json.loads(body)
     except ValueError:
-        return {}
-    return _entries(raw)
+        return None
 
 
 def _entries(raw: Any) -> dict[str, tuple[Stamp, str]]:

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ctask_sync import __version__
-from ctask_sync.manifest.digests import DigestCache, Stamp, stamp_of, write_atomic
+from ctask_sync.manifest.digests import DigestCache, Stamp, read_checked, stamp_of, write_checked
 from ctask_sync.manifest.files import FileEntry, is_default_ignored
 from ctask_sync.manifest.manifest import Checked
 from ctask_sync.manifest.schemacheck import SCHEMA_RESOURCE
@@ -163,14 +163,7 @@ class TaskCache:
                 entries.setdefault(path, value)
         if entries == self.known:
             return
-        body = json.dumps(
-            {"key": self.key, "tasks": entries}, separators=(",", ":"), ensure_ascii=False
-        )
-        checksum = hashlib.sha256(body.encode("utf-8")).hexdigest()
-        try:
-            write_atomic(self.path, f"{_MAGIC} {checksum}\n{body}")
-        except OSError:
-            return
+        write_checked(self.path, _MAGIC, {"key": self.key, "tasks": entries})
 
 
 def ignored_by_folder(
@@ -294,18 +287,7 @@ def _decode(manifest: Path, raw: dict[str, Any]) -> Checked:
 
 def _load(path: Path, key: dict[str, Any]) -> dict[str, Any]:
     """The entries of a valid cache file written under the same key; {} otherwise."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return {}
-    header, _, body = text.partition("\n")
-    magic, _, checksum = header.rpartition(" ")
-    if magic != _MAGIC or hashlib.sha256(body.encode("utf-8")).hexdigest() != checksum:
-        return {}
-    try:
-        raw = json.loads(body)
-    except ValueError:
-        return {}
+    raw = read_checked(path, _MAGIC)
     if not isinstance(raw, dict) or raw.get("key") != key or not isinstance(raw.get("tasks"), dict):
         return {}
     tasks: dict[str, Any] = raw["tasks"]
