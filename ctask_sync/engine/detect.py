@@ -88,6 +88,22 @@ def zip_digests(archive: Path) -> dict[str, str]:
     return digests
 
 
+def recorded_diff(spec: TaskSpec, remote: RemoteTask | None) -> FileDiff | None:
+    """The diff when it is known without git or a request (a new task, or the sync record
+    answers); None when file_diff must ask git or download the latest version."""
+    latest = remote.latest if remote else None
+    if remote is None or latest is None:
+        return FileDiff(added=tuple(f.path for f in spec.files), source="new")
+    record = remote.record
+    if record is None:
+        return None
+    if record.content == content_digest(spec.files):
+        return FileDiff(source="record")
+    if record.files is not None and set(record.files) == {i.file_path for i in latest.items}:
+        return _digest_diff(spec, record.files, short=True, source="record")
+    return None
+
+
 def file_diff(
     spec: TaskSpec,
     remote: RemoteTask | None,
@@ -95,16 +111,14 @@ def file_diff(
     git: GitInfo,
 ) -> FileDiff:
     """How spec's files differ from remote's latest version."""
-    latest = remote.latest if remote else None
-    if remote is None or latest is None:
-        return FileDiff(added=tuple(f.path for f in spec.files), source="new")
+    known = recorded_diff(spec, remote)
+    if known is not None:
+        return known
+    assert remote is not None and remote.latest is not None  # recorded_diff answers otherwise
+    latest = remote.latest
     record = remote.record
     remote_paths = {item.file_path for item in latest.items}
     if record is not None:
-        if record.content == content_digest(spec.files):
-            return FileDiff(source="record")
-        if record.files is not None and set(record.files) == remote_paths:
-            return _digest_diff(spec, record.files, short=True, source="record")
         git_diff = _diff_from_git(spec, record, remote_paths, git)
         if git_diff is not None:
             return git_diff
@@ -152,14 +166,30 @@ def build_state(
     A final outcome in the sync record costs no request; otherwise (a build started with
     --no-wait, a run interrupted during the wait, a record from an older ctask-sync, or no
     record) one GET of the build's status."""
+    if not build_needs_request(spec, remote):
+        return recorded_build(spec, remote)
+    assert remote is not None and remote.latest is not None
+    build = client.get_dependency_build(remote.task.id, remote.latest.id)
+    return build_status(build.build_status if build is not None else None)
+
+
+def build_needs_request(spec: TaskSpec, remote: RemoteTask | None) -> bool:
+    """Whether build_state must ask DataRobot: the version needs a build and the sync record
+    holds no final outcome."""
+    latest = remote.latest if remote else None
+    if remote is None or latest is None or not wants_build(spec, latest.dependencies):
+        return False
+    record = remote.record
+    return record is None or record.build_outcome not in ("success", "failed")
+
+
+def recorded_build(spec: TaskSpec, remote: RemoteTask | None) -> BuildStatus | None:
+    """build_state's answer when build_needs_request is False."""
     latest = remote.latest if remote else None
     if remote is None or latest is None or not wants_build(spec, latest.dependencies):
         return None
-    record = remote.record
-    if record is not None and record.build_outcome in ("success", "failed"):
-        return "success" if record.build_outcome == "success" else "failed"
-    build = client.get_dependency_build(remote.task.id, latest.id)
-    return build_status(build.build_status if build is not None else None)
+    assert remote.record is not None
+    return "success" if remote.record.build_outcome == "success" else "failed"
 
 
 def _name_problem(

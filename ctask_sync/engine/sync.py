@@ -19,7 +19,13 @@ from ctask_sync.engine import scope as scoping
 from ctask_sync.engine.apply import Applier, RunInfo, TaskResult, result_of
 from ctask_sync.engine.apply_consumers import in_use_error
 from ctask_sync.engine.consumers import read_consumers, read_grants
-from ctask_sync.engine.detect import build_state, file_diff
+from ctask_sync.engine.detect import (
+    build_needs_request,
+    build_state,
+    file_diff,
+    recorded_build,
+    recorded_diff,
+)
 from ctask_sync.engine.model import Detected
 from ctask_sync.engine.outcomes import ApplyOutcome, PlanOutcome
 from ctask_sync.engine.plan import build_plan, plan_task
@@ -72,9 +78,28 @@ def _detect(session: Session, remote: RemoteState, specs: list[TaskSpec]) -> Det
         if spec.share is not None and current is not None:
             found.access[spec.key] = read_grants(session.client, current.task.id)
 
-    # As many threads as the request limit may grow to; the limit itself gates the requests.
-    with ThreadPoolExecutor(max_workers=session.client.limit.setting.cap) as pool:
-        list(pool.map(one, specs))
+    # Most tasks of a run are answered by their sync record alone; a thread-pool task each
+    # would cost more than the answer (10,000 of them: about a second), so only the tasks that
+    # ask git or DataRobot go to the pool.
+    asking: list[TaskSpec] = []
+    for spec in specs:
+        held = remote.tasks.get(spec.key)
+        diff = recorded_diff(spec, held)
+        if (
+            diff is None
+            or build_needs_request(spec, held)
+            or (spec.share is not None and held is not None)
+        ):
+            asking.append(spec)
+            continue
+        found.diffs[spec.key] = diff
+        build = recorded_build(spec, held)
+        if build is not None:
+            found.builds[spec.key] = build
+    if asking:
+        # As many threads as the request limit may grow to; the limit gates the requests.
+        with ThreadPoolExecutor(max_workers=session.client.limit.setting.cap) as pool:
+            list(pool.map(one, asking))
     return found
 
 

@@ -44,7 +44,9 @@ class DigestCache:
     """Digests by absolute path; `digest()` answers from it or reads the file."""
 
     state_dir: Path | None  # None: a cache that records nothing (no writable state folder)
-    known: dict[str, tuple[Stamp, str]] = field(default_factory=dict)
+    # None until a file is digested: a run whose tasks all come from the task cache
+    # (taskcache.py) never reads digests.json (megabytes, at 10,000 tasks).
+    loaded: dict[str, tuple[Stamp, str]] | None = None
     fence_ns: int | None = None  # the file system's clock before any file was looked at
     seen: dict[str, tuple[Stamp, str]] = field(default_factory=dict)
     hits: int = 0
@@ -52,11 +54,19 @@ class DigestCache:
 
     @classmethod
     def open(cls, repo_root: Path) -> DigestCache:
-        """Load `<repo_root>/.ctask-sync/digests.json` (if valid) and set this run's fence."""
+        """The cache of `<repo_root>/.ctask-sync/digests.json` (read when first needed), with
+        this run's fence set."""
         state_dir = Path(repo_root) / STATE_DIR
-        cache = cls(state_dir=state_dir, known=_load(state_dir / CACHE_NAME))
+        cache = cls(state_dir=state_dir)
         cache.fence_ns = _write_fence(state_dir)
         return cache
+
+    @property
+    def known(self) -> dict[str, tuple[Stamp, str]]:
+        """The valid entries of the cache file ({} for a missing, damaged or foreign one)."""
+        if self.loaded is None:
+            self.loaded = {} if self.state_dir is None else _load(self.state_dir / CACHE_NAME)
+        return self.loaded
 
     def digest(self, path: str, st: os.stat_result) -> str:
         """ "sha256:<hex>" of the file at path, whose os.stat (taken before reading) is st."""
@@ -86,6 +96,11 @@ class DigestCache:
 
         Best effort: a read-only checkout just runs without a cache."""
         if self.state_dir is None or self.fence_ns is None:
+            return
+        if self.hits + self.misses == 0:
+            # Every digest came from the task cache, which holds the same stamps: the file
+            # needs no rewrite. Entries of deleted files stay until a run digests a file; a
+            # stale entry is harmless, since every entry is checked against its stamps.
             return
         prefix = None if scope is None else str(scope).rstrip(os.sep) + os.sep
         entries = dict(self.seen)

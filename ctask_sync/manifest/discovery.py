@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from ctask_sync.errors import CtaskSyncError
@@ -23,9 +24,10 @@ def find_manifests(
 ) -> tuple[list[Path], list[Finding]]:
     """Every ctask.yaml under root, skipping .git, ignored folders and unfollowed symlinks
     (and, with stop_at_roots, folders below root that hold their own ctask-sync.yaml)."""
-    found: list[Path] = []
+    found: list[str] = []
     findings: list[Finding] = []
-    stack = [str(root)]
+    top = str(root)
+    stack = [top]
     while stack:
         current = stack.pop()
         try:
@@ -43,32 +45,42 @@ def find_manifests(
                 )
             )
             continue
+        # A folder below root with its own ctask-sync.yaml is another root (seen here, from
+        # the listing, rather than by one extra stat per folder).
+        if stop_at_roots and current != top and any(e.name == ROOT_CONFIG_NAME for e in entries):
+            continue
         for entry in entries:
             if entry.name == ".git" or entry.path in ignored:
                 continue
             if entry.name == MANIFEST_NAME:
-                found.append(Path(entry.path))
+                found.append(entry.path)
             elif entry.is_dir(follow_symlinks=False) and not is_default_ignored(
                 entry.name, is_dir=True
             ):
-                if stop_at_roots and os.path.exists(os.path.join(entry.path, ROOT_CONFIG_NAME)):
-                    continue
                 stack.append(entry.path)
-    return sorted(found), findings
+    return [Path(m) for m in sorted(found, key=_path_order)], findings
 
 
-def _cross_check(results: list[Checked], shown: dict[Path, str]) -> None:
+def _path_order(path: str) -> tuple[str, ...]:
+    # Path's order (by components), without making a Path of each
+    return tuple(path.split(os.sep))
+
+
+def _cross_check(results: list[Checked], shown: Callable[[Path], str]) -> None:
     """Checks across manifests: task folders that nest, keys used twice."""
-    folders = {r.manifest.parent: r for r in results if r.is_task_folder}
+    # strings, not Paths: this walks every ancestor of every task folder
+    folders = {os.path.dirname(str(r.manifest)): r for r in results if r.is_task_folder}
     for result in results:
         if not result.is_task_folder:
             continue
-        for parent in result.manifest.parent.parents:
+        parent = os.path.dirname(str(result.manifest))
+        while (up := os.path.dirname(parent)) != parent:
+            parent = up
             outer = folders.get(parent)
             if outer is not None:
                 message = (
                     f"task folder {display_path(result.manifest.parent)} is nested inside "
-                    f"task folder {display_path(parent)} ({shown[outer.manifest]}): task "
+                    f"task folder {display_path(parent)} ({shown(outer.manifest)}): task "
                     "folders cannot nest, because DRUM searches for custom.py recursively; "
                     "move one of them"
                 )
@@ -83,13 +95,13 @@ def _cross_check(results: list[Checked], shown: dict[Path, str]) -> None:
         first = first_by_key.setdefault(result.key, result)
         if first is not result:
             message = (
-                f"duplicate key '{result.key}': {shown[first.manifest]} uses it too; "
+                f"duplicate key '{result.key}': {shown(first.manifest)} uses it too; "
                 "keys must be unique in the repository (set a different 'key')"
             )
             _fail(result, message, result.key_pos)
             first.spec = None
             other = (
-                f"duplicate key '{result.key}': {shown[result.manifest]} uses it too; "
+                f"duplicate key '{result.key}': {shown(result.manifest)} uses it too; "
                 "keys must be unique in the repository (set a different 'key')"
             )
             first.conflict = (_finding(first, other, first.key_pos), result.manifest)
@@ -158,7 +170,7 @@ def discover(
             scope=root,
         )
         digests.save(scope=root)
-    _cross_check(results, {r.manifest: display_path(r.manifest) for r in results})
+    _cross_check(results, display_path)
     if only is not None:
         results = [r for r in results if r.manifest in only]
         manifests = [m for m in manifests if m in only]

@@ -113,12 +113,20 @@ class TaskCache:
                 return None
             stamps: dict[str, list[int]] = entry["stamps"]
             folder = str(manifest.parent)
+            stat = os.stat  # the hot loop of an unchanged run: 7 stats a task, every run
             for rel, recorded in stamps.items():
                 try:
-                    path = folder if rel == "." else f"{folder}/{rel}"
-                    if list(stamp_of(os.stat(path))) != recorded:
-                        return None
+                    st = stat(folder if rel == "." else f"{folder}/{rel}")
                 except OSError:
+                    return None
+                size, mtime, ctime, inode, device = recorded
+                if (
+                    st.st_mtime_ns != mtime
+                    or st.st_size != size
+                    or st.st_ctime_ns != ctime
+                    or st.st_ino != inode
+                    or st.st_dev != device
+                ):
                     return None
             checked = _decode(manifest, entry["checked"])
             assert checked.spec is not None

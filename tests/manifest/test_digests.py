@@ -13,6 +13,7 @@ import pytest
 from ctask_sync.manifest.digests import CACHE_NAME, STATE_DIR, DigestCache
 from ctask_sync.manifest.discovery import discover
 from ctask_sync.manifest.files import select_files
+from ctask_sync.manifest.taskcache import CACHE_NAME as TASK_CACHE_NAME
 
 from .conftest import write_task
 
@@ -130,9 +131,27 @@ def test_a_damaged_cache_file_is_ignored_and_rebuilt(repo: Path, damage: str) ->
         checksum = hashlib.sha256(bad_body.encode()).hexdigest()
         cache_file.write_text(f"ctask-sync digest cache v1 {checksum}\n{bad_body}")
     assert recorded(repo) == {}
+    # without the task cache, which would answer for the whole task without digesting a file
+    (repo / STATE_DIR / TASK_CACHE_NAME).unlink()
 
     assert digests_of(repo)["tasks/a:custom.py"] == sha(b"value = 1\n")
     assert recorded(repo) == {str(source): sha(b"value = 1\n").removeprefix("sha256:")}
+
+
+def test_a_run_answered_by_the_task_cache_leaves_the_digest_file_alone(repo: Path) -> None:
+    task = write_task(repo, "tasks/a", files={"custom.py": "value = 1\n"})
+    age(task / "custom.py")
+    age(task / "ctask.yaml")
+    age(task)
+    digests_of(repo)
+    cache_file = repo / STATE_DIR / CACHE_NAME
+    cache_file.write_text("damaged\n")  # a run that read it would rebuild it
+
+    assert digests_of(repo)["tasks/a:custom.py"] == sha(b"value = 1\n")
+    assert cache_file.read_text() == "damaged\n"  # neither needed nor read
+    (task / "ctask.yaml").write_text((task / "ctask.yaml").read_text() + "\n")
+    assert digests_of(repo)["tasks/a:custom.py"] == sha(b"value = 1\n")  # validated afresh
+    assert recorded(repo) == {str(task / "custom.py"): sha(b"value = 1\n").removeprefix("sha256:")}
 
 
 def test_without_a_writable_state_folder_digests_are_still_right(repo: Path) -> None:
