@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ctask_sync.errors import CtaskSyncError
@@ -154,16 +155,21 @@ def discover(
     root = root.resolve()
     toplevel = git_toplevel(root)
     base = Path(repo_root).resolve() if repo_root is not None else (toplevel or root)
-    ignored = ignored_paths(root, in_git=toplevel is not None)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # git lists the ignored files in its own process while this one reads the caches
+        listing = pool.submit(ignored_paths, root, in_git=toplevel is not None)
+        # Digests of files unchanged since the last run come from .ctask-sync/ (digests.py),
+        # whole tasks unchanged since the last run too (taskcache.py).
+        digests = DigestCache.open(base) if digest else None
+        cache = None if digests is None else taskcache.TaskCache.open(base, digests)
+        ignored = listing.result()
     manifests, walk_findings = find_manifests(root, ignored, stop_at_roots=stop_at_roots)
-    # Digests of files unchanged since the last run come from .ctask-sync/ (digests.py).
-    digests = DigestCache.open(base) if digest else None
     if digests is None:
         results = [check_manifest(m, base, ignored, digest=False) for m in manifests]
-    else:  # whole tasks unchanged since the last run come from .ctask-sync/ (taskcache.py)
+    else:
         results = taskcache.check_all(
             manifests,
-            base,
+            cache,
             ignored,
             digests,
             lambda m: check_manifest(m, base, ignored, digests=digests),

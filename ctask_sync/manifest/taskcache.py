@@ -130,9 +130,7 @@ class TaskCache:
                     return None
             checked = _decode(manifest, entry["checked"])
             assert checked.spec is not None
-            remembered = [
-                (str(f.source), _stamp(stamps[f.path]), f.digest) for f in checked.spec.files
-            ]
+            remembered = [(f.source, _stamp(stamps[f.path]), f.digest) for f in checked.spec.files]
         except (KeyError, TypeError, ValueError, IndexError, AttributeError):
             self.known = {}  # not what this module wrote: trust none of it
             return None
@@ -262,6 +260,7 @@ def _encode(checked: Checked) -> dict[str, Any]:
 def _decode(manifest: Path, raw: dict[str, Any]) -> Checked:
     spec = raw["spec"]
     folder = manifest.parent
+    prefix = str(folder)
     env_id, env_name, env_version, env_where = spec["environment"]
     share = spec["share"]
     task = TaskSpec(
@@ -277,7 +276,9 @@ def _decode(manifest: Path, raw: dict[str, Any]) -> Checked:
         dependency_build=spec["dependency_build"],
         folder=folder,
         manifest_path=manifest,
-        files=tuple(FileEntry(p, folder / p, size, digest) for p, size, digest in spec["files"]),
+        files=tuple(
+            FileEntry(p, f"{prefix}/{p}", size, digest) for p, size, digest in spec["files"]
+        ),
         adopt=spec["adopt"],
         blueprints=spec["blueprints"],
         share=None if share is None else tuple(ShareEntry(u, r, bool(c)) for u, r, c in share),
@@ -304,7 +305,7 @@ def _load(path: Path, key: dict[str, Any]) -> dict[str, Any]:
 
 def check_all(
     manifests: list[Path],
-    repo_root: Path,
+    cache: TaskCache | None,
     ignored: frozenset[str],
     digests: DigestCache,
     validate: Callable[[Path], Checked],
@@ -312,7 +313,6 @@ def check_all(
     scope: Path,
 ) -> list[Checked]:
     """`validate` each manifest, or take its result from the cache when it still holds."""
-    cache = TaskCache.open(repo_root, digests)
     if cache is None:
         return [validate(m) for m in manifests]
     by_folder = ignored_by_folder(manifests, ignored)

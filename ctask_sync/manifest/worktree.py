@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
-from ctask_sync.git import uncommitted_files
 from ctask_sync.manifest.spec import Finding, TaskSpec, display_path
 
 # A warning naming hundreds of files helps nobody; the first few show what is going on.
@@ -20,25 +18,26 @@ class UncommittedFile:
     state: str  # untracked | modified
 
 
-def uncommitted_uploads(root: Path, tasks: Iterable[TaskSpec]) -> list[UncommittedFile]:
-    """The selected files of `tasks` that are untracked or differ from HEAD (staged or not);
-    empty outside git."""
-    states = uncommitted_files(root)
+def uncommitted_uploads(
+    states: dict[str, str] | None, tasks: Iterable[TaskSpec]
+) -> list[UncommittedFile]:
+    """The selected files of `tasks` that are untracked or differ from HEAD (staged or not),
+    from `states` (git.uncommitted_files); empty outside git."""
     if not states:
         return []
     return [
-        UncommittedFile(task.key, f.path, states[str(f.source)])
+        UncommittedFile(task.key, f.path, states[f.source])
         for task in tasks
         for f in task.files
-        if str(f.source) in states
+        if f.source in states
     ]
 
 
-def uncommitted_warnings(root: Path, tasks: Iterable[TaskSpec]) -> list[Finding]:
+def uncommitted_warnings(states: dict[str, str] | None, tasks: Iterable[TaskSpec]) -> list[Finding]:
     """One warning per task whose upload would include files that no commit holds."""
     specs = list(tasks)
     by_key: dict[str, list[UncommittedFile]] = {}
-    for found in uncommitted_uploads(root, specs):
+    for found in uncommitted_uploads(states, specs):
         by_key.setdefault(found.key, []).append(found)
     warnings = []
     for spec in specs:

@@ -42,8 +42,8 @@ def spec(key: str = "fraud/xgb", **changes: object) -> TaskSpec:
         folder=Path("/repo") / key,
         manifest_path=Path("/repo") / key / "ctask.yaml",
         files=(
-            FileEntry("custom.py", Path("/repo/custom.py"), 10, "sha256:" + "1" * 64),
-            FileEntry("helper.py", Path("/repo/helper.py"), 20, "sha256:" + "2" * 64),
+            FileEntry("custom.py", "/repo/custom.py", 10, "sha256:" + "1" * 64),
+            FileEntry("helper.py", "/repo/helper.py", 20, "sha256:" + "2" * 64),
         ),
     )
     return replace(base, **changes)  # type: ignore[arg-type]

@@ -134,7 +134,7 @@ def test_files_sorted_with_sizes_digests_spaces_and_non_ascii(repo: Path) -> Non
         data = (folder / entry.path).read_bytes()
         assert entry.size == len(data)
         assert entry.digest == sha(data)
-        assert entry.source == folder.resolve() / entry.path
+        assert entry.source == str(folder.resolve() / entry.path)
 
 
 def test_default_ignores(repo: Path) -> None:
@@ -302,8 +302,8 @@ def test_finding_format_without_position() -> None:
 
 
 def test_content_digest_is_order_free_and_sensitive_to_paths_and_contents(tmp_path: Path) -> None:
-    a = FileEntry("a.py", tmp_path / "a.py", 1, sha(b"a"))
-    b = FileEntry("b.py", tmp_path / "b.py", 1, sha(b"b"))
+    a = FileEntry("a.py", str(tmp_path / "a.py"), 1, sha(b"a"))
+    b = FileEntry("b.py", str(tmp_path / "b.py"), 1, sha(b"b"))
     assert content_digest([a, b]) == content_digest((b, a))
     assert content_digest([a, b]).startswith("sha256:")
     renamed = FileEntry("c.py", b.source, 1, b.digest)
