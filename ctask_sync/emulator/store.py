@@ -3,7 +3,10 @@
 Persisted layout: `environments.json`, `images.json` (the reuse-builds record), `users.json`,
 `blueprints.json` and one `tasks/<id>.json` per task, each rewritten atomically (temp file +
 rename) when a write that touched it commits. A killed emulator therefore restarts with every
-acknowledged write, and a write costs the size of one task, not of the whole state."""
+acknowledged write, and a write costs the size of one task, not of the whole state.
+
+The same rule (a write that changes a task names it) keeps `listing`, the task list's cache,
+right: the write drops that task's entry."""
 
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ from typing import Any
 from ctask_sync.emulator.blobs import BlobStore, DirBlobStore
 from ctask_sync.emulator.model import BlueprintRecord, EnvironmentRecord, State, TaskRecord
 from ctask_sync.emulator.seed import seed_state
+from ctask_sync.emulator.task_cache import TaskListCache
 
 ENVIRONMENTS_FILE = "environments.json"
 IMAGES_FILE = "images.json"
@@ -30,7 +34,8 @@ TASKS_DIR = "tasks"
 
 
 class Store:
-    """Owns the State; `read()` and `write()` are the only ways to reach it."""
+    """Owns the State; `read()` and `write()` are the only ways to reach it. A write that
+    changes a task must name it (`write(task=...)`): that persists it and refreshes `listing`."""
 
     def __init__(
         self,
@@ -41,6 +46,7 @@ class Store:
         self._lock = threading.RLock()
         self._dir = state_dir
         self._seed_users = (owner, users)
+        self.listing = TaskListCache()
         if state_dir is None:
             self.blobs: BlobStore = BlobStore()
             self._state = seed_state(owner, users)
@@ -78,7 +84,12 @@ class Store:
         Handlers validate before they mutate, so an error leaves the state untouched."""
         with self._lock:
             images = len(self._state.built_images)
-            yield self._state
+            try:
+                yield self._state
+            finally:
+                # Even after an error: a cache entry may only outlive a write that kept the task.
+                if task is not None:
+                    self.listing.forget(task)
             if self._dir is None:
                 return
             if task is not None:
@@ -96,6 +107,7 @@ class Store:
         """Back to the seed: environments only, no tasks, no blobs."""
         with self._lock:
             self._state = seed_state(*self._seed_users)
+            self.listing.clear()
             self.blobs.clear()
             if self._dir is not None:
                 shutil.rmtree(self._dir / TASKS_DIR, ignore_errors=True)

@@ -15,7 +15,13 @@ from ctask_sync.emulator.ids import new_id
 from ctask_sync.emulator.model import TaskRecord
 from ctask_sync.emulator.seed import USER_ID
 from ctask_sync.emulator.views import task_json
-from ctask_sync.emulator.web import ApiFailure, json_body, json_response, no_content, paged
+from ctask_sync.emulator.web import (
+    ApiFailure,
+    json_body,
+    json_response,
+    no_content,
+    paged_encoded,
+)
 
 # The 3.20 client's CUSTOM_TASK_TARGET_TYPE.ALL; the server's own allow-list is unpublished.
 TARGET_TYPES = ("Binary", "Regression", "Multiclass", "Anomaly", "Transform", "TextGeneration")
@@ -60,7 +66,9 @@ def list_tasks(ctx: Context, request: Request) -> Response:
         )
     needle = request.args.get("searchFor", "").lower()
     with ctx.store.read() as state:
-        tasks = list(state.tasks.values())
+        listing = ctx.store.listing
+        # Filtering the sorted list keeps its order, so one cached sort serves every search.
+        tasks = listing.ordered(state, order)
         if needle:
             tasks = [
                 t
@@ -69,17 +77,10 @@ def list_tasks(ctx: Context, request: Request) -> Response:
                 or needle in t.description.lower()
                 or needle in t.language.lower()
             ]
-        # Creation order breaks ties between equal timestamps.
-        position = {t.id: i for i, t in enumerate(state.tasks.values())}
-        key = order.lstrip("-")
-        tasks.sort(
-            key=lambda t: (t.created if key == "created" else t.updated, position[t.id]),
-            reverse=order.startswith("-"),
-        )
-        return paged(
+        return paged_encoded(
             request,
             tasks,
-            task_json,
+            lambda task: listing.encoded(task, task_json),
             default_limit=ctx.settings.default_page_limit,
             max_limit=MAX_PAGE_LIMIT,
         )

@@ -51,13 +51,20 @@ class EmulatorRequest(Request):
     max_form_parts = 10_000_000
 
 
+def encode_json(body: Any) -> str:
+    """The emulator's one JSON encoding (compact); cached task JSON must use it too so a page
+    spliced from cached parts has the same bytes as one encoded whole."""
+    return json.dumps(body, separators=(",", ":"))
+
+
 def json_response(body: Any, status: int = 200) -> Response:
     """A JSON response with exactly `Content-Type: application/json` (the client requires it)."""
-    return Response(
-        json.dumps(body, separators=(",", ":")),
-        status=status,
-        headers={"Content-Type": "application/json"},
-    )
+    return encoded_json_response(encode_json(body), status)
+
+
+def encoded_json_response(text: str, status: int = 200) -> Response:
+    """A JSON response from text already encoded by `encode_json`."""
+    return Response(text, status=status, headers={"Content-Type": "application/json"})
 
 
 def no_content() -> Response:
@@ -98,15 +105,10 @@ def _int_arg(request: Request, name: str, default: int, minimum: int, maximum: i
     return value
 
 
-def paged(
-    request: Request,
-    items: Sequence[T],
-    render: Callable[[T], dict[str, Any]],
-    *,
-    default_limit: int,
-    max_limit: int,
-) -> Response:
-    """DataRobot's page envelope with absolute next/previous URLs that keep every filter."""
+def _page(
+    request: Request, items: Sequence[T], *, default_limit: int, max_limit: int
+) -> tuple[Sequence[T], dict[str, Any]]:
+    """The items of the requested page and the envelope around them, all but `data`."""
     offset = _int_arg(request, "offset", 0, 0, 10**9)
     limit = _int_arg(request, "limit", default_limit, 1, max_limit)
     page = items[offset : offset + limit]
@@ -117,11 +119,39 @@ def paged(
         return f"{request.base_url}?{query}"
 
     has_next = offset + limit < len(items)
-    body = {
+    envelope = {
         "count": len(page),
         "totalCount": len(items),
         "next": link(offset + limit) if has_next else None,
         "previous": link(max(0, offset - limit)) if offset > 0 else None,
-        "data": [render(item) for item in page],
     }
-    return json_response(body)
+    return page, envelope
+
+
+def paged(
+    request: Request,
+    items: Sequence[T],
+    render: Callable[[T], dict[str, Any]],
+    *,
+    default_limit: int,
+    max_limit: int,
+) -> Response:
+    """DataRobot's page envelope with absolute next/previous URLs that keep every filter."""
+    page, envelope = _page(request, items, default_limit=default_limit, max_limit=max_limit)
+    return json_response({**envelope, "data": [render(item) for item in page]})
+
+
+def paged_encoded(
+    request: Request,
+    items: Sequence[T],
+    encoded: Callable[[T], str],
+    *,
+    default_limit: int,
+    max_limit: int,
+) -> Response:
+    """`paged` from each item's JSON already encoded by `encode_json`: the same bytes, since
+    the compact encoding of a list is its elements' encodings joined by commas."""
+    page, envelope = _page(request, items, default_limit=default_limit, max_limit=max_limit)
+    head = encode_json(envelope)  # "data" goes last, where `paged` puts it
+    data = ",".join(encoded(item) for item in page)
+    return encoded_json_response(f'{head[:-1]},"data":[{data}]}}')
