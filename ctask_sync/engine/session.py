@@ -9,7 +9,6 @@ import contextlib
 import os
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -86,10 +85,15 @@ def validate(options: Settings) -> Validated:
     git = gitinfo.read(root.folder)
     # `git status` stats every tracked file; it runs in its own process on the other core
     # while this one validates (a quarter of a second at 10,000 tasks).
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        status = pool.submit(gitinfo.uncommitted_files, git.repo_root)
-        discovery = discover(root.folder, repo_root=git.repo_root, stop_at_roots=True)
-        uncommitted = status.result()
+    status: list[dict[str, str] | None] = []
+    discovery = discover(
+        root.folder,
+        repo_root=git.repo_root,
+        stop_at_roots=True,
+        alongside=lambda: status.append(gitinfo.uncommitted_files(git.repo_root)),
+    )
+    # empty when it raised in the background: then again here, where an error is seen
+    uncommitted = status[0] if status else gitinfo.uncommitted_files(git.repo_root)
     if discovery.errors:
         lines = [f.format() for f in discovery.errors]
         raise ManifestError(

@@ -136,6 +136,7 @@ def discover(
     only: frozenset[Path] | None = None,
     digest: bool = True,
     stop_at_roots: bool = False,
+    alongside: Callable[[], object] | None = None,
 ) -> Discovery:
     """Find every ctask.yaml under root, validate all of them, select their files.
 
@@ -144,6 +145,7 @@ def discover(
     yields none. With `only` (absolute manifest paths, as pre-commit passes them), every
     manifest is still checked, so that keys stay unique, but only those are reported.
     `digest=False` skips reading file contents (validate needs sizes, not digests).
+    `alongside` runs in a background thread once git has listed the ignored files.
     Raises CtaskSyncError only when root itself cannot be searched."""
     root = Path(root)
     if not root.exists():
@@ -155,27 +157,33 @@ def discover(
     root = root.resolve()
     toplevel = git_toplevel(root)
     base = Path(repo_root).resolve() if repo_root is not None else (toplevel or root)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        # git lists the ignored files in its own process while this one reads the caches
+    pool = ThreadPoolExecutor(max_workers=1)
+    try:
+        # git lists the ignored files in its own process while this one reads the caches;
+        # `alongside` (the session's `git status`) runs after it, never competing with it
         listing = pool.submit(ignored_paths, root, in_git=toplevel is not None)
+        if alongside is not None:
+            pool.submit(alongside)
         # Digests of files unchanged since the last run come from .ctask-sync/ (digests.py),
         # whole tasks unchanged since the last run too (taskcache.py).
         digests = DigestCache.open(base) if digest else None
         cache = None if digests is None else taskcache.TaskCache.open(base, digests)
         ignored = listing.result()
-    manifests, walk_findings = find_manifests(root, ignored, stop_at_roots=stop_at_roots)
-    if digests is None:
-        results = [check_manifest(m, base, ignored, digest=False) for m in manifests]
-    else:
-        results = taskcache.check_all(
-            manifests,
-            cache,
-            ignored,
-            digests,
-            lambda m: check_manifest(m, base, ignored, digests=digests),
-            scope=root,
-        )
-        digests.save(scope=root)
+        manifests, walk_findings = find_manifests(root, ignored, stop_at_roots=stop_at_roots)
+        if digests is None:
+            results = [check_manifest(m, base, ignored, digest=False) for m in manifests]
+        else:
+            results = taskcache.check_all(
+                manifests,
+                cache,
+                ignored,
+                digests,
+                lambda m: check_manifest(m, base, ignored, digests=digests),
+                scope=root,
+            )
+            digests.save(scope=root)
+    finally:
+        pool.shutdown(wait=True)
     _cross_check(results, display_path)
     if only is not None:
         results = [r for r in results if r.manifest in only]
