@@ -69,8 +69,9 @@ def repo_root(path: Path) -> Path:
     return git_toplevel(path) or path.resolve()
 
 
-def read(path: Path) -> GitInfo:
-    """Describe the repository that holds path."""
+def read(path: Path, *, dirty: bool | None = None) -> GitInfo:
+    """Describe the repository that holds path. `dirty`, when the caller already knows it
+    (from `uncommitted_files`), saves the two `git diff` runs that would find it out."""
     repo = _open(path)
     if repo is None:
         return GitInfo(path.resolve(), commit=None, ref=None, commit_time=None, dirty=False)
@@ -85,7 +86,7 @@ def read(path: Path) -> GitInfo:
             commit=head.hexsha,
             ref=ref,
             commit_time=head.committed_date,
-            dirty=repo.is_dirty(untracked_files=False),
+            dirty=repo.is_dirty(untracked_files=False) if dirty is None else dirty,
             # gitpython parses the raw object, which names parents even in a shallow clone,
             # where `git log` pretends there are none
             parents=tuple(parent.hexsha for parent in head.parents),

@@ -82,18 +82,21 @@ def validate(options: Settings) -> Validated:
     if not path.is_dir():
         raise ConfigError(f"{path}: no such folder", hint="pass the repository folder to sync")
     root = find_root(path)
-    git = gitinfo.read(root.folder)
     # `git status` stats every tracked file; it runs in its own process on the other core
     # while this one validates (a quarter of a second at 10,000 tasks).
+    repo_root = gitinfo.repo_root(root.folder)
     status: list[dict[str, str] | None] = []
     discovery = discover(
         root.folder,
-        repo_root=git.repo_root,
+        repo_root=repo_root,
         stop_at_roots=True,
-        alongside=lambda: status.append(gitinfo.uncommitted_files(git.repo_root)),
+        alongside=lambda: status.append(gitinfo.uncommitted_files(repo_root)),
     )
     # empty when it raised in the background: then again here, where an error is seen
-    uncommitted = status[0] if status else gitinfo.uncommitted_files(git.repo_root)
+    uncommitted = status[0] if status else gitinfo.uncommitted_files(repo_root)
+    # the record's "dirty": a tracked file differs from HEAD (untracked files do not count)
+    dirty = None if uncommitted is None else "modified" in uncommitted.values()
+    git = gitinfo.read(root.folder, dirty=dirty)
     if discovery.errors:
         lines = [f.format() for f in discovery.errors]
         raise ManifestError(
