@@ -109,11 +109,6 @@ def _optional_str(raw: dict[str, Any], key: str) -> str | None:
     return None if value is None else str(value)
 
 
-def _optional_int(raw: dict[str, Any], key: str) -> int | None:
-    value = raw.get(key)
-    return None if value is None else int(value)
-
-
 def _items(raw: Any) -> tuple[Item, ...]:
     """A version's items. The hot loop of a 10,000-task list (about four items a task), so the
     checks of `_require` are written out here, with the same messages."""
@@ -121,11 +116,9 @@ def _items(raw: Any) -> tuple[Item, ...]:
     for entry in raw or ():
         if not isinstance(entry, dict):
             raise Unexpected(f"expected an object, got {type(entry).__name__}")
-        item_id, file_name, file_path = (
-            entry.get("id"),
-            entry.get("fileName"),
-            entry.get("filePath"),
-        )
+        item_id = entry.get("id")
+        file_name = entry.get("fileName")
+        file_path = entry.get("filePath")
         if item_id is None or file_name is None or file_path is None:
             raise Unexpected(_first_missing(entry, ("id", "fileName", "filePath")))
         items.append(Item(str(item_id), str(file_name), str(file_path)))
@@ -162,10 +155,8 @@ def parse_version(raw: Any) -> CustomTaskVersion:
     task_id = get("customTaskId")
     if task_id is None:
         raise Unexpected("missing field 'customTaskId'")
-    environment_id, environment_version_id = (
-        get("baseEnvironmentId"),
-        get("baseEnvironmentVersionId"),
-    )
+    environment_id = get("baseEnvironmentId")
+    environment_version_id = get("baseEnvironmentVersionId")
     memory, policy = get("maximumMemory"), get("outboundNetworkPolicy")
     return CustomTaskVersion(
         str(version_id),

@@ -68,8 +68,7 @@ def read_pages(
     if not following:
         return [read(first)]
     link = follow(origin, target, str(following), {target})
-    shape = Page.shape(first)
-    links = planned_links(shape, link)
+    links = planned_links(Page.shape(first), link)
     if links is not None and len(links) > 1 and all(map(origin.same_origin, links)):
         with ThreadPoolExecutor(min(len(links), _PAGE_WORKERS)) as pool:
             later = pool.map(lambda url: read(fetch(url)), links)
