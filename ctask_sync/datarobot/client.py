@@ -98,21 +98,34 @@ class DataRobotClient:
 
     def list_custom_tasks(self, *, search_for: str | None = None) -> list[CustomTask]:
         """Every custom task the token's user can see, each with its latest version embedded."""
+        return self.map_custom_tasks(_same, search_for=search_for)
+
+    def map_custom_tasks(
+        self, each: Callable[[CustomTask], _T], *, search_for: str | None = None
+    ) -> list[_T]:
+        """`each` of every custom task of `list_custom_tasks`, in the list's order. `each` runs
+        in the thread that fetched the task's page, as soon as the page arrives: a caller's own
+        work per task (the engine's, at 10,000 tasks) overlaps with waiting for later pages."""
         params: dict[str, Any] = {}
         if search_for is not None:
             params["searchFor"] = search_for
-        if self.task_page_limit == self.page_limit:
-            return self._pages("customTasks/", params, parse_custom_task)
-        try:
-            return self._pages(
-                "customTasks/", params, parse_custom_task, limit=self.task_page_limit
-            )
-        except ApiError as error:
-            if error.status != 400:
-                raise
-            # An unpublished maximum below ours: ask again with the limit every list uses.
-            self.task_page_limit = self.page_limit
-            return self._pages("customTasks/", params, parse_custom_task)
+
+        def read(shown: str, raw: dict[str, Any]) -> paging.Page[_T]:
+            page = _read_page(shown, parse_custom_task, raw)
+            mapped = [each(task) for task in page.items]  # none when an entry was bad
+            return paging.Page(page.total, page.next, page.count, mapped, page.error)
+
+        with paging.collector_paused():  # the list that grows with the repository
+            if self.task_page_limit == self.page_limit:
+                return self._read_list("customTasks/", params, read)
+            try:
+                return self._read_list("customTasks/", params, read, limit=self.task_page_limit)
+            except ApiError as error:
+                if error.status != 400:
+                    raise
+                # An unpublished maximum below ours: ask again with the limit every list uses.
+                self.task_page_limit = self.page_limit
+                return self._read_list("customTasks/", params, read)
 
     def get_custom_task(self, task_id: str) -> CustomTask:
         """One custom task by id."""
@@ -340,16 +353,34 @@ class DataRobotClient:
         *,
         limit: int | None = None,
     ) -> list[_T]:
-        """Every item of a paged list (paging.read_pages), each parsed into a dataclass."""
+        """Every item of a paged list, each parsed into a dataclass."""
+        return self._read_list(
+            path, params, lambda shown, raw: _read_page(shown, parse, raw), limit=limit
+        )
+
+    def _read_list(
+        self,
+        path: str,
+        params: Mapping[str, Any],
+        read: Callable[[str, dict[str, Any]], paging.Page[_T]],
+        *,
+        limit: int | None = None,
+    ) -> list[_T]:
+        """Every item of a paged list (paging.read_pages); `read` makes a page's items, given
+        the list's path as errors show it, in the thread that fetched the page."""
         target = self._transport.url(path)
         first = self._call(
             "GET", target, parse_page, params={**params, "limit": limit or self.page_limit}
         )
-        pages = paging.read_pages(
-            self._transport, target, first, lambda url: self._call("GET", url, parse_page)
-        )
         shown = self._transport.shown_path(target)
-        return [_read("GET", shown, 200, parse, raw) for page in pages for raw in page["data"]]
+        pages = paging.read_pages(
+            self._transport,
+            target,
+            first,
+            lambda url: self._call("GET", url, parse_page),
+            lambda raw: read(shown, raw),
+        )
+        return paging.items_of(pages)
 
     def _download(self, path: str, dest: Path) -> None:
         """Stream a binary body into dest atomically (no half-written file on failure)."""
@@ -371,14 +402,34 @@ def _read(method: str, shown: str, status: int, parse: Callable[[Any], _T], raw:
     try:
         return parse(raw)
     except (Unexpected, KeyError, TypeError, ValueError) as error:
-        raise ApiError(
-            method,
-            shown,
-            status,
-            f"unexpected response from DataRobot: {error}",
-            hint="this DataRobot version answers differently than ctask-sync expects; "
-            "please report it with this message",
-        ) from None
+        raise _unexpected(method, shown, status, error) from None
+
+
+def _unexpected(method: str, shown: str, status: int, error: Exception) -> ApiError:
+    return ApiError(
+        method,
+        shown,
+        status,
+        f"unexpected response from DataRobot: {error}",
+        hint="this DataRobot version answers differently than ctask-sync expects; "
+        "please report it with this message",
+    )
+
+
+def _read_page(shown: str, parse: Callable[[Any], _T], raw: dict[str, Any]) -> paging.Page[_T]:
+    """A page of a list with its entries parsed; an entry of a shape the contract does not
+    promise is kept as the ApiError `_read` gives, for the caller to raise in list order."""
+    shape = paging.Page.shape(raw)
+    try:
+        items = [parse(entry) for entry in raw["data"]]
+    except (Unexpected, KeyError, TypeError, ValueError) as error:
+        failed = _unexpected("GET", shown, 200, error)
+        return paging.Page(shape.total, shape.next, shape.count, error=failed)
+    return paging.Page(shape.total, shape.next, shape.count, items)
+
+
+def _same(task: CustomTask) -> CustomTask:
+    return task
 
 
 def _build_path(task_id: str, version_id: str) -> str:

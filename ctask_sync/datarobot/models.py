@@ -23,14 +23,14 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Item:
     id: str
     file_name: str
     file_path: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CustomTaskVersion:
     id: str
     custom_task_id: str
@@ -49,7 +49,7 @@ class CustomTaskVersion:
     items: tuple[Item, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CustomTask:
     id: str
     name: str
@@ -109,61 +109,94 @@ def _optional_str(raw: dict[str, Any], key: str) -> str | None:
     return None if value is None else str(value)
 
 
-def _optional_int(raw: dict[str, Any], key: str) -> int | None:
-    value = raw.get(key)
-    return None if value is None else int(value)
+def _items(raw: Any) -> tuple[Item, ...]:
+    """A version's items. The hot loop of a 10,000-task list (about four items a task), so the
+    checks of `_require` are written out here, with the same messages."""
+    items = []
+    for entry in raw or ():
+        if not isinstance(entry, dict):
+            raise Unexpected(f"expected an object, got {type(entry).__name__}")
+        item_id = entry.get("id")
+        file_name = entry.get("fileName")
+        file_path = entry.get("filePath")
+        if item_id is None or file_name is None or file_path is None:
+            raise Unexpected(_first_missing(entry, ("id", "fileName", "filePath")))
+        items.append(Item(str(item_id), str(file_name), str(file_path)))
+    return tuple(items)
 
 
-def _item(raw: Any) -> Item:
-    return Item(
-        id=str(_require(raw, "id")),
-        file_name=str(_require(raw, "fileName")),
-        file_path=str(_require(raw, "filePath")),
-    )
+def _first_missing(raw: dict[str, Any], keys: tuple[str, ...]) -> str:
+    """The message `_require` gives for the first of keys that raw lacks."""
+    missing = next(key for key in keys if raw.get(key) is None)
+    return f"missing field {missing!r}"
 
 
 def parse_version(raw: Any) -> CustomTaskVersion:
-    version_id = str(_require(raw, "id"))
+    if not isinstance(raw, dict):
+        raise Unexpected(f"expected an object, got {type(raw).__name__}")
+    get = raw.get
+    version_id = get("id")
+    if version_id is None:
+        raise Unexpected("missing field 'id'")
     metadata = {
         str(entry["fieldName"]): str(entry["value"])
-        for entry in raw.get("requiredMetadataValues") or ()
+        for entry in get("requiredMetadataValues") or ()
     }
-    dependencies = tuple(str(dep["packageName"]) for dep in raw.get("dependencies") or ())
-    major = int(_require(raw, "versionMajor"))
-    minor = int(_require(raw, "versionMinor"))
+    dependencies = tuple(str(dep["packageName"]) for dep in get("dependencies") or ())
+    # one check after another, as `_require` would: the first problem is the one reported
+    major = get("versionMajor")
+    if major is None:
+        raise Unexpected("missing field 'versionMajor'")
+    major = int(major)
+    minor = get("versionMinor")
+    if minor is None:
+        raise Unexpected("missing field 'versionMinor'")
+    minor = int(minor)
+    task_id = get("customTaskId")
+    if task_id is None:
+        raise Unexpected("missing field 'customTaskId'")
+    environment_id = get("baseEnvironmentId")
+    environment_version_id = get("baseEnvironmentVersionId")
+    memory, policy = get("maximumMemory"), get("outboundNetworkPolicy")
     return CustomTaskVersion(
-        id=version_id,
-        custom_task_id=str(_require(raw, "customTaskId")),
-        label=str(raw.get("label") or f"{major}.{minor}"),
-        version_major=major,
-        version_minor=minor,
-        is_frozen=bool(raw.get("isFrozen", False)),
-        description=str(raw.get("description") or ""),
-        created=str(raw.get("created") or ""),
-        base_environment_id=_optional_str(raw, "baseEnvironmentId"),
-        base_environment_version_id=_optional_str(raw, "baseEnvironmentVersionId"),
-        maximum_memory=_optional_int(raw, "maximumMemory"),
-        outbound_network_policy=_optional_str(raw, "outboundNetworkPolicy"),
-        required_metadata=metadata,
-        dependencies=dependencies,
-        items=tuple(_item(item) for item in raw.get("items") or ()),
+        str(version_id),
+        str(task_id),
+        str(get("label") or f"{major}.{minor}"),
+        major,
+        minor,
+        bool(get("isFrozen", False)),
+        str(get("description") or ""),
+        str(get("created") or ""),
+        None if environment_id is None else str(environment_id),
+        None if environment_version_id is None else str(environment_version_id),
+        None if memory is None else int(memory),
+        None if policy is None else str(policy),
+        metadata,
+        dependencies,
+        _items(get("items")),
     )
 
 
 def parse_custom_task(raw: Any) -> CustomTask:
-    task_id = str(_require(raw, "id"))
-    latest = raw.get("latestVersion")
+    if not isinstance(raw, dict):
+        raise Unexpected(f"expected an object, got {type(raw).__name__}")
+    get = raw.get
+    task_id, name, target_type = get("id"), get("name"), get("targetType")
+    if task_id is None or name is None or target_type is None:
+        raise Unexpected(_first_missing(raw, ("id", "name", "targetType")))
+    latest = get("latestVersion")
+    memory, created_by = get("maximumMemory"), get("createdBy")
     return CustomTask(
-        id=task_id,
-        name=str(_require(raw, "name")),
-        target_type=str(_require(raw, "targetType")),
-        language=str(raw.get("language") or ""),
-        description=str(raw.get("description") or ""),
-        created=str(raw.get("created") or ""),
-        updated=str(raw.get("updated") or ""),
-        latest_version=parse_version(latest) if latest else None,
-        maximum_memory=_optional_int(raw, "maximumMemory"),
-        created_by=_optional_str(raw, "createdBy"),
+        str(task_id),
+        str(name),
+        str(target_type),
+        str(get("language") or ""),
+        str(get("description") or ""),
+        str(get("created") or ""),
+        str(get("updated") or ""),
+        parse_version(latest) if latest else None,
+        None if memory is None else int(memory),
+        None if created_by is None else str(created_by),
     )
 
 

@@ -16,15 +16,18 @@ from urllib.parse import quote, unquote
 
 from ctask_sync.datarobot.client import DataRobotClient
 from ctask_sync.datarobot.models import CustomTask, CustomTaskVersion
+from ctask_sync.datarobot.paging import collector_paused
 from ctask_sync.engine.model import RemoteCustomTask, RemoteItem, RemoteVersion
 
 VERSION_DESCRIPTION_LIMIT = 10_000  # DataRobot's limit on a version description
-_MARKER_RE = re.compile(r"^\[ctask-sync:v1 namespace=(\S+) key=(\S+)\]\s*$", re.MULTILINE)
+_MARKER_START = "[ctask-sync:v1 namespace="
+_MARKER_RE = re.compile("^" + re.escape(_MARKER_START) + r"(\S+) key=(\S+)\]\s*$", re.MULTILINE)
 _RECORD_START = "--- ctask-sync record v1 (written by ctask-sync; do not edit) ---"
 _RECORD_END = "--- end of ctask-sync record ---"
 _RECORD_RE = re.compile(
     re.escape(_RECORD_START) + r"\s*\n(.*?)\n\s*" + re.escape(_RECORD_END), re.DOTALL
 )
+_OUTCOMES = ("success", "failed")  # a dependency build's final outcomes, as records name them
 # Per-file digests are shortened in the record so more files fit; 96 bits is ample to see change.
 FILE_DIGEST_CHARS = 24
 
@@ -49,11 +52,29 @@ def with_marker(description: str, owner: Owner) -> str:
 
 def read_marker(description: str) -> Owner | None:
     """The owner named by the last marker in description, if any."""
-    matches = list(_MARKER_RE.finditer(description or ""))
-    if not matches:
+    last = _last_marker(description or "")
+    if last is None:
         return None
-    last = matches[-1]
-    return Owner(namespace=unquote(last.group(1)), key=unquote(last.group(2)))
+    namespace, key = last.group(1), last.group(2)
+    # unquote only what was quoted: most namespaces and keys need none
+    return Owner(
+        namespace=unquote(namespace) if "%" in namespace else namespace,
+        key=unquote(key) if "%" in key else key,
+    )
+
+
+def _last_marker(description: str) -> re.Match[str] | None:
+    """The last match of _MARKER_RE. A match starts a line with _MARKER_START and ends on that
+    line (or in the blank lines after it), so only the last line so starting can hold it; the
+    pattern runs over the whole text only when that line does not match."""
+    start = description.rfind("\n" + _MARKER_START) + 1
+    if not start and not description.startswith(_MARKER_START):
+        return None  # no line starts a marker
+    match = _MARKER_RE.match(description, start)
+    if match is not None:
+        return match
+    matches = list(_MARKER_RE.finditer(description))
+    return matches[-1] if matches else None
 
 
 def user_description(description: str) -> str:
@@ -142,46 +163,61 @@ def encode_record(record: SyncRecord, *, prefix: str = "") -> str:
 
 def decode_record(description: str | None) -> SyncRecord | None:
     """The record in a version description, or None when there is none or it is damaged."""
-    match = _RECORD_RE.search(description or "")
-    if not match:
+    body = _record_body(description or "")
+    if body is None:
         return None
     try:
-        data = json.loads(match.group(1))
-        files = data.get("files")
+        data = json.loads(body)
+        get = data.get
+        files = get("files")
         if files is not None and not (
             isinstance(files, dict) and all(isinstance(v, str) for v in files.values())
         ):
             return None
+        namespace, key, root, folder = get("namespace"), get("key"), get("root"), get("folder")
+        for text in (namespace, key, root, folder):
+            if text is not None and not isinstance(text, str):
+                return None
+        outcome, parents, shared = get("build_outcome"), get("parents"), get("shared")
         return SyncRecord(
             tool=str(data["tool"]),
-            commit=data.get("commit"),
-            ref=data.get("ref"),
-            commit_time=data.get("time"),
-            tag=data.get("tag"),
+            commit=get("commit"),
+            ref=get("ref"),
+            commit_time=get("time"),
+            tag=get("tag"),
             content=str(data["content"]),
             settings=str(data["settings"]),
             files=files,
-            build=bool(data.get("build", False)),
-            build_outcome=_outcome(data.get("build_outcome")),
-            dirty=bool(data.get("dirty", False)),
-            parents=tuple(str(p) for p in data.get("parents") or ()),
-            namespace=_optional_text(data, "namespace"),
-            key=_optional_text(data, "key"),
-            root=_optional_text(data, "root"),
-            folder=_optional_text(data, "folder"),
-            shared=tuple(str(u) for u in data.get("shared") or ()),
+            build=bool(get("build", False)),
+            build_outcome=str(outcome) if outcome in _OUTCOMES else None,
+            dirty=bool(get("dirty", False)),
+            parents=tuple(map(str, parents)) if parents else (),
+            namespace=namespace,
+            key=key,
+            root=root,
+            folder=folder,
+            shared=tuple(map(str, shared)) if shared else (),
         )
     except (ValueError, KeyError, TypeError):
         return None
 
 
-def _optional_text(data: dict[str, Any], name: str) -> str | None:
-    value = data.get(name)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise TypeError(f"{name} is not text")
-    return value
+def _record_body(description: str) -> str | None:
+    """What _RECORD_RE's group finds in description. The record as encode_record writes it (the
+    start line, one line of JSON, the end line) is found with two string searches: the regex's
+    lazy body costs more than the JSON decoding, at 10,000 tasks a visible share of a plan."""
+    start = description.find(_RECORD_START)
+    if start < 0:
+        return None  # the pattern starts with _RECORD_START
+    begin = start + len(_RECORD_START)
+    # A newline, then no whitespace: the pattern's `\s*\n` is just that newline, and its lazy
+    # body ends at the first newline after it, if _RECORD_END follows that newline at once.
+    if description[begin : begin + 1] == "\n" and not description[begin + 1 : begin + 2].isspace():
+        end = description.find("\n", begin + 1)
+        if end > 0 and description.startswith(_RECORD_END, end + 1):
+            return description[begin + 1 : end]
+    match = _RECORD_RE.search(description)
+    return match.group(1) if match else None
 
 
 def latest_record(task: RemoteCustomTask) -> SyncRecord | None:
@@ -195,10 +231,6 @@ def owner_of(task: RemoteCustomTask, record: SyncRecord | None) -> Owner | None:
     if record is not None and record.owner is not None:
         return record.owner
     return read_marker(task.description)
-
-
-def _outcome(value: object) -> str | None:
-    return str(value) if value in ("success", "failed") else None
 
 
 @dataclass(frozen=True)
@@ -275,6 +307,21 @@ def to_remote_task(task: RemoteCustomTask, owner: Owner, record: SyncRecord | No
     )
 
 
+# a listed task, its latest version's record, its owner, and the owner its marker names
+_Listed = tuple[RemoteCustomTask, SyncRecord | None, Owner | None, Owner | None]
+
+
+def _listed(task: CustomTask) -> _Listed:
+    """A listed task in the engine's values, its latest record, its owner (`owner_of`) and the
+    owner its marker names: worked out once per task, in the thread that read its page (at
+    10,000 tasks this is a visible share of a plan, done while later pages are on their way)."""
+    remote = remote_custom_task(task)
+    record = latest_record(remote)
+    marked = read_marker(remote.description)
+    owner = record.owner if record is not None else None
+    return remote, record, owner if owner is not None else marked, marked
+
+
 def read_remote_state(
     client: DataRobotClient, namespace: str, root: str | None = None
 ) -> RemoteState:
@@ -285,19 +332,25 @@ def read_remote_state(
     changes or deletes another root's tasks. When a race made two tasks for one key, the oldest
     is kept (deterministically: created time, then id) and the others are listed as
     duplicates."""
+    # what follows allocates a few objects per task, and no cycles (paging.py says why)
+    with collector_paused():
+        return _owned_tasks(client.map_custom_tasks(_listed), namespace, root)
+
+
+def _owned_tasks(listed: list[_Listed], namespace: str, root: str | None) -> RemoteState:
+    """The listed tasks sorted into namespace's own (one per key), duplicates, other roots'
+    and foreign ones."""
     state = RemoteState(namespace=namespace)
-    # each record decoded once: at 10,000 tasks a second decoding costs a visible share
-    owned: dict[str, list[tuple[RemoteCustomTask, SyncRecord | None]]] = {}
-    for task in map(remote_custom_task, client.list_custom_tasks()):
-        record = latest_record(task)
-        owner = owner_of(task, record)
+    owned: dict[str, list[RemoteTask]] = {}
+    for task, record, owner, marked in listed:
         if owner is None or owner.namespace != namespace:
             state.foreign.append(task)
             continue
-        owned.setdefault(owner.key, []).append((task, record))
+        remote = RemoteTask(task=task, key=owner.key, record=record, marker_ok=marked == owner)
+        owned.setdefault(owner.key, []).append(remote)
     for key, tasks in owned.items():
         mine: list[RemoteTask] = []
-        for remote in (to_remote_task(t, Owner(namespace, key), r) for t, r in tasks):
+        for remote in tasks:
             elsewhere = root is not None and remote.root is not None and remote.root != root
             (state.other_roots if elsewhere else mine).append(remote)
         if not mine:

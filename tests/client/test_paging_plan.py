@@ -1,30 +1,35 @@
 """Planning the later pages of a list from its first page (datarobot/paging.py): only what
 the first page says for certain is planned, and pages that do not continue it as planned are
-refused, so the client then walks the `next` links one by one."""
+refused, so the client then walks the `next` links one by one. And the collector's pause while
+a long list is read."""
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
-from ctask_sync.datarobot.paging import consistent, planned_links
+import pytest
+
+from ctask_sync.datarobot.paging import Page, collector_paused, consistent, planned_links
 
 BASE = "https://dr.example/api/v2/customTasks/"
 
 
-def page(offset: int, count: int, total: int, limit: int = 2) -> dict[str, Any]:
+def page(offset: int, count: int, total: int, limit: int = 2) -> Page[Any]:
     after = offset + limit
-    return {
+    raw = {
         "count": count,
         "totalCount": total,
         "next": f"{BASE}?searchFor=a+b&offset={after}&limit={limit}" if after < total else None,
         "data": [{"id": str(offset + i)} for i in range(count)],
     }
+    return Page.shape(raw)
 
 
 def test_the_links_of_every_later_page_keep_the_filters() -> None:
     first = page(0, 2, 7)
 
-    assert planned_links(first, str(first["next"])) == [
+    assert planned_links(first, str(first.next)) == [
         f"{BASE}?searchFor=a+b&offset=2&limit=2",
         f"{BASE}?searchFor=a+b&offset=4&limit=2",
         f"{BASE}?searchFor=a+b&offset=6&limit=2",
@@ -33,7 +38,7 @@ def test_the_links_of_every_later_page_keep_the_filters() -> None:
 
 def test_pages_that_continue_as_planned_are_accepted() -> None:
     first = page(0, 2, 5)
-    links = planned_links(first, str(first["next"]))
+    links = planned_links(first, str(first.next))
     assert links is not None
 
     assert consistent(first, [page(2, 2, 5), page(4, 1, 5)], links)
@@ -41,21 +46,44 @@ def test_pages_that_continue_as_planned_are_accepted() -> None:
 
 def test_nothing_is_planned_without_a_total_or_an_offset_in_the_link() -> None:
     first = page(0, 2, 7)
-    no_total = {**first, "totalCount": None}
+    no_total = Page(None, first.next, first.count)
 
-    assert planned_links(no_total, str(first["next"])) is None
+    assert planned_links(no_total, str(first.next)) is None
     assert planned_links(first, f"{BASE}?cursor=abc") is None
     assert planned_links(first, f"{BASE}?offset=3&limit=2") is None  # skips an item
 
 
 def test_a_list_that_changed_while_it_was_read_is_refused() -> None:
     first = page(0, 2, 5)
-    links = planned_links(first, str(first["next"]))
+    links = planned_links(first, str(first.next))
     assert links is not None
 
     grew = [page(2, 2, 6), page(4, 2, 6)]  # a task was created after the first page
     assert not consistent(first, grew, links)
     shrank = [page(2, 2, 5), page(4, 0, 5)]  # one was deleted
     assert not consistent(first, shrank, links)
-    longer = [page(2, 2, 5), {**page(4, 1, 5), "next": f"{BASE}?offset=6&limit=2"}]
+    longer = [page(2, 2, 5), Page(5, f"{BASE}?offset=6&limit=2", 1)]
     assert not consistent(first, longer, links)
+
+
+def test_the_collector_pause_is_shared_and_restores_what_it_found() -> None:
+    assert gc.isenabled()
+    with collector_paused():
+        assert not gc.isenabled()
+        with collector_paused():  # a nested or concurrent reader
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # until the last reader ends
+    assert gc.isenabled()
+    gc.disable()  # a program that runs without the collector keeps it off
+    try:
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_the_collector_resumes_when_a_read_fails() -> None:
+    with pytest.raises(RuntimeError), collector_paused():
+        raise RuntimeError("page 3 could not be read")
+    assert gc.isenabled()

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from unittest.mock import patch
+
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from ctask_sync.engine import remote
 from ctask_sync.engine.remote import (
     VERSION_DESCRIPTION_LIMIT,
     Owner,
@@ -83,3 +89,67 @@ def test_damaged_record_is_no_record() -> None:
     assert decode_record(text) is None
     assert decode_record(None) is None
     assert decode_record("just words") is None
+
+
+# The record and the marker are found with string searches in the common case; whatever the
+# text, they must find exactly what the patterns find.
+_PIECES = st.sampled_from(
+    [
+        remote._RECORD_START,
+        remote._RECORD_END,
+        '{"a":1}',
+        "\n",
+        " ",
+        "\t",
+        "\u2028",
+        "x",
+        "[ctask-sync:v1 namespace=ns key=k]",
+        "[ctask-sync:v1 namespace=",
+        "a%2Fb key=c]",
+        "]",
+    ]
+)
+
+
+_S, _E, _B = remote._RECORD_START, remote._RECORD_END, '{"a":1}'
+
+
+@given(st.lists(_PIECES, max_size=12).map("".join))
+@settings(max_examples=400, deadline=None)
+@example(f"notes\n\n{_S}\n{_B}\n{_E}")  # as encode_record writes it
+@example(f"{_S}\n\n{_B}\n{_E}")
+@example(f"{_S}\n {_B}\n{_E}")
+@example(f"{_S}\n{_B}\n \n{_E}")
+@example(f"{_S}\n{_B}\n{_B}\n{_E}")
+@example(f"{_S}\n{_E}")
+@example(f"{_S}\n\n{_E}")
+@example(f"{_S}\n{_B}{_E}\n{_S}\n{_B}\n{_E}")
+@example(f"{_S}{_S}\n{_B}\n{_E}")
+def test_the_record_is_found_as_the_pattern_finds_it(text: str) -> None:
+    match = remote._RECORD_RE.search(text)
+    assert remote._record_body(text) == (match.group(1) if match else None)
+
+
+@given(st.lists(_PIECES, max_size=12).map("".join))
+@settings(max_examples=400, deadline=None)
+@example("Trees.\n\n[ctask-sync:v1 namespace=ns key=k]")
+@example("[ctask-sync:v1 namespace=ns key=k]\n\n[ctask-sync:v1 namespace=ns key=k] x")
+@example("[ctask-sync:v1 namespace=ns key=k]]] \n\t\n")
+@example("x[ctask-sync:v1 namespace=ns key=k]")
+def test_the_last_marker_is_found_as_the_pattern_finds_it(text: str) -> None:
+    matches = list(remote._MARKER_RE.finditer(text))
+    found = remote._last_marker(text)
+    expected = matches[-1] if matches else None
+    assert (found and found.span(), found and found.groups()) == (
+        expected and expected.span(),
+        expected and expected.groups(),
+    )
+
+
+def test_records_and_markers_as_ctask_sync_writes_them_take_the_quick_path() -> None:
+    record = _record({"custom.py": "0" * 24})
+    owner = Owner(namespace="acme", key="fraud/xgb")
+    with patch.object(remote, "_RECORD_RE", None):
+        assert remote._record_body(encode_record(record, prefix="notes")) is not None
+    assert decode_record(encode_record(record, prefix="notes")) == record
+    assert read_marker(with_marker("Trees.", owner)) == owner
