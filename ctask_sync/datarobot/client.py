@@ -115,17 +115,16 @@ class DataRobotClient:
             mapped = [each(task) for task in page.items]  # none when an entry was bad
             return paging.Page(page.total, page.next, page.count, mapped, page.error)
 
-        with paging.collector_paused():  # the list that grows with the repository
-            if self.task_page_limit == self.page_limit:
-                return self._read_list("customTasks/", params, read)
-            try:
-                return self._read_list("customTasks/", params, read, limit=self.task_page_limit)
-            except ApiError as error:
-                if error.status != 400:
-                    raise
-                # An unpublished maximum below ours: ask again with the limit every list uses.
-                self.task_page_limit = self.page_limit
-                return self._read_list("customTasks/", params, read)
+        if self.task_page_limit == self.page_limit:
+            return self._read_list("customTasks/", params, read)
+        try:
+            return self._read_list("customTasks/", params, read, limit=self.task_page_limit)
+        except ApiError as error:
+            if error.status != 400:
+                raise
+            # An unpublished maximum below ours: ask again with the limit every list uses.
+            self.task_page_limit = self.page_limit
+            return self._read_list("customTasks/", params, read)
 
     def get_custom_task(self, task_id: str) -> CustomTask:
         """One custom task by id."""

@@ -11,10 +11,7 @@ reading one page overlaps with waiting for the others; the order of pages never 
 
 from __future__ import annotations
 
-import contextlib
-import gc
-import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
@@ -164,32 +161,3 @@ def items_of(pages: Sequence[Page[_T]]) -> list[_T]:
             raise page.error
         items.extend(page.items)
     return items
-
-
-_collector_lock = threading.Lock()
-_collector_pausers = 0
-_collector_was_enabled = False
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused while a long list is read (nested and
-    concurrent readers share one pause; it resumes when the last ends, if it was on).
-
-    Decoded JSON and the dataclasses parsed from it hold no reference cycles, so the
-    collector finds nothing there; yet the hundreds of thousands of objects of a 10,000-task
-    list start its full passes over every live object again and again: about as much CPU as
-    decoding and parsing the list. Reference counting still frees everything as usual."""
-    global _collector_pausers, _collector_was_enabled
-    with _collector_lock:
-        if _collector_pausers == 0:
-            _collector_was_enabled = gc.isenabled()
-            gc.disable()
-        _collector_pausers += 1
-    try:
-        yield
-    finally:
-        with _collector_lock:
-            _collector_pausers -= 1
-            if _collector_pausers == 0 and _collector_was_enabled:
-                gc.enable()

@@ -16,7 +16,6 @@ from urllib.parse import quote, unquote
 
 from ctask_sync.datarobot.client import DataRobotClient
 from ctask_sync.datarobot.models import CustomTask, CustomTaskVersion
-from ctask_sync.datarobot.paging import collector_paused
 from ctask_sync.engine.model import RemoteCustomTask, RemoteItem, RemoteVersion
 
 VERSION_DESCRIPTION_LIMIT = 10_000  # DataRobot's limit on a version description
@@ -307,11 +306,9 @@ def to_remote_task(task: RemoteCustomTask, owner: Owner, record: SyncRecord | No
     )
 
 
-# a listed task, its latest version's record, its owner, and the owner its marker names
-_Listed = tuple[RemoteCustomTask, SyncRecord | None, Owner | None, Owner | None]
-
-
-def _listed(task: CustomTask) -> _Listed:
+def _listed(
+    task: CustomTask,
+) -> tuple[RemoteCustomTask, SyncRecord | None, Owner | None, Owner | None]:
     """A listed task in the engine's values, its latest record, its owner (`owner_of`) and the
     owner its marker names: worked out once per task, in the thread that read its page (at
     10,000 tasks this is a visible share of a plan, done while later pages are on their way)."""
@@ -332,17 +329,9 @@ def read_remote_state(
     changes or deletes another root's tasks. When a race made two tasks for one key, the oldest
     is kept (deterministically: created time, then id) and the others are listed as
     duplicates."""
-    # what follows allocates a few objects per task, and no cycles (paging.py says why)
-    with collector_paused():
-        return _owned_tasks(client.map_custom_tasks(_listed), namespace, root)
-
-
-def _owned_tasks(listed: list[_Listed], namespace: str, root: str | None) -> RemoteState:
-    """The listed tasks sorted into namespace's own (one per key), duplicates, other roots'
-    and foreign ones."""
     state = RemoteState(namespace=namespace)
     owned: dict[str, list[RemoteTask]] = {}
-    for task, record, owner, marked in listed:
+    for task, record, owner, marked in client.map_custom_tasks(_listed):
         if owner is None or owner.namespace != namespace:
             state.foreign.append(task)
             continue

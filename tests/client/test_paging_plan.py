@@ -1,16 +1,12 @@
 """Planning the later pages of a list from its first page (datarobot/paging.py): only what
 the first page says for certain is planned, and pages that do not continue it as planned are
-refused, so the client then walks the `next` links one by one. And the collector's pause while
-a long list is read."""
+refused, so the client then walks the `next` links one by one."""
 
 from __future__ import annotations
 
-import gc
 from typing import Any
 
-import pytest
-
-from ctask_sync.datarobot.paging import Page, collector_paused, consistent, planned_links
+from ctask_sync.datarobot.paging import Page, consistent, planned_links
 
 BASE = "https://dr.example/api/v2/customTasks/"
 
@@ -64,26 +60,3 @@ def test_a_list_that_changed_while_it_was_read_is_refused() -> None:
     assert not consistent(first, shrank, links)
     longer = [page(2, 2, 5), Page(5, f"{BASE}?offset=6&limit=2", 1)]
     assert not consistent(first, longer, links)
-
-
-def test_the_collector_pause_is_shared_and_restores_what_it_found() -> None:
-    assert gc.isenabled()
-    with collector_paused():
-        assert not gc.isenabled()
-        with collector_paused():  # a nested or concurrent reader
-            assert not gc.isenabled()
-        assert not gc.isenabled()  # until the last reader ends
-    assert gc.isenabled()
-    gc.disable()  # a program that runs without the collector keeps it off
-    try:
-        with collector_paused():
-            assert not gc.isenabled()
-        assert not gc.isenabled()
-    finally:
-        gc.enable()
-
-
-def test_the_collector_resumes_when_a_read_fails() -> None:
-    with pytest.raises(RuntimeError), collector_paused():
-        raise RuntimeError("page 3 could not be read")
-    assert gc.isenabled()
