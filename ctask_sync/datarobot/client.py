@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
+import orjson
+
 from ctask_sync.datarobot import paging
 from ctask_sync.datarobot.access import AccessChange, AccessEntry, parse_access_entry
 from ctask_sync.datarobot.blueprints import UserBlueprint, parse_user_blueprint
@@ -331,7 +333,7 @@ class DataRobotClient:
         )
         shown = self._transport.shown_path(response.url or self._transport.url(path))
         try:
-            raw = response.json()
+            raw = decode_json(response.content)
         except ValueError:
             snippet = self._transport.redact(response.text[:200])
             content_type = response.headers.get("Content-Type", "no Content-Type")
@@ -394,6 +396,16 @@ class DataRobotClient:
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
+
+
+def decode_json(body: bytes) -> Any:
+    """DataRobot's JSON: orjson first (the task list is 39 MB at 10,000 tasks, 1.5-2x faster to
+    read), else the standard library, which also takes the NaN and Infinity orjson refuses.
+    Raises ValueError for what neither reads."""
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return json.loads(body)
 
 
 def _read(method: str, shown: str, status: int, parse: Callable[[Any], _T], raw: Any) -> _T:

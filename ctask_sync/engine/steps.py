@@ -6,6 +6,7 @@ Refuse, why nothing is)."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -184,7 +185,7 @@ class TaskPlan:
     def upload_bytes(self) -> int:
         return sum(self.upload_sizes.values())
 
-    @property
+    @functools.cached_property  # asked a dozen times per task by plan summaries and reports
     def action(self) -> Action:
         kinds = {type(step) for step in self.steps}
         if Refuse in kinds:

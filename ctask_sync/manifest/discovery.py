@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from ctask_sync.errors import CtaskSyncError
@@ -21,37 +21,35 @@ __all__ = ["discover", "find_manifests"]
 
 
 def find_manifests(
-    root: Path, ignored: frozenset[str], *, stop_at_roots: bool = False
+    root: Path, ignored: frozenset[str] | Future[frozenset[str]], *, stop_at_roots: bool = False
 ) -> tuple[list[Path], list[Finding]]:
     """Every ctask.yaml under root, skipping .git, ignored folders and unfollowed symlinks
-    (and, with stop_at_roots, folders below root that hold their own ctask-sync.yaml)."""
+    (and, with stop_at_roots, folders below root that hold their own ctask-sync.yaml).
+
+    `ignored` may still be on its way (git lists it in its own process): the walk starts
+    without it, prunes by it from the moment it is there, and what it would have pruned is
+    dropped at the end, so the answer is the same either way."""
+    pruning = ignored if isinstance(ignored, frozenset) else None
     found: list[str] = []
-    findings: list[Finding] = []
+    unlisted: list[tuple[str, str]] = []  # (folder, why) of folders that could not be listed
     top = str(root)
     stack = [top]
     while stack:
         current = stack.pop()
+        if pruning is None and isinstance(ignored, Future) and ignored.done():
+            pruning = ignored.result()
         try:
             with os.scandir(current) as it:
                 entries = list(it)
         except OSError as exc:
-            findings.append(
-                Finding(
-                    display_path(current),
-                    None,
-                    None,
-                    "error",
-                    f"cannot list folder: {exc.strerror or exc}; ctask.yaml files in it "
-                    "would be missed",
-                )
-            )
+            unlisted.append((current, str(exc.strerror or exc)))
             continue
         # A folder below root with its own ctask-sync.yaml is another root (seen here, from
         # the listing, rather than by one extra stat per folder).
         if stop_at_roots and current != top and any(e.name == ROOT_CONFIG_NAME for e in entries):
             continue
         for entry in entries:
-            if entry.name == ".git" or entry.path in ignored:
+            if entry.name == ".git" or (pruning is not None and entry.path in pruning):
                 continue
             if entry.name == MANIFEST_NAME:
                 found.append(entry.path)
@@ -59,7 +57,32 @@ def find_manifests(
                 entry.name, is_dir=True
             ):
                 stack.append(entry.path)
+    if pruning is None:
+        assert isinstance(ignored, Future)
+        pruning = ignored.result()
+    if not isinstance(ignored, frozenset) and pruning:
+        found = [m for m in found if not _under_ignored(m, top, pruning)]
+        unlisted = [(f, why) for f, why in unlisted if not _under_ignored(f, top, pruning)]
+    findings = [
+        Finding(
+            display_path(folder),
+            None,
+            None,
+            "error",
+            f"cannot list folder: {why}; ctask.yaml files in it would be missed",
+        )
+        for folder, why in unlisted
+    ]
     return [Path(m) for m in sorted(found, key=_path_order)], findings
+
+
+def _under_ignored(path: str, top: str, ignored: frozenset[str]) -> bool:
+    """Whether path, or a folder between it and top, is one git ignores."""
+    while path != top and len(path) > len(top):
+        if path in ignored:
+            return True
+        path = os.path.dirname(path)
+    return False
 
 
 def _path_order(path: str) -> tuple[str, ...]:
@@ -168,8 +191,8 @@ def discover(
         # whole tasks unchanged since the last run too (taskcache.py).
         digests = DigestCache.open(base) if digest else None
         cache = None if digests is None else taskcache.TaskCache.open(base, digests)
+        manifests, walk_findings = find_manifests(root, listing, stop_at_roots=stop_at_roots)
         ignored = listing.result()
-        manifests, walk_findings = find_manifests(root, ignored, stop_at_roots=stop_at_roots)
         if digests is None:
             results = [check_manifest(m, base, ignored, digest=False) for m in manifests]
         else:

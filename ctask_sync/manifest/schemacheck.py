@@ -13,10 +13,11 @@ import functools
 import json
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-# No type stubs ship with jsonschema and types-jsonschema is not a dependency.
-from jsonschema import Draft202012Validator, ValidationError  # type: ignore[import-untyped]
+if TYPE_CHECKING:
+    # No type stubs ship with jsonschema and types-jsonschema is not a dependency.
+    from jsonschema import Draft202012Validator, ValidationError  # type: ignore[import-untyped]
 
 from ctask_sync.manifest.yamlpos import Document, Path_, Pos
 
@@ -45,6 +46,10 @@ def load_schema(resource: str = SCHEMA_RESOURCE) -> dict[str, Any]:
 
 @functools.lru_cache(maxsize=2)
 def _validator(resource: str) -> Draft202012Validator:
+    # imported on first use: a run whose manifests all come from the task cache (and with no
+    # ctask-sync.yaml) never needs jsonschema, a tenth of the CLI's start-up
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(load_schema(resource))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from unittest.mock import patch
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -88,6 +89,14 @@ def test_damaged_record_is_no_record() -> None:
     text = encode_record(_record(None)).replace('"content"', '"contnet"')
     assert decode_record(text) is None
     assert decode_record(None) is None
+
+
+@pytest.mark.parametrize("body", ['["a", "list"]', '"text"', "12", "null", '{"tool": NaN}'])
+def test_json_that_is_not_a_record_is_no_record(body: str) -> None:
+    # typed into a version description in DataRobot's UI, between the record's own lines
+    good = encode_record(_record(None))
+    start, _, end = good.partition("\n")[0], None, good.rpartition("\n")[2]
+    assert decode_record(f"{start}\n{body}\n{end}") is None
     assert decode_record("just words") is None
 
 

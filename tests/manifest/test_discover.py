@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
 
-from ctask_sync.manifest.discovery import discover
+from ctask_sync.git import ignored_paths
+from ctask_sync.manifest.discovery import discover, find_manifests
 from ctask_sync.manifest.files import FileEntry, content_digest, file_digest
 from ctask_sync.manifest.spec import EnvironmentRef, Finding, parse_size
 
@@ -202,6 +204,34 @@ def test_gitignored_task_folders_and_dot_git_are_not_searched(repo: Path) -> Non
     discovery = discover(repo)
     assert discovery.findings == []
     assert [t.key for t in discovery.tasks] == ["real"]
+
+
+class _ArrivesLate(Future[frozenset[str]]):
+    """git's ignore listing, still on its way for the whole walk (done() stays False)."""
+
+    def done(self) -> bool:
+        return False
+
+
+def test_an_ignore_listing_that_arrives_late_drops_the_same_manifests(repo: Path) -> None:
+    (repo / ".gitignore").write_text("scratch/\nold/ctask.yaml\n", "utf-8")
+    write_task(repo, "scratch/deep/t", VALID)
+    write_task(repo, "old", VALID)
+    write_task(repo, "real", VALID)
+    write_task(repo, "realer/sub", VALID)
+    root = repo.resolve()
+    ignored = ignored_paths(root, in_git=True)
+    late = _ArrivesLate()
+    late.set_result(ignored)
+
+    at_once = find_manifests(root, ignored)
+    walked_first = find_manifests(root, late)
+
+    assert walked_first == at_once
+    assert [m.relative_to(root).as_posix() for m in at_once[0]] == [
+        "real/ctask.yaml",
+        "realer/sub/ctask.yaml",
+    ]
 
 
 def test_include_and_exclude_globs(repo: Path) -> None:
