@@ -78,7 +78,8 @@ class PlanScale:
 
 
 _DISCOVER_TIMER = """
-import sys, time
+import gc, sys, time
+gc.set_threshold(200_000, 30, 30)  # as the CLI runs (cli/main.py)
 from pathlib import Path
 from ctask_sync.manifest.discovery import discover
 start = time.perf_counter()

@@ -42,7 +42,7 @@ def test_pages_that_continue_as_planned_are_accepted() -> None:
 
 def test_nothing_is_planned_without_a_total_or_an_offset_in_the_link() -> None:
     first = page(0, 2, 7)
-    no_total = Page(None, first.next, first.count)
+    no_total: Page[object] = Page(None, first.next, first.count)
 
     assert planned_links(no_total, str(first.next)) is None
     assert planned_links(first, f"{BASE}?cursor=abc") is None
