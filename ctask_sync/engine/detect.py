@@ -167,7 +167,7 @@ def build_state(
     --no-wait, a run interrupted during the wait, a record from an older ctask-sync, or no
     record) one GET of the build's status."""
     if not build_needs_request(spec, remote):
-        return recorded_build(spec, remote)
+        return _recorded_build(spec, remote)
     assert remote is not None and remote.latest is not None
     build = client.get_dependency_build(remote.task.id, remote.latest.id)
     return build_status(build.build_status if build is not None else None)
@@ -183,7 +183,7 @@ def build_needs_request(spec: TaskSpec, remote: RemoteTask | None) -> bool:
     return record is None or record.build_outcome not in ("success", "failed")
 
 
-def recorded_build(spec: TaskSpec, remote: RemoteTask | None) -> BuildStatus | None:
+def _recorded_build(spec: TaskSpec, remote: RemoteTask | None) -> BuildStatus | None:
     """build_state's answer when build_needs_request is False."""
     latest = remote.latest if remote else None
     if remote is None or latest is None or not wants_build(spec, latest.dependencies):

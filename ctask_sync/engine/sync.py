@@ -23,10 +23,9 @@ from ctask_sync.engine.detect import (
     build_needs_request,
     build_state,
     file_diff,
-    recorded_build,
     recorded_diff,
 )
-from ctask_sync.engine.model import Detected
+from ctask_sync.engine.model import Detected, FileDiff
 from ctask_sync.engine.outcomes import ApplyOutcome, PlanOutcome
 from ctask_sync.engine.plan import build_plan, plan_task
 from ctask_sync.engine.remote import RemoteState, read_remote_state
@@ -69,9 +68,11 @@ def _detect(session: Session, remote: RemoteState, specs: list[TaskSpec]) -> Det
             # a late run with --allow-delete must not delete it
             found.refusals[key] = refusal
 
-    def one(spec: TaskSpec) -> None:
+    def one(spec: TaskSpec, diff: FileDiff | None = None) -> None:
         current = remote.tasks.get(spec.key)
-        found.diffs[spec.key] = file_diff(spec, current, session.client, session.git)
+        if diff is None:
+            diff = file_diff(spec, current, session.client, session.git)
+        found.diffs[spec.key] = diff
         build = build_state(spec, current, session.client)
         if build is not None:
             found.builds[spec.key] = build
@@ -79,8 +80,8 @@ def _detect(session: Session, remote: RemoteState, specs: list[TaskSpec]) -> Det
             found.access[spec.key] = read_grants(session.client, current.task.id)
 
     # Most tasks of a run are answered by their sync record alone; a thread-pool task each
-    # would cost more than the answer (10,000 of them: about a second), so only the tasks that
-    # ask git or DataRobot go to the pool.
+    # would cost more than the answer (10,000 of them: about a second), so they are answered
+    # here and only the tasks that ask git or DataRobot go to the pool.
     asking: list[TaskSpec] = []
     for spec in specs:
         held = remote.tasks.get(spec.key)
@@ -91,11 +92,8 @@ def _detect(session: Session, remote: RemoteState, specs: list[TaskSpec]) -> Det
             or (spec.share is not None and held is not None)
         ):
             asking.append(spec)
-            continue
-        found.diffs[spec.key] = diff
-        build = recorded_build(spec, held)
-        if build is not None:
-            found.builds[spec.key] = build
+        else:
+            one(spec, diff)
     if asking:
         # As many threads as the request limit may grow to; the limit gates the requests.
         with ThreadPoolExecutor(max_workers=session.client.limit.setting.cap) as pool:

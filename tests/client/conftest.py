@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 import requests
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
 
 from ctask_sync.datarobot.client import DataRobotClient
 from ctask_sync.datarobot.retry import RetryPolicy
@@ -63,3 +67,28 @@ def client(emulator: Any) -> Iterator[DataRobotClient]:
         retry=RetryPolicy(attempts=4, backoff=0.05, max_total=20),
     ) as made:
         yield made
+
+
+# What a stand-in server answers a GET with: the JSON body, from the request.
+Pager = Callable[[Request], dict[str, object]]
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[[Pager], str]]:
+    """Start a loopback server answering every GET with the page a function gives."""
+    servers = []
+
+    def start(pager: Pager) -> str:
+        @Request.application
+        def app(request: Request) -> Response:
+            return Response(json.dumps(pager(request)), content_type="application/json")
+
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.port}/api/v2"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()

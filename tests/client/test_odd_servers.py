@@ -3,9 +3,8 @@ loopback server."""
 
 from __future__ import annotations
 
-import json
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from werkzeug.serving import make_server
@@ -14,32 +13,11 @@ from werkzeug.wrappers import Request, Response
 from ctask_sync.datarobot.client import DataRobotClient
 from ctask_sync.errors import ApiError
 
-Pager = Callable[[Request], dict[str, object]]
+from .conftest import Pager
 
 
 def _env(number: int) -> dict[str, object]:
     return {"id": f"env{number}", "name": f"Environment {number}", "requiredMetadataKeys": []}
-
-
-@pytest.fixture
-def serve() -> Iterator[Callable[[Pager], str]]:
-    """Start a loopback server answering executionEnvironments/ with pages from a function."""
-    servers = []
-
-    def start(pager: Pager) -> str:
-        @Request.application
-        def app(request: Request) -> Response:
-            return Response(json.dumps(pager(request)), content_type="application/json")
-
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}).start()
-        servers.append(server)
-        return f"http://127.0.0.1:{server.port}/api/v2"
-
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
 
 
 def test_relative_next_link_is_followed(serve: Callable[[Pager], str]) -> None:

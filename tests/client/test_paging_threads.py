@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -18,9 +18,10 @@ from ctask_sync.datarobot.client import DataRobotClient
 from ctask_sync.datarobot.models import CustomTask
 from ctask_sync.errors import ApiError
 
+from .conftest import Pager
+
 LIMIT = 3
 TOTAL = 12  # four pages of three
-Pager = Callable[[Request], dict[str, object]]
 
 
 def _task(number: int) -> dict[str, Any]:
@@ -57,27 +58,6 @@ def _later_pages_first(request: Request) -> None:
     offset = int(request.args.get("offset", "0"))
     if offset:
         time.sleep(0.1 * (TOTAL - offset) / LIMIT)
-
-
-@pytest.fixture
-def serve() -> Iterator[Callable[[Pager], str]]:
-    """Start a loopback server answering every GET with the page a function gives."""
-    servers = []
-
-    def start(pager: Pager) -> str:
-        @Request.application
-        def app(request: Request) -> Response:
-            return Response(json.dumps(pager(request)), content_type="application/json")
-
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}).start()
-        servers.append(server)
-        return f"http://127.0.0.1:{server.port}/api/v2"
-
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
 
 
 def _client(endpoint: str) -> DataRobotClient:
