@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-import orjson
+import msgspec
 
 from ctask_sync.datarobot import paging
 from ctask_sync.datarobot.models import Unexpected
@@ -16,14 +16,27 @@ from ctask_sync.errors import ApiError
 _T = TypeVar("_T")
 
 
+class TooDeep(ValueError):
+    """JSON nested deeper than a decoder recurses: JSON, but no answer the contract promises."""
+
+
 def decode_json(body: bytes) -> Any:
-    """DataRobot's JSON: orjson first (the task list is 39 MB at 10,000 tasks, 1.5-2x faster to
-    read), else the standard library, which also takes the NaN and Infinity orjson refuses.
-    Raises ValueError for what neither reads."""
+    """DataRobot's JSON: msgspec first (1.5-2x the standard library's speed), else the standard
+    library, which also takes the NaN and Infinity msgspec refuses. Raises ValueError for what
+    neither reads."""
     try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError:
+        return _DECODE(body)
+    except msgspec.DecodeError:
+        pass
+    except RecursionError:
+        raise TooDeep("its JSON is nested too deeply to read") from None
+    try:
         return json.loads(body)
+    except RecursionError:
+        raise TooDeep("its JSON is nested too deeply to read") from None
+
+
+_DECODE = msgspec.json.Decoder().decode
 
 
 def read_answer(method: str, shown: str, status: int, parse: Callable[[Any], _T], raw: Any) -> _T:

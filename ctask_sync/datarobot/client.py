@@ -15,7 +15,13 @@ from typing import Any, TypeVar
 
 from ctask_sync.datarobot import paging
 from ctask_sync.datarobot.access import AccessChange, AccessEntry, parse_access_entry
-from ctask_sync.datarobot.answers import decode_json, read_answer, read_page
+from ctask_sync.datarobot.answers import (
+    TooDeep,
+    decode_json,
+    read_answer,
+    read_page,
+    unexpected_shape,
+)
 from ctask_sync.datarobot.blueprints import UserBlueprint, parse_user_blueprint
 from ctask_sync.datarobot.concurrency import AdaptiveLimit, Concurrency
 from ctask_sync.datarobot.models import (
@@ -30,6 +36,7 @@ from ctask_sync.datarobot.models import (
     parse_version,
 )
 from ctask_sync.datarobot.retry import RetryPolicy
+from ctask_sync.datarobot.tasklist import Parsed, decode_task_page
 from ctask_sync.datarobot.transport import RequestStats, Transport
 from ctask_sync.datarobot.upload import UploadFile, VersionForm, check_file_paths, version_fields
 from ctask_sync.errors import ApiError
@@ -111,20 +118,29 @@ class DataRobotClient:
             params["searchFor"] = search_for
 
         def read(shown: str, raw: dict[str, Any]) -> paging.Page[_T]:
-            page = read_page(shown, parse_custom_task, raw)
+            data = raw["data"]
+            if isinstance(data, Parsed):  # read by the typed path (tasklist.py)
+                page = paging.Page(raw.get("totalCount"), raw.get("next"), len(data), data)
+            else:
+                page = read_page(shown, parse_custom_task, raw)
             mapped = [each(task) for task in page.items]  # none when an entry was bad
             return paging.Page(page.total, page.next, page.count, mapped, page.error)
 
+        def listed(limit: int | None) -> list[_T]:
+            return self._read_list(
+                "customTasks/", params, read, limit=limit, decode=decode_task_page
+            )
+
         if self.task_page_limit == self.page_limit:
-            return self._read_list("customTasks/", params, read)
+            return listed(None)
         try:
-            return self._read_list("customTasks/", params, read, limit=self.task_page_limit)
+            return listed(self.task_page_limit)
         except ApiError as error:
             if error.status != 400:
                 raise
             # An unpublished maximum below ours: ask again with the limit every list uses.
             self.task_page_limit = self.page_limit
-            return self._read_list("customTasks/", params, read)
+            return listed(None)
 
     def get_custom_task(self, task_id: str) -> CustomTask:
         """One custom task by id."""
@@ -324,14 +340,17 @@ class DataRobotClient:
         json_body: dict[str, Any] | None = None,
         form: Callable[[], VersionForm] | None = None,
         params: dict[str, Any] | None = None,
+        decode: Callable[[bytes], Any] = decode_json,
     ) -> _T:
-        """Send a request and read its JSON answer into a dataclass with `parse`."""
+        """Send a request and read its JSON answer (`decode`) into a dataclass with `parse`."""
         response = self._transport.request(
             method, path, params=params, json_body=json_body, form=form
         )
         shown = self._transport.shown_path(response.url or self._transport.url(path))
         try:
-            raw = decode_json(response.content)
+            raw = decode(response.content)
+        except TooDeep as error:
+            raise unexpected_shape(method, shown, response.status_code, error) from None
         except ValueError:
             snippet = self._transport.redact(response.text[:200])
             content_type = response.headers.get("Content-Type", "no Content-Type")
@@ -364,19 +383,24 @@ class DataRobotClient:
         read: Callable[[str, dict[str, Any]], paging.Page[_T]],
         *,
         limit: int | None = None,
+        decode: Callable[[bytes], Any] = decode_json,
     ) -> list[_T]:
         """Every item of a paged list (paging.read_pages); `read` makes a page's items, given
         the list's path as errors show it, in the thread that fetched the page."""
         target = self._transport.url(path)
         first = self._call(
-            "GET", target, parse_page, params={**params, "limit": limit or self.page_limit}
+            "GET",
+            target,
+            parse_page,
+            params={**params, "limit": limit or self.page_limit},
+            decode=decode,
         )
         shown = self._transport.shown_path(target)
         pages = paging.read_pages(
             self._transport,
             target,
             first,
-            lambda url: self._call("GET", url, parse_page),
+            lambda url: self._call("GET", url, parse_page, decode=decode),
             lambda raw: read(shown, raw),
         )
         return paging.items_of(pages)

@@ -61,7 +61,7 @@ def error_body(response: requests.Response) -> dict[str, Any] | None:
     """The JSON object of an error answer, if it is one (a 409 links to its conflicts)."""
     try:
         payload = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested too deeply
         return None
     return payload if isinstance(payload, dict) else None
 
@@ -71,7 +71,7 @@ def error_message(response: requests.Response) -> str:
     message = ""
     try:
         payload = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested too deeply
         payload = None
     if isinstance(payload, dict):
         raw = payload.get("message")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, unquote
 
-import orjson
+import msgspec
 
 from ctask_sync.datarobot.client import DataRobotClient
 from ctask_sync.datarobot.models import CustomTask, CustomTaskVersion
@@ -168,7 +168,7 @@ def decode_record(description: str | None) -> SyncRecord | None:
     if body is None:
         return None
     try:
-        data = orjson.loads(body)  # once per listed task: 10,000 at a time
+        data = msgspec.json.decode(body)  # once per listed task: 10,000 at a time
         if not isinstance(data, dict):
             return None  # JSON, but not a record (a list, say, typed into the description)
         get = data.get
@@ -201,7 +201,7 @@ def decode_record(description: str | None) -> SyncRecord | None:
             folder=folder,
             shared=tuple(map(str, shared)) if shared else (),
         )
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):  # deep: typed in the UI
         return None
 
 

@@ -119,7 +119,7 @@ class GitHubApi:
         if status >= 400:
             try:
                 message = str(response.json().get("message", ""))
-            except (ValueError, AttributeError):
+            except (ValueError, AttributeError, RecursionError):
                 message = " ".join(response.text[:200].split())
             retried = f" after {self.retries} retries" if _is_busy(response) else ""
             raise GitHubApiError(
@@ -129,7 +129,7 @@ class GitHubApi:
             )
         try:
             return response.json()
-        except ValueError:
+        except (ValueError, RecursionError):
             kind = response.headers.get("Content-Type", "no content type")
             raise GitHubApiError(
                 f"GitHub {method} {url} answered HTTP {status} with a body that is not JSON "
