@@ -46,7 +46,11 @@ def test_endpoint_is_normalised() -> None:
     client.close()
 
 
-def test_session_carries_auth_user_agent_and_tls_settings() -> None:
+def test_session_carries_auth_user_agent_and_tls_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
     client = DataRobotClient("https://x/api/v2", TOKEN, ca_bundle="/etc/ssl/corp.pem")
     transport = client._transport
     assert transport.session.verify == "/etc/ssl/corp.pem"
@@ -60,6 +64,13 @@ def test_session_carries_auth_user_agent_and_tls_settings() -> None:
     default = DataRobotClient("https://x/api/v2", TOKEN)
     assert default._transport.session.verify is True
     default.close()
+    # read once from the environment, as requests reads it for every request; --ca-bundle wins
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/from-env.pem")
+    with DataRobotClient("https://x/api/v2", TOKEN) as from_env:
+        assert from_env._transport.session.verify == "/etc/ssl/from-env.pem"
+        assert from_env._transport.session.trust_env is False
+    with DataRobotClient("https://x/api/v2", TOKEN, ca_bundle="/etc/ssl/corp.pem") as given:
+        assert given._transport.session.verify == "/etc/ssl/corp.pem"
 
 
 def test_token_hidden_in_repr() -> None:
