@@ -12,6 +12,8 @@ from typing import Any
 
 import yaml
 
+from ctask_sync.yamldepth import shallow
+
 Path_ = tuple[str | int, ...]
 
 # A manifest needs four levels and a model-metadata.yaml typeSchema a few more; PyYAML composes
@@ -123,7 +125,11 @@ _CSafeLoader: type[yaml.SafeLoader] | None = getattr(yaml, "CSafeLoader", None)
 
 def load(text: str) -> Document:
     """Compose `text` (one YAML document) and convert it; raise YamlProblem on bad syntax."""
-    if _CSafeLoader is not None and not yaml.reader.Reader.NON_PRINTABLE.search(text):
+    if (
+        _CSafeLoader is not None
+        and shallow(text)
+        and not yaml.reader.Reader.NON_PRINTABLE.search(text)
+    ):
         fast = _load_fast(text, _CSafeLoader)
         if fast is not None:
             return fast
