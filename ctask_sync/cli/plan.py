@@ -13,8 +13,7 @@ from ctask_sync.cli.common import (
     write_json,
     write_text,
 )
-from ctask_sync.engine import saved_plan, sync
-from ctask_sync.engine.saved_plan import SavedOptions
+from ctask_sync.engine import sync
 from ctask_sync.report import colour
 from ctask_sync.report.reports import PlanReport
 
@@ -30,7 +29,10 @@ def run(args: argparse.Namespace) -> int:
     if settings.markdown_file:
         write_text(settings.markdown_file, report.markdown())
     if args.out:
-        used = SavedOptions(
+        # loaded only for `--out`: a plan that saves nothing does without it (start-up)
+        from ctask_sync.engine import saved_plan
+
+        used = saved_plan.SavedOptions(
             targets=settings.targets,
             allow_delete=settings.allow_delete,
             allow_rollback=settings.allow_rollback,

@@ -7,6 +7,7 @@ Refuse, why nothing is)."""
 from __future__ import annotations
 
 import functools
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -157,6 +158,7 @@ _CHANGES = (
     UpdateBlueprints,
     DeleteTask,
 )
+_CHANGE_KINDS = frozenset(_CHANGES)
 
 
 @dataclass(frozen=True)
@@ -187,6 +189,8 @@ class TaskPlan:
 
     @functools.cached_property  # asked a dozen times per task by plan summaries and reports
     def action(self) -> Action:
+        if not self.steps:
+            return "unchanged"  # most tasks of a large run
         kinds = {type(step) for step in self.steps}
         if Refuse in kinds:
             return "refuse"
@@ -196,7 +200,7 @@ class TaskPlan:
             return "delete"
         if CreateTask in kinds:
             return "create"
-        return "update" if kinds & set(_CHANGES) else "unchanged"
+        return "update" if kinds & _CHANGE_KINDS else "unchanged"
 
     @property
     def changes(self) -> bool:
@@ -204,7 +208,7 @@ class TaskPlan:
 
     @property
     def bookkeeping(self) -> bool:
-        return any(isinstance(step, RecordBuildOutcome) for step in self.steps)
+        return bool(self.steps) and any(isinstance(s, RecordBuildOutcome) for s in self.steps)
 
     @property
     def task_id(self) -> str | None:
@@ -212,7 +216,11 @@ class TaskPlan:
 
     @property
     def version(self) -> CreateVersion | None:
-        return next((s for s in self.steps if isinstance(s, CreateVersion)), None)
+        # a loop, not next() over a generator: asked several times for each of 10,000 tasks
+        for step in self.steps:
+            if isinstance(step, CreateVersion):
+                return step
+        return None
 
     @property
     def metadata(self) -> dict[str, str]:
@@ -290,4 +298,8 @@ class Plan:
         return sum(t.upload_bytes for t in self.tasks)
 
     def count(self, action: Action) -> int:
-        return sum(1 for t in self.tasks if t.action == action)
+        return self._counts[action]
+
+    @functools.cached_property  # the summary line asks up to nine counts of 10,000 tasks
+    def _counts(self) -> Counter[Action]:
+        return Counter(t.action for t in self.tasks)

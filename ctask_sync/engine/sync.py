@@ -10,27 +10,26 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ctask_sync.datarobot.client import DataRobotClient
 from ctask_sync.datarobot.models import ExecutionEnvironment
 from ctask_sync.engine import adopt as adoption
 from ctask_sync.engine import late, plan_consumers
 from ctask_sync.engine import scope as scoping
-from ctask_sync.engine.apply import Applier, RunInfo, TaskResult, result_of
-from ctask_sync.engine.apply_consumers import in_use_error
 from ctask_sync.engine.consumers import read_consumers, read_grants
 from ctask_sync.engine.detect import (
     build_needs_request,
     build_state,
     file_diff,
+    recorded_build,
     recorded_diff,
 )
 from ctask_sync.engine.model import Detected, FileDiff
 from ctask_sync.engine.outcomes import ApplyOutcome, PlanOutcome
 from ctask_sync.engine.plan import build_plan, plan_task
 from ctask_sync.engine.remote import RemoteState, read_remote_state
-from ctask_sync.engine.results import RunningBuild
-from ctask_sync.engine.saved_plan import SavedPlan, check_target, check_unchanged
+from ctask_sync.engine.results import RunningBuild, TaskResult
 from ctask_sync.engine.session import (
     Feedback,
     Log,
@@ -47,6 +46,10 @@ from ctask_sync.manifest.rootconfig import find_root
 from ctask_sync.manifest.spec import TaskSpec
 from ctask_sync.settings import Settings
 from ctask_sync.words import plural
+
+if TYPE_CHECKING:  # imported where apply runs: plan, status and cleanup do without them
+    from ctask_sync.engine.apply import Applier
+    from ctask_sync.engine.saved_plan import SavedPlan
 
 __all__ = ["Feedback", "apply", "cleanup", "environments", "plan"]
 
@@ -88,12 +91,16 @@ def _detect(session: Session, remote: RemoteState, specs: list[TaskSpec]) -> Det
         diff = recorded_diff(spec, held)
         if (
             diff is None
-            or build_needs_request(spec, held)
             or (spec.share is not None and held is not None)
+            or build_needs_request(spec, held)
         ):
             asking.append(spec)
-        else:
-            one(spec, diff)
+            continue
+        # one(spec, diff) without asking again what was just asked: no request, no grants
+        found.diffs[spec.key] = diff
+        build = recorded_build(spec, held)
+        if build is not None:
+            found.builds[spec.key] = build
     if asking:
         # As many threads as the request limit may grow to; the limit gates the requests.
         with ThreadPoolExecutor(max_workers=session.client.limit.setting.cap) as pool:
@@ -205,6 +212,10 @@ def apply(
     False ends the run before any write; None goes on without showing it. With saved (apply
     --plan), the plan is applied only when its target and every fingerprint are the saved
     ones, with the options it was made with (show_plan compares the saved report: cli/)."""
+    # only apply writes: its machinery (builds, records, uploads) is loaded here (start-up)
+    from ctask_sync.engine.apply import Applier, RunInfo, result_of
+    from ctask_sync.engine.saved_plan import check_target, check_unchanged
+
     options = _with_saved_options(options, saved)
     feedback = feedback or Feedback()
     with open_session(options, log, feedback) as session:
@@ -286,6 +297,9 @@ def cleanup(
     """Delete every task options.namespace owns; returns the deleted keys.
 
     Needs no manifests: a closed pull request's preview namespace is torn down from its name."""
+    # cleanup's own (it words a 409: the blueprints using a task); plan never loads it
+    from ctask_sync.engine.apply_consumers import in_use_error
+
     if not options.namespace:
         raise ConfigError(
             "cleanup needs --namespace (or CTASK_SYNC_NAMESPACE)",

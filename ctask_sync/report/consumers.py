@@ -39,7 +39,9 @@ def parts(task: TaskPlan) -> list[str]:
 
 def detail_lines(task: TaskPlan) -> list[str]:
     """The consumers read in this run, one line each (text output under the task)."""
-    return [use_text(u) for u in task.consumers or ()]
+    if not task.consumers:
+        return []  # not read, or none: the common case, asked for each task
+    return [use_text(u) for u in task.consumers]
 
 
 def use_dict(use: BlueprintUse) -> dict[str, Any]:

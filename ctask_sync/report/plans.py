@@ -242,8 +242,8 @@ def summary_line(plan: Plan) -> str:
     )
     if plan.count("keep"):
         line += f" {plan.count('keep')} kept (not deleted)."
-    if plan.refused:
-        line += f" {len(plan.refused)} refused."
+    if plan.count("refuse"):
+        line += f" {plan.count('refuse')} refused."
     return line
 
 
@@ -268,9 +268,11 @@ def plan_text(plan: Plan, *, colour: bool = False) -> str:
     for t in plan.tasks:
         symbol = SYMBOLS[t.action]
         lines.append(f"  {paint(symbol, symbol, colour)} {t.key.ljust(width)}  {describe(t)}")
-        lines.extend(f"      {line}" for line in details(t, colour))
-        lines.extend(f"      {line}" for line in consumers.detail_lines(t))
-        lines.extend(f"      warning: {w}" for w in t.warnings)
+        under = [*details(t, colour), *consumers.detail_lines(t)]
+        if under:  # most tasks are in sync: nothing under them
+            lines.extend(f"      {line}" for line in under)
+        if t.warnings:
+            lines.extend(f"      warning: {w}" for w in t.warnings)
     lines.extend(f"  warning: {w}" for w in plan.warnings)
     lines.append("")
     lines.append(summary_line(plan) if plan.tasks else "No tasks found.")

@@ -6,14 +6,16 @@ from dataclasses import replace
 from pathlib import Path
 
 from ctask_sync.engine.model import Detected, FileDiff, RemoteCustomTask, RemoteItem, RemoteVersion
-from ctask_sync.engine.plan import build_plan, plan_task
+from ctask_sync.engine.plan import build_plan, plan_task, wants_build
 from ctask_sync.engine.remote import Owner, RemoteState, RemoteTask, SyncRecord, with_marker
 from ctask_sync.engine.steps import (
+    Action,
     AwaitBuild,
     CreateTask,
     CreateVersion,
     DeleteTask,
     Keep,
+    Plan,
     PlanContext,
     RecordBuildOutcome,
     StartBuild,
@@ -21,6 +23,7 @@ from ctask_sync.engine.steps import (
 )
 from ctask_sync.manifest.files import FileEntry
 from ctask_sync.manifest.spec import EnvironmentRef, TaskSpec
+from ctask_sync.report.plans import summary_line
 
 ENV = "5e8c889607389fe0f466c72d"
 OTHER_ENV = "5e8c889607389fe0f466c72e"
@@ -278,3 +281,59 @@ def test_field_changes_carry_old_and_new_values_and_environment_names() -> None:
     )
     assert only_files.field_changes == ()
     assert only_files.upload_sizes == {"helper.py": 20} and only_files.upload_bytes == 20
+
+
+def test_description_change_shows_datarobots_text_without_the_marker() -> None:
+    task = plan_task(spec(description="Gradient boosted."), remote(), FileDiff(), ENV, CTX)
+    assert [(c.field, c.old, c.new) for c in task.field_changes] == [
+        ("description", "Boosted trees.", "Gradient boosted.")
+    ]
+    assert task.action == "update" and task.metadata == {"description": "Gradient boosted."}
+
+
+def test_target_type_is_compared_whatever_its_case_in_datarobot() -> None:
+    lower = remote()
+    lower = replace(lower, task=replace(lower.task, target_type="binary"))
+    assert plan_task(spec(), lower, FileDiff(), ENV, CTX).action == "unchanged"
+    other = replace(lower, task=replace(lower.task, target_type="REGRESSION"))
+    assert plan_task(spec(), other, FileDiff(), ENV, CTX).action == "refuse"
+
+
+def test_a_build_is_wanted_only_with_dependencies_and_not_never() -> None:
+    assert wants_build(spec(), ("pandas",))
+    assert not wants_build(spec(), ())
+    assert not wants_build(spec(dependency_build="never"), ("pandas",))
+
+
+def test_counts_and_summary_of_a_plan_holding_every_action() -> None:
+    held = {key: remote(key) for key in ("b/update", "c/same", "gone/task")}
+    states = RemoteState("acme/tasks", tasks=held)
+    specs = [
+        spec("a/create"),
+        spec("b/update", name="Renamed"),
+        spec("c/same"),
+        spec("d/refused"),
+    ]
+    found = Detected(refusals={"d/refused": "an adopt: that cannot be honoured"})
+    plan = build_plan(specs, states, found, {s.key: ENV for s in specs}, CTX)
+    assert [(t.key, t.action) for t in plan.tasks] == [
+        ("a/create", "create"),
+        ("b/update", "update"),
+        ("c/same", "unchanged"),
+        ("d/refused", "refuse"),
+        ("gone/task", "keep"),
+    ]
+    actions: tuple[Action, ...] = ("create", "update", "unchanged", "delete", "keep", "refuse")
+    assert [plan.count(a) for a in actions] == [1, 1, 1, 0, 1, 1]
+    assert summary_line(plan) == (
+        "Plan: 1 to create, 1 to update, 0 to delete, 1 unchanged. 1 kept (not deleted). 1 refused."
+    )
+    late = Detected(refusals={"gone/task": "a later commit synced it"})
+    deleting = build_plan(
+        specs[:1], states, late, {"a/create": ENV}, replace(CTX, allow_delete=True)
+    )
+    assert [deleting.count(a) for a in actions] == [1, 0, 0, 2, 0, 1]
+    assert summary_line(deleting) == (
+        "Plan: 1 to create, 0 to update, 2 to delete, 0 unchanged. 1 refused."
+    )
+    assert isinstance(deleting, Plan) and [t.key for t in deleting.refused] == ["gone/task"]
