@@ -144,15 +144,16 @@ class TaskCache:
     def check(
         self,
         manifest: Path,
+        name: str,
         ignored_inside: tuple[str, ...],
         digests: DigestCache,
         validate: Callable[[Path], Checked],
     ) -> Checked:
-        """The cached result for manifest when it still holds, else `validate(manifest)`."""
-        name = str(manifest)
+        """The cached result for manifest (whose str() is name) when it still holds, else
+        `validate(manifest)`."""
         entry = self.known.get(name)
         if entry is not None and entry.ignored == ignored_inside:
-            restored = _restore(manifest, os.path.dirname(name), entry)
+            restored = _restore(manifest, _folder_of(name), entry)
             if restored is not None:
                 self.hits += 1
                 self.seen[name] = entry
@@ -198,11 +199,10 @@ class TaskCache:
         write_checked(self.path, MAGIC, _File(key=self.key, tasks=entries))
 
 
-def ignored_by_folder(
-    manifests: Iterable[Path], ignored: frozenset[str]
-) -> dict[str, tuple[str, ...]]:
-    """git's ignored paths grouped by the task folder that holds them (sorted)."""
-    folders = {os.path.dirname(str(m)) for m in manifests}  # no Path made per manifest
+def ignored_by_folder(names: Iterable[str], ignored: frozenset[str]) -> dict[str, tuple[str, ...]]:
+    """git's ignored paths grouped by the task folder (of the manifests named) that holds them
+    (sorted)."""
+    folders = {_folder_of(m) for m in names}
     grouped: dict[str, list[str]] = {}
     for path in ignored:
         parent = os.path.dirname(path)
@@ -212,6 +212,11 @@ def ignored_by_folder(
         if parent:
             grouped.setdefault(parent, []).append(path)
     return {folder: tuple(sorted(paths)) for folder, paths in grouped.items()}
+
+
+def _folder_of(manifest: str) -> str:
+    # os.path.dirname of an absolute, normalised path (as discovery's are), at a fifth its cost
+    return manifest.rpartition(os.sep)[0] or os.sep
 
 
 def _walk_stamps(manifest: Path, ignored: frozenset[str]) -> Stamps | None:
@@ -339,6 +344,7 @@ def _load(path: Path, key: Key) -> dict[str, Entry]:
 
 def check_all(
     manifests: list[Path],
+    names: list[str],
     cache: TaskCache | None,
     ignored: frozenset[str],
     digests: DigestCache,
@@ -346,12 +352,16 @@ def check_all(
     *,
     scope: Path,
 ) -> list[Checked]:
-    """`validate` each manifest, or take its result from the cache when it still holds."""
+    """`validate` each manifest, or take its result from the cache when it still holds.
+
+    `names` are the manifests' str(), which discovery has at hand (a Path's first str() costs
+    more than restoring its task)."""
     if cache is None:
         return [validate(m) for m in manifests]
-    by_folder = ignored_by_folder(manifests, ignored)
+    by_folder = ignored_by_folder(names, ignored)
     results = [
-        cache.check(m, by_folder.get(str(m.parent), ()), digests, validate) for m in manifests
+        cache.check(m, name, by_folder.get(_folder_of(name), ()), digests, validate)
+        for m, name in zip(manifests, names, strict=True)
     ]
     cache.save(scope=scope)
     return results
