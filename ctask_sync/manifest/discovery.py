@@ -15,6 +15,7 @@ from ctask_sync.manifest.files import MANIFEST_NAME, is_default_ignored
 from ctask_sync.manifest.manifest import Checked, check_manifest
 from ctask_sync.manifest.rootconfig import ROOT_CONFIG_NAME
 from ctask_sync.manifest.spec import Discovery, Finding, display_path
+from ctask_sync.manifest.taskcache import parent_of
 from ctask_sync.manifest.yamlpos import Pos
 
 __all__ = ["discover", "find_manifests"]
@@ -103,7 +104,7 @@ def _under_ignored(path: str, top: str, ignored: frozenset[str]) -> bool:
     while path != top and len(path) > len(top):
         if path in ignored:
             return True
-        path = os.path.dirname(path)
+        path = parent_of(path)
     return False
 
 
@@ -113,11 +114,12 @@ def _path_order(path: str) -> str:
     return path.replace(os.sep, "\0")
 
 
-def _cross_check(results: list[Checked], shown: Callable[[Path], str]) -> None:
-    """Checks across manifests: task folders that nest, keys used twice."""
+def _cross_check(results: list[Checked], names: list[str], shown: Callable[[Path], str]) -> None:
+    """Checks across manifests (named, in the same order, by `names`): task folders that
+    nest, keys used twice."""
     # strings, not Paths; the nearest task folder at or above each folder is remembered, as
     # most task folders share their parent
-    folders = {os.path.dirname(str(r.manifest)): r for r in results if r.is_task_folder}
+    folders = {parent_of(n): r for r, n in zip(results, names, strict=True) if r.is_task_folder}
     nearest: dict[str, Checked | None] = {}
 
     def holder(folder: str) -> Checked | None:
@@ -130,7 +132,7 @@ def _cross_check(results: list[Checked], shown: Callable[[Path], str]) -> None:
                 break
             found = folders.get(folder)
             climbed.append(folder)
-            up = os.path.dirname(folder)
+            up = parent_of(folder)
             if found is not None or up == folder:
                 break
             folder = up
@@ -138,13 +140,12 @@ def _cross_check(results: list[Checked], shown: Callable[[Path], str]) -> None:
             nearest[seen] = found
         return found
 
-    for result in results:
+    for result, name in zip(results, names, strict=True):
         if not result.is_task_folder:
             continue
-        folder = os.path.dirname(str(result.manifest))
-        outer = holder(os.path.dirname(folder))
+        outer = holder(parent_of(parent_of(name)))
         if outer is not None and outer is not result:
-            parent = os.path.dirname(str(outer.manifest))
+            parent = parent_of(str(outer.manifest))
             message = (
                 f"task folder {display_path(result.manifest.parent)} is nested inside "
                 f"task folder {display_path(parent)} ({shown(outer.manifest)}): task "
@@ -251,7 +252,7 @@ def discover(
             digests.save(scope=root)
     finally:
         pool.shutdown(wait=True)
-    _cross_check(results, display_path)
+    _cross_check(results, names, display_path)
     if only is not None:
         results = [r for r in results if r.manifest in only]
         manifests = [m for m in manifests if m in only]
