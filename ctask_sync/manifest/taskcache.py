@@ -29,7 +29,14 @@ from pathlib import Path
 import msgspec
 
 from ctask_sync import __version__
-from ctask_sync.manifest.digests import DigestCache, Stamp, read_checked, stamp_of, write_checked
+from ctask_sync.manifest.digests import (
+    DigestCache,
+    Stamp,
+    StampRecord,
+    read_checked,
+    stamp_of,
+    write_checked,
+)
 from ctask_sync.manifest.files import FileEntry, is_default_ignored
 from ctask_sync.manifest.manifest import Checked
 from ctask_sync.manifest.schemacheck import SCHEMA_RESOURCE
@@ -66,6 +73,16 @@ class Key(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False):
 # The frozen dataclasses of spec.py and yamlpos.py are decoded as they are and handed on as is.
 
 
+class _FileRecord(
+    msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=True, gc=False
+):
+    """A FileEntry without its source (the task folder's path and its own)."""
+
+    path: str
+    size: int
+    digest: str
+
+
 class _Spec(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False):
     """A TaskSpec without what the manifest's path gives (folder, manifest_path, sources)."""
 
@@ -79,7 +96,7 @@ class _Spec(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False):
     outbound_network_policy: NetworkPolicy | None
     required_metadata: dict[str, str]
     dependency_build: DependencyBuild
-    files: tuple[tuple[str, int, str], ...]  # path, size, digest
+    files: tuple[_FileRecord, ...]
     adopt: str | None
     blueprints: Blueprints
     share: tuple[ShareEntry, ...] | None
@@ -95,7 +112,7 @@ class _Checked(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False
 class Entry(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False):
     """One validated task and the stamps (taken before validation) it holds under."""
 
-    stamps: Stamps
+    stamps: dict[str, StampRecord]  # as Stamps
     ignored: tuple[str, ...]  # git's ignored paths inside the task folder, sorted
     checked: _Checked
 
@@ -185,7 +202,11 @@ class TaskCache:
             recorded = stamps.get(file.path)
             if recorded is None or recorded[0] != file.size:
                 return None  # the folder changed while it was validated
-        return Entry(stamps=stamps, ignored=ignored_inside, checked=_encode(checked))
+        return Entry(
+            stamps={path: StampRecord(*stamp) for path, stamp in stamps.items()},
+            ignored=ignored_inside,
+            checked=_encode(checked),
+        )
 
     def save(self, *, scope: Path) -> None:
         """Write what this run saw (entries outside `scope` are kept); best effort."""
@@ -254,17 +275,17 @@ def _walk_stamps(manifest: Path, ignored: frozenset[str]) -> Stamps | None:
 def _restore(manifest: Path, folder: str, entry: Entry) -> Checked | None:
     """The entry's result when every recorded stamp still holds, else None."""
     stat = os.stat  # the hot loop of an unchanged run: 7 stats a task, every run
-    for rel, (size, mtime, ctime, inode, device) in entry.stamps.items():
+    for rel, recorded in entry.stamps.items():
         try:
             st = stat(folder if rel == "." else f"{folder}/{rel}")
         except OSError:
             return None
         if (
-            st.st_mtime_ns != mtime
-            or st.st_size != size
-            or st.st_ctime_ns != ctime
-            or st.st_ino != inode
-            or st.st_dev != device
+            st.st_mtime_ns != recorded.mtime_ns
+            or st.st_size != recorded.size
+            or st.st_ctime_ns != recorded.ctime_ns
+            or st.st_ino != recorded.inode
+            or st.st_dev != recorded.device
         ):
             return None
     return _decode(manifest, folder, entry)
@@ -288,7 +309,7 @@ def _encode(checked: Checked) -> _Checked:
             outbound_network_policy=spec.outbound_network_policy,
             required_metadata=spec.required_metadata,
             dependency_build=spec.dependency_build,
-            files=tuple((f.path, f.size, f.digest) for f in spec.files),
+            files=tuple(_FileRecord(f.path, f.size, f.digest) for f in spec.files),
             adopt=spec.adopt,
             blueprints=spec.blueprints,
             share=spec.share,
@@ -314,7 +335,7 @@ def _decode(manifest: Path, folder: str, entry: Entry) -> Checked:
         folder=manifest.parent,
         manifest_path=manifest,
         files=tuple(
-            [FileEntry(p, f"{folder}/{p}", size, digest) for p, size, digest in spec.files]
+            [FileEntry(f.path, f"{folder}/{f.path}", f.size, f.digest) for f in spec.files]
         ),
         adopt=spec.adopt,
         blueprints=spec.blueprints,
@@ -336,9 +357,9 @@ def _load(path: Path, key: Key) -> dict[str, Entry]:
         return {}
     for entry in raw.tasks.values():
         stamps = entry.stamps
-        for file, size, _digest in entry.checked.spec.files:
-            stamp = stamps.get(file)
-            if stamp is None or stamp[0] != size:
+        for file in entry.checked.spec.files:
+            stamp = stamps.get(file.path)
+            if stamp is None or stamp.size != file.size:
                 return {}  # this module stamps every file at its size: trust none of it
     return raw.tasks
 

@@ -288,6 +288,7 @@ def test_a_cache_file_of_the_previous_format_is_ignored_whole(repo: Path, task: 
         "severity outside the vocabulary",
         "target type outside the vocabulary",
         "a stamp of four numbers",
+        "a stamp of six numbers",
         "a field this module never writes",
         "a file not stamped",
         "a file stamped at another size",
@@ -316,6 +317,8 @@ def test_a_cache_file_the_schema_refuses_is_ignored_and_every_task_validated(
         last["checked"]["spec"]["target_type"] = "unicorn"
     elif refused == "a stamp of four numbers":
         last["stamps"]["custom.py"] = last["stamps"]["custom.py"][:4]
+    elif refused == "a stamp of six numbers":
+        last["stamps"]["custom.py"] = [*last["stamps"]["custom.py"], 0]
     elif refused == "a field this module never writes":
         last["checked"]["spec"]["upload_also"] = ["/etc/passwd"]
     elif refused == "a file not stamped":
