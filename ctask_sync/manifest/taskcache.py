@@ -13,7 +13,10 @@ validation could depend on, taken *before* it was validated:
   directory (findings name paths relative to it).
 Any mismatch means a full validation of that task. The racy-clean rule of digests.py applies:
 an entry with any stamp not strictly older than the run's fence is never recorded. The file
-carries a checksum; a damaged or foreign one is ignored whole, never trusted in part.
+carries a checksum and is decoded into a strict typed schema; a damaged or foreign one, one the
+schema refuses, or one with a file not stamped at its size is ignored whole, never trusted in
+part. A task answered from here vouches for its files' digests to digests.py, which records
+them only when it writes its own file.
 """
 
 from __future__ import annotations
