@@ -15,6 +15,7 @@ from ctask_sync.manifest.files import MANIFEST_NAME, is_default_ignored
 from ctask_sync.manifest.manifest import Checked, check_manifest
 from ctask_sync.manifest.rootconfig import ROOT_CONFIG_NAME
 from ctask_sync.manifest.spec import Discovery, Finding, display_path
+from ctask_sync.manifest.taskcache import parent_of
 from ctask_sync.manifest.yamlpos import Pos
 
 __all__ = ["discover", "find_manifests"]
@@ -23,13 +24,25 @@ __all__ = ["discover", "find_manifests"]
 def find_manifests(
     root: Path, ignored: frozenset[str] | Future[frozenset[str]], *, stop_at_roots: bool = False
 ) -> tuple[list[Path], list[Finding]]:
-    """Every ctask.yaml under root, skipping .git, ignored folders and unfollowed symlinks
-    (and, with stop_at_roots, folders below root that hold their own ctask-sync.yaml).
+    """Every ctask.yaml under root (see _manifest_names), in Path order."""
+    names, findings = _manifest_names(root, ignored, stop_at_roots=stop_at_roots)
+    return [Path(m) for m in names], findings
+
+
+def _manifest_names(
+    root: Path, ignored: frozenset[str] | Future[frozenset[str]], *, stop_at_roots: bool
+) -> tuple[list[str], list[Finding]]:
+    """Every ctask.yaml under root as an absolute path string, in Path order, skipping .git,
+    ignored folders and unfollowed symlinks (and, with stop_at_roots, folders below root that
+    hold their own ctask-sync.yaml).
 
     `ignored` may still be on its way (git lists it in its own process): the walk starts
     without it, prunes by it from the moment it is there, and what it would have pruned is
     dropped at the end, so the answer is the same either way."""
     pruning = ignored if isinstance(ignored, frozenset) else None
+    # the folders that hold an ignored path: only their entries need looking up in `pruning`
+    holding = _parents(pruning)
+    dir_ignored: dict[str, bool] = {}  # folder name -> default-ignored (subfolder names repeat)
     found: list[str] = []
     unlisted: list[tuple[str, str]] = []  # (folder, why) of folders that could not be listed
     top = str(root)
@@ -38,6 +51,7 @@ def find_manifests(
         current = stack.pop()
         if pruning is None and isinstance(ignored, Future) and ignored.done():
             pruning = ignored.result()
+            holding = _parents(pruning)
         try:
             with os.scandir(current) as it:
                 entries = list(it)
@@ -48,15 +62,19 @@ def find_manifests(
         # the listing, rather than by one extra stat per folder).
         if stop_at_roots and current != top and any(e.name == ROOT_CONFIG_NAME for e in entries):
             continue
+        prune = pruning if current in holding else None
         for entry in entries:
-            if entry.name == ".git" or (pruning is not None and entry.path in pruning):
+            name = entry.name
+            if name == ".git" or (prune is not None and entry.path in prune):
                 continue
-            if entry.name == MANIFEST_NAME:
+            if name == MANIFEST_NAME:
                 found.append(entry.path)
-            elif entry.is_dir(follow_symlinks=False) and not is_default_ignored(
-                entry.name, is_dir=True
-            ):
-                stack.append(entry.path)
+            elif entry.is_dir(follow_symlinks=False):
+                skip = dir_ignored.get(name)
+                if skip is None:
+                    skip = dir_ignored[name] = is_default_ignored(name, is_dir=True)
+                if not skip:
+                    stack.append(entry.path)
     if pruning is None:
         assert isinstance(ignored, Future)
         pruning = ignored.result()
@@ -73,7 +91,12 @@ def find_manifests(
         )
         for folder, why in unlisted
     ]
-    return [Path(m) for m in sorted(found, key=_path_order)], findings
+    return sorted(found, key=_path_order), findings
+
+
+def _parents(paths: frozenset[str] | None) -> frozenset[str]:
+    # an entry's path is `<folder it was listed in>/<name>`, so dirname gives that folder back
+    return frozenset() if paths is None else frozenset(os.path.dirname(p) for p in paths)
 
 
 def _under_ignored(path: str, top: str, ignored: frozenset[str]) -> bool:
@@ -81,37 +104,57 @@ def _under_ignored(path: str, top: str, ignored: frozenset[str]) -> bool:
     while path != top and len(path) > len(top):
         if path in ignored:
             return True
-        path = os.path.dirname(path)
+        path = parent_of(path)
     return False
 
 
-def _path_order(path: str) -> tuple[str, ...]:
-    # Path's order (by components), without making a Path of each
-    return tuple(path.split(os.sep))
+def _path_order(path: str) -> str:
+    # Path's order (by components), without making a Path of each: NUL, the one character
+    # no name holds, sorts before all others, so a name sorts before its longer namesakes
+    return path.replace(os.sep, "\0")
 
 
-def _cross_check(results: list[Checked], shown: Callable[[Path], str]) -> None:
-    """Checks across manifests: task folders that nest, keys used twice."""
-    # strings, not Paths: this walks every ancestor of every task folder
-    folders = {os.path.dirname(str(r.manifest)): r for r in results if r.is_task_folder}
-    for result in results:
+def _cross_check(results: list[Checked], names: list[str], shown: Callable[[Path], str]) -> None:
+    """Checks across manifests (named, in the same order, by `names`): task folders that
+    nest, keys used twice."""
+    # strings, not Paths; the nearest task folder at or above each folder is remembered, as
+    # most task folders share their parent
+    folders = {parent_of(n): r for r, n in zip(results, names, strict=True) if r.is_task_folder}
+    nearest: dict[str, Checked | None] = {}
+
+    def holder(folder: str) -> Checked | None:
+        """The result of the task folder at or nearest above folder."""
+        climbed = []
+        found: Checked | None = None
+        while True:
+            if folder in nearest:
+                found = nearest[folder]
+                break
+            found = folders.get(folder)
+            climbed.append(folder)
+            up = parent_of(folder)
+            if found is not None or up == folder:
+                break
+            folder = up
+        for seen in climbed:
+            nearest[seen] = found
+        return found
+
+    for result, name in zip(results, names, strict=True):
         if not result.is_task_folder:
             continue
-        parent = os.path.dirname(str(result.manifest))
-        while (up := os.path.dirname(parent)) != parent:
-            parent = up
-            outer = folders.get(parent)
-            if outer is not None:
-                message = (
-                    f"task folder {display_path(result.manifest.parent)} is nested inside "
-                    f"task folder {display_path(parent)} ({shown(outer.manifest)}): task "
-                    "folders cannot nest, because DRUM searches for custom.py recursively; "
-                    "move one of them"
-                )
-                _fail(result, message, None)
-                outer.spec = None
-                outer.conflict = (_finding(outer, message, None), result.manifest)
-                break
+        outer = holder(parent_of(parent_of(name)))
+        if outer is not None and outer is not result:
+            parent = parent_of(str(outer.manifest))
+            message = (
+                f"task folder {display_path(result.manifest.parent)} is nested inside "
+                f"task folder {display_path(parent)} ({shown(outer.manifest)}): task "
+                "folders cannot nest, because DRUM searches for custom.py recursively; "
+                "move one of them"
+            )
+            _fail(result, message, None)
+            outer.spec = None
+            outer.conflict = (_finding(outer, message, None), result.manifest)
     first_by_key: dict[str, Checked] = {}
     for result in results:
         if result.key is None:
@@ -191,13 +234,15 @@ def discover(
         # whole tasks unchanged since the last run too (taskcache.py).
         digests = DigestCache.open(base) if digest else None
         cache = None if digests is None else taskcache.TaskCache.open(base, digests)
-        manifests, walk_findings = find_manifests(root, listing, stop_at_roots=stop_at_roots)
+        names, walk_findings = _manifest_names(root, listing, stop_at_roots=stop_at_roots)
+        manifests = [Path(m) for m in names]
         ignored = listing.result()
         if digests is None:
             results = [check_manifest(m, base, ignored, digest=False) for m in manifests]
         else:
             results = taskcache.check_all(
                 manifests,
+                names,
                 cache,
                 ignored,
                 digests,
@@ -207,7 +252,7 @@ def discover(
             digests.save(scope=root)
     finally:
         pool.shutdown(wait=True)
-    _cross_check(results, display_path)
+    _cross_check(results, names, display_path)
     if only is not None:
         results = [r for r in results if r.manifest in only]
         manifests = [m for m in manifests if m in only]

@@ -13,7 +13,10 @@ validation could depend on, taken *before* it was validated:
   directory (findings name paths relative to it).
 Any mismatch means a full validation of that task. The racy-clean rule of digests.py applies:
 an entry with any stamp not strictly older than the run's fence is never recorded. The file
-carries a checksum; a damaged or foreign one is ignored whole, never trusted in part.
+carries a checksum and is decoded into a strict typed schema; a damaged or foreign one, one the
+schema refuses, or one with a file not stamped at its size is ignored whole, never trusted in
+part. A task answered from here vouches for its files' digests to digests.py, which records
+them only when it writes its own file.
 """
 
 from __future__ import annotations
@@ -25,24 +28,104 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+
+import msgspec
 
 from ctask_sync import __version__
-from ctask_sync.manifest.digests import DigestCache, Stamp, read_checked, stamp_of, write_checked
+from ctask_sync.manifest.digests import (
+    DigestCache,
+    Stamp,
+    StampRecord,
+    read_checked,
+    stamp_of,
+    write_checked,
+)
 from ctask_sync.manifest.files import FileEntry, is_default_ignored
 from ctask_sync.manifest.manifest import Checked
 from ctask_sync.manifest.schemacheck import SCHEMA_RESOURCE
 from ctask_sync.manifest.spec import EnvironmentRef, Finding, ShareEntry, TaskSpec
+from ctask_sync.manifest.vocabulary import (
+    Blueprints,
+    DependencyBuild,
+    Language,
+    NetworkPolicy,
+    TargetType,
+)
 from ctask_sync.manifest.yamlpos import Pos
 
 CACHE_NAME = "tasks.json"
-_MAGIC = "ctask-sync task cache v1"
+# v2: entries typed (EnvironmentRef, ShareEntry, Finding, Pos as objects); v1 files are ignored
+MAGIC = "ctask-sync task cache v2"
 
 # path relative to the task folder -> stamp, for the manifest, its folders and their files
 Stamps = dict[str, Stamp]
 
 
-def code_key() -> dict[str, Any]:
+class Key(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False):
+    """What every entry depends on besides its own files."""
+
+    tool: str
+    schema: str
+    code: str
+    repo_root: str
+    cwd: str
+
+
+# The file's schema: msgspec decodes it straight into these (3-4x decoding untyped and picking
+# fields, and none of it tracked by the garbage collector); a file it refuses is ignored whole.
+# The frozen dataclasses of spec.py and yamlpos.py are decoded as they are and handed on as is.
+
+
+class _FileRecord(
+    msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=True, gc=False
+):
+    """A FileEntry without its source (the task folder's path and its own)."""
+
+    path: str
+    size: int
+    digest: str
+
+
+class _Spec(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False):
+    """A TaskSpec without what the manifest's path gives (folder, manifest_path, sources)."""
+
+    key: str
+    name: str
+    target_type: TargetType
+    language: Language
+    description: str
+    environment: EnvironmentRef
+    maximum_memory: int | None
+    outbound_network_policy: NetworkPolicy | None
+    required_metadata: dict[str, str]
+    dependency_build: DependencyBuild
+    files: tuple[_FileRecord, ...]
+    adopt: str | None
+    blueprints: Blueprints
+    share: tuple[ShareEntry, ...] | None
+
+
+class _Checked(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False):
+    key: str | None
+    key_pos: Pos | None
+    findings: tuple[Finding, ...]
+    spec: _Spec
+
+
+class Entry(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False):
+    """One validated task and the stamps (taken before validation) it holds under."""
+
+    stamps: dict[str, StampRecord]  # as Stamps
+    ignored: tuple[str, ...]  # git's ignored paths inside the task folder, sorted
+    checked: _Checked
+
+
+class _File(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False):
+    key: Key
+    tasks: dict[str, Entry]  # by absolute manifest path
+
+
+def code_key() -> dict[str, str]:
     """What every entry depends on besides its own files: version, schema and validator code."""
     schema = resources.files("ctask_sync.schemas").joinpath(SCHEMA_RESOURCE).read_bytes()
     package = Path(__file__).parent
@@ -62,10 +145,10 @@ class TaskCache:
     """Validated tasks by absolute manifest path; see the module docstring for when they hold."""
 
     path: Path
-    key: dict[str, Any]
+    key: Key
     fence_ns: int
-    known: dict[str, Any] = field(default_factory=dict)
-    seen: dict[str, Any] = field(default_factory=dict)
+    known: dict[str, Entry] = field(default_factory=dict)
+    seen: dict[str, Entry] = field(default_factory=dict)
     hits: int = 0
     misses: int = 0
 
@@ -74,73 +157,41 @@ class TaskCache:
         """The cache beside digests.json; None when the digest cache has no fence."""
         if digests.fence_ns is None or digests.state_dir is None:
             return None
-        key = {**code_key(), "repo_root": str(repo_root), "cwd": os.getcwd()}
+        key = Key(**code_key(), repo_root=str(repo_root), cwd=os.getcwd())
         path = digests.state_dir / CACHE_NAME
         return cls(path=path, key=key, fence_ns=digests.fence_ns, known=_load(path, key))
 
     def check(
         self,
         manifest: Path,
+        name: str,
         ignored_inside: tuple[str, ...],
         digests: DigestCache,
         validate: Callable[[Path], Checked],
     ) -> Checked:
-        """The cached result for manifest when it still holds, else `validate(manifest)`."""
-        entry = self.known.get(str(manifest))
-        if entry is not None:
-            restored = self._restore(manifest, entry, ignored_inside, digests)
+        """The cached result for manifest (whose str() is name) when it still holds, else
+        `validate(manifest)`."""
+        entry = self.known.get(name)
+        if entry is not None and entry.ignored == ignored_inside:
+            restored = _restore(manifest, parent_of(name), entry)
             if restored is not None:
                 self.hits += 1
-                self.seen[str(manifest)] = entry
+                self.seen[name] = entry
+                assert restored.spec is not None
+                # recorded only if digests.json is written this run (digests.py)
+                digests.vouch(entry.stamps, restored.spec.files)
                 return restored
         self.misses += 1
         stamps = _walk_stamps(manifest, frozenset(ignored_inside))
         checked = validate(manifest)
         fresh = self._entry(checked, stamps, ignored_inside)
         if fresh is not None:
-            self.seen[str(manifest)] = fresh
-        return checked
-
-    def _restore(
-        self,
-        manifest: Path,
-        entry: dict[str, Any],
-        ignored_inside: tuple[str, ...],
-        digests: DigestCache,
-    ) -> Checked | None:
-        try:
-            if entry["ignored"] != list(ignored_inside):
-                return None
-            stamps: dict[str, list[int]] = entry["stamps"]
-            folder = str(manifest.parent)
-            stat = os.stat  # the hot loop of an unchanged run: 7 stats a task, every run
-            for rel, recorded in stamps.items():
-                try:
-                    st = stat(folder if rel == "." else f"{folder}/{rel}")
-                except OSError:
-                    return None
-                size, mtime, ctime, inode, device = recorded
-                if (
-                    st.st_mtime_ns != mtime
-                    or st.st_size != size
-                    or st.st_ctime_ns != ctime
-                    or st.st_ino != inode
-                    or st.st_dev != device
-                ):
-                    return None
-            checked = _decode(manifest, entry["checked"])
-            assert checked.spec is not None
-            remembered = [(f.source, _stamp(stamps[f.path]), f.digest) for f in checked.spec.files]
-        except (KeyError, TypeError, ValueError, IndexError, AttributeError):
-            self.known = {}  # not what this module wrote: trust none of it
-            return None
-        for path, stamp, digest in remembered:
-            digests.remember(path, stamp, digest)
+            self.seen[name] = fresh
         return checked
 
     def _entry(
         self, checked: Checked, stamps: Stamps | None, ignored_inside: tuple[str, ...]
-    ) -> dict[str, Any] | None:
+    ) -> Entry | None:
         """The record of a fresh validation, or None when it must not be kept."""
         if stamps is None or checked.spec is None or not checked.is_task_folder:
             return None
@@ -154,11 +205,11 @@ class TaskCache:
             recorded = stamps.get(file.path)
             if recorded is None or recorded[0] != file.size:
                 return None  # the folder changed while it was validated
-        return {
-            "stamps": {path: list(s) for path, s in stamps.items()},
-            "ignored": list(ignored_inside),
-            "checked": _encode(checked),
-        }
+        return Entry(
+            stamps={path: StampRecord(*stamp) for path, stamp in stamps.items()},
+            ignored=ignored_inside,
+            checked=_encode(checked),
+        )
 
     def save(self, *, scope: Path) -> None:
         """Write what this run saw (entries outside `scope` are kept); best effort."""
@@ -169,14 +220,13 @@ class TaskCache:
                 entries.setdefault(path, value)
         if entries == self.known:
             return
-        write_checked(self.path, _MAGIC, {"key": self.key, "tasks": entries})
+        write_checked(self.path, MAGIC, _File(key=self.key, tasks=entries))
 
 
-def ignored_by_folder(
-    manifests: Iterable[Path], ignored: frozenset[str]
-) -> dict[str, tuple[str, ...]]:
-    """git's ignored paths grouped by the task folder that holds them (sorted)."""
-    folders = {str(m.parent) for m in manifests}
+def ignored_by_folder(names: Iterable[str], ignored: frozenset[str]) -> dict[str, tuple[str, ...]]:
+    """git's ignored paths grouped by the task folder (of the manifests named) that holds them
+    (sorted)."""
+    folders = {parent_of(m) for m in names}
     grouped: dict[str, list[str]] = {}
     for path in ignored:
         parent = os.path.dirname(path)
@@ -186,6 +236,12 @@ def ignored_by_folder(
         if parent:
             grouped.setdefault(parent, []).append(path)
     return {folder: tuple(sorted(paths)) for folder, paths in grouped.items()}
+
+
+def parent_of(path: str) -> str:
+    """os.path.dirname of an absolute, normalised path (as discovery's are), at a fifth of
+    its cost (10,000s of calls a run)."""
+    return path.rpartition(os.sep)[0] or os.sep
 
 
 def _walk_stamps(manifest: Path, ignored: frozenset[str]) -> Stamps | None:
@@ -219,92 +275,101 @@ def _walk_stamps(manifest: Path, ignored: frozenset[str]) -> Stamps | None:
     return stamps
 
 
-def _stamp(values: list[int]) -> Stamp:
-    size, mtime, ctime, inode, device = values
-    return (size, mtime, ctime, inode, device)
+def _restore(manifest: Path, folder: str, entry: Entry) -> Checked | None:
+    """The entry's result when every recorded stamp still holds, else None."""
+    stat = os.stat  # the hot loop of an unchanged run: 7 stats a task, every run
+    for rel, recorded in entry.stamps.items():
+        try:
+            st = stat(folder if rel == "." else f"{folder}/{rel}")
+        except OSError:
+            return None
+        if (
+            st.st_mtime_ns != recorded.mtime_ns
+            or st.st_size != recorded.size
+            or st.st_ctime_ns != recorded.ctime_ns
+            or st.st_ino != recorded.inode
+            or st.st_dev != recorded.device
+        ):
+            return None
+    return _decode(manifest, folder, entry)
 
 
-def _encode(checked: Checked) -> dict[str, Any]:
+def _encode(checked: Checked) -> _Checked:
     spec = checked.spec
     assert spec is not None
-    env = spec.environment
-    return {
-        "key": checked.key,
-        "key_pos": None
-        if checked.key_pos is None
-        else [checked.key_pos.line, checked.key_pos.column],
-        "findings": [
-            [f.path, f.line, f.column, f.severity, f.message, f.key] for f in checked.findings
-        ],
-        "spec": {
-            "key": spec.key,
-            "name": spec.name,
-            "target_type": spec.target_type,
-            "language": spec.language,
-            "description": spec.description,
-            "environment": [env.id, env.name, env.version_id, env.where],
-            "maximum_memory": spec.maximum_memory,
-            "outbound_network_policy": spec.outbound_network_policy,
-            "required_metadata": spec.required_metadata,
-            "dependency_build": spec.dependency_build,
-            "files": [[f.path, f.size, f.digest] for f in spec.files],
-            "adopt": spec.adopt,
-            "blueprints": spec.blueprints,
-            "share": None
-            if spec.share is None
-            else [[s.username, s.role, s.can_share] for s in spec.share],
-        },
-    }
+    return _Checked(
+        key=checked.key,
+        key_pos=checked.key_pos,
+        findings=tuple(checked.findings),
+        spec=_Spec(
+            key=spec.key,
+            name=spec.name,
+            target_type=spec.target_type,
+            language=spec.language,
+            description=spec.description,
+            environment=spec.environment,
+            maximum_memory=spec.maximum_memory,
+            outbound_network_policy=spec.outbound_network_policy,
+            required_metadata=spec.required_metadata,
+            dependency_build=spec.dependency_build,
+            files=tuple(_FileRecord(f.path, f.size, f.digest) for f in spec.files),
+            adopt=spec.adopt,
+            blueprints=spec.blueprints,
+            share=spec.share,
+        ),
+    )
 
 
-def _decode(manifest: Path, raw: dict[str, Any]) -> Checked:
-    spec = raw["spec"]
-    folder = manifest.parent
-    prefix = str(folder)
-    env_id, env_name, env_version, env_where = spec["environment"]
-    share = spec["share"]
+def _decode(manifest: Path, folder: str, entry: Entry) -> Checked:
+    """The Checked of an entry whose stamps hold."""
+    raw = entry.checked
+    spec = raw.spec
     task = TaskSpec(
-        key=spec["key"],
-        name=spec["name"],
-        target_type=spec["target_type"],
-        language=spec["language"],
-        description=spec["description"],
-        environment=EnvironmentRef(env_id, env_name, env_version, env_where),
-        maximum_memory=spec["maximum_memory"],
-        outbound_network_policy=spec["outbound_network_policy"],
-        required_metadata=dict(spec["required_metadata"]),
-        dependency_build=spec["dependency_build"],
-        folder=folder,
+        key=spec.key,
+        name=spec.name,
+        target_type=spec.target_type,
+        language=spec.language,
+        description=spec.description,
+        environment=spec.environment,
+        maximum_memory=spec.maximum_memory,
+        outbound_network_policy=spec.outbound_network_policy,
+        required_metadata=dict(spec.required_metadata),  # the entry's own stays as written
+        dependency_build=spec.dependency_build,
+        folder=manifest.parent,
         manifest_path=manifest,
         files=tuple(
-            FileEntry(p, f"{prefix}/{p}", size, digest) for p, size, digest in spec["files"]
+            [FileEntry(f.path, f"{folder}/{f.path}", f.size, f.digest) for f in spec.files]
         ),
-        adopt=spec["adopt"],
-        blueprints=spec["blueprints"],
-        share=None if share is None else tuple(ShareEntry(u, r, bool(c)) for u, r, c in share),
+        adopt=spec.adopt,
+        blueprints=spec.blueprints,
+        share=spec.share,
     )
-    findings: list[Finding] = [Finding(*values) for values in raw["findings"]]
-    key_pos = raw["key_pos"]
     return Checked(
         manifest=manifest,
-        findings=findings,
+        findings=list(raw.findings),  # a fresh list: the checks across manifests append to it
         spec=task,
-        key=raw["key"],
-        key_pos=None if key_pos is None else Pos(*key_pos),
+        key=raw.key,
+        key_pos=raw.key_pos,
     )
 
 
-def _load(path: Path, key: dict[str, Any]) -> dict[str, Any]:
+def _load(path: Path, key: Key) -> dict[str, Entry]:
     """The entries of a valid cache file written under the same key; {} otherwise."""
-    raw = read_checked(path, _MAGIC)
-    if not isinstance(raw, dict) or raw.get("key") != key or not isinstance(raw.get("tasks"), dict):
+    raw = read_checked(path, MAGIC, _File)
+    if raw is None or raw.key != key:
         return {}
-    tasks: dict[str, Any] = raw["tasks"]
-    return tasks
+    for entry in raw.tasks.values():
+        stamps = entry.stamps
+        for file in entry.checked.spec.files:
+            stamp = stamps.get(file.path)
+            if stamp is None or stamp.size != file.size:
+                return {}  # this module stamps every file at its size: trust none of it
+    return raw.tasks
 
 
 def check_all(
     manifests: list[Path],
+    names: list[str],
     cache: TaskCache | None,
     ignored: frozenset[str],
     digests: DigestCache,
@@ -312,12 +377,16 @@ def check_all(
     *,
     scope: Path,
 ) -> list[Checked]:
-    """`validate` each manifest, or take its result from the cache when it still holds."""
+    """`validate` each manifest, or take its result from the cache when it still holds.
+
+    `names` are the manifests' str(), which discovery has at hand (a Path's first str() costs
+    more than restoring its task)."""
     if cache is None:
         return [validate(m) for m in manifests]
-    by_folder = ignored_by_folder(manifests, ignored)
+    by_folder = ignored_by_folder(names, ignored)
     results = [
-        cache.check(m, by_folder.get(str(m.parent), ()), digests, validate) for m in manifests
+        cache.check(m, name, by_folder.get(parent_of(name), ()), digests, validate)
+        for m, name in zip(manifests, names, strict=True)
     ]
     cache.save(scope=scope)
     return results

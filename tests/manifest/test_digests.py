@@ -167,3 +167,24 @@ def test_the_state_folder_ignores_itself_in_git(repo: Path) -> None:
     digests_of(repo)
 
     assert (repo / STATE_DIR / ".gitignore").read_text().splitlines()[-1] == "*"
+
+
+def test_digests_the_task_cache_vouched_for_are_kept_when_another_task_is_digested(
+    repo: Path,
+) -> None:
+    kept = write_task(repo, "tasks/kept", files={"custom.py": "kept = 1\n"})
+    changed = write_task(repo, "tasks/changed", files={"custom.py": "changed = 1\n"})
+    for path in [kept / "custom.py", kept / "ctask.yaml", kept, changed / "custom.py"]:
+        age(path)
+    for path in [changed / "ctask.yaml", changed]:
+        age(path)
+    digests_of(repo)  # both tasks cached, both digests recorded
+    (changed / "custom.py").write_text("changed = 2\n")
+    age(changed / "custom.py")
+
+    # kept comes from the task cache (its digest is vouched for, not read); changed is read
+    assert digests_of(repo)["tasks/changed:custom.py"] == sha(b"changed = 2\n")
+    assert recorded(repo) == {
+        str(kept / "custom.py"): sha(b"kept = 1\n").removeprefix("sha256:"),
+        str(changed / "custom.py"): sha(b"changed = 2\n").removeprefix("sha256:"),
+    }

@@ -382,3 +382,37 @@ def test_parse_size(text: int | str, size: int) -> None:
 def test_parse_size_rejects(text: int | str, reason: str) -> None:
     with pytest.raises(ValueError, match=f"^{reason}$"):
         parse_size(text)
+
+
+def test_nesting_names_the_nearest_outer_task_folder_and_paths_sort_by_component(
+    repo: Path,
+) -> None:
+    for folder in ["t/a", "t/a/b", "t/a/b/c", "t/a b", "t/a b/c", "t/ab", "t/a-b/deep/x"]:
+        write_task(repo, folder, VALID)
+
+    found = discover(repo)
+
+    root = repo.resolve()
+    shown = [m.relative_to(root).as_posix() for m in found.manifest_paths]
+    assert shown == [  # Path's order, by components: str's would put "t/a b" before "t/a/"
+        "t/a/b/c/ctask.yaml",
+        "t/a/b/ctask.yaml",
+        "t/a/ctask.yaml",
+        "t/a b/c/ctask.yaml",
+        "t/a b/ctask.yaml",
+        "t/a-b/deep/x/ctask.yaml",
+        "t/ab/ctask.yaml",
+    ]
+    assert found.manifest_paths == sorted(found.manifest_paths)
+    nested = sorted(
+        (f.path, f.message.split(" (")[0]) for f in found.errors if "is nested" in f.message
+    )
+    assert nested == [
+        ("t/a b/c/ctask.yaml", "task folder t/a b/c is nested inside task folder t/a b"),
+        ("t/a/b/c/ctask.yaml", "task folder t/a/b/c is nested inside task folder t/a/b"),
+        ("t/a/b/ctask.yaml", "task folder t/a/b is nested inside task folder t/a"),
+    ]
+    assert sorted(t.folder.relative_to(root).as_posix() for t in found.tasks) == [
+        "t/a-b/deep/x",
+        "t/ab",
+    ]

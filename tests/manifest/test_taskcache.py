@@ -18,7 +18,7 @@ import pytest
 from ctask_sync.manifest.digests import STATE_DIR
 from ctask_sync.manifest.discovery import discover
 from ctask_sync.manifest.spec import Discovery, TaskSpec
-from ctask_sync.manifest.taskcache import CACHE_NAME
+from ctask_sync.manifest.taskcache import CACHE_NAME, MAGIC
 
 from .conftest import write_task
 
@@ -56,7 +56,7 @@ def write_cache(repo: Path, data: dict[str, object]) -> None:
     """Write data under a valid checksum, as only this module would."""
     body = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
     checksum = hashlib.sha256(body.encode()).hexdigest()
-    cache_file(repo).write_text(f"ctask-sync task cache v1 {checksum}\n{body}")
+    cache_file(repo).write_text(f"{MAGIC} {checksum}\n{body}")
 
 
 def forge(repo: Path, folder: Path) -> None:
@@ -270,3 +270,65 @@ def test_discover_says_the_same_from_the_cache_as_from_a_fresh_validation(repo: 
     assert shown(cached) == shown(fresh)
     assert shown(again) == shown(fresh)
     assert cached.manifest_paths == fresh.manifest_paths
+
+
+def test_a_cache_file_of_the_previous_format_is_ignored_whole(repo: Path, task: Path) -> None:
+    # v1: the same body under the v1 magic, as the last release wrote it (a valid checksum)
+    body = cache_file(repo).read_text().partition("\n")[2]
+    checksum = hashlib.sha256(body.encode()).hexdigest()
+    cache_file(repo).write_text(f"ctask-sync task cache v1 {checksum}\n{body}")
+
+    assert names(discover(repo)) == {"tasks/a": "Real name"}
+    assert MAGIC != "ctask-sync task cache v1"
+
+
+@pytest.mark.parametrize(
+    "refused",
+    [
+        "severity outside the vocabulary",
+        "target type outside the vocabulary",
+        "a stamp of four numbers",
+        "a stamp of six numbers",
+        "a field this module never writes",
+        "a file not stamped",
+        "a file stamped at another size",
+    ],
+)
+def test_a_cache_file_the_schema_refuses_is_ignored_and_every_task_validated(
+    repo: Path, refused: str
+) -> None:
+    folders = [
+        write_task(repo, f"tasks/{name}", name="Real name", files={"custom.py": "x = 1\n"})
+        for name in ("a", "b", "c")
+    ]
+    settle(repo)
+    discover(repo)
+    data = read_cache(repo)
+    tasks = data["tasks"]
+    assert isinstance(tasks, dict) and len(tasks) == 3
+    for folder in folders:  # every entry forged: any that the cache answered would show it
+        tasks[str(folder / "ctask.yaml")]["checked"]["spec"]["name"] = FORGED
+    last = tasks[str(folders[-1] / "ctask.yaml")]  # one bad entry, after two good ones
+    if refused == "severity outside the vocabulary":
+        last["checked"]["findings"] = [
+            {"path": "x", "line": 1, "column": 1, "severity": "fatal", "message": "m", "key": None}
+        ]
+    elif refused == "target type outside the vocabulary":
+        last["checked"]["spec"]["target_type"] = "unicorn"
+    elif refused == "a stamp of four numbers":
+        last["stamps"]["custom.py"] = last["stamps"]["custom.py"][:4]
+    elif refused == "a stamp of six numbers":
+        last["stamps"]["custom.py"] = [*last["stamps"]["custom.py"], 0]
+    elif refused == "a field this module never writes":
+        last["checked"]["spec"]["upload_also"] = ["/etc/passwd"]
+    elif refused == "a file not stamped":
+        del last["stamps"]["custom.py"]
+    else:
+        last["stamps"]["custom.py"][0] += 1
+        last["checked"]["spec"]["files"][0][1] += 2  # each other's size: only the pair tells
+    write_cache(repo, data)
+
+    found = discover(repo)
+
+    assert names(found) == {"tasks/a": "Real name", "tasks/b": "Real name", "tasks/c": "Real name"}
+    assert [files_of(found, f"tasks/{n}") for n in "abc"] == [["custom.py"]] * 3
