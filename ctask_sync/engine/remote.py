@@ -23,6 +23,7 @@ from ctask_sync.engine.model import RemoteCustomTask, RemoteItem, RemoteVersion
 VERSION_DESCRIPTION_LIMIT = 10_000  # DataRobot's limit on a version description
 _MARKER_START = "[ctask-sync:v1 namespace="
 _MARKER_RE = re.compile("^" + re.escape(_MARKER_START) + r"(\S+) key=(\S+)\]\s*$", re.MULTILINE)
+_BLANK_RUN_RE = re.compile(r"\n{3,}")
 _RECORD_START = "--- ctask-sync record v1 (written by ctask-sync; do not edit) ---"
 _RECORD_END = "--- end of ctask-sync record ---"
 _RECORD_RE = re.compile(
@@ -81,7 +82,13 @@ def _last_marker(description: str) -> re.Match[str] | None:
 def user_description(description: str) -> str:
     """The description without our marker lines, blank runs collapsed: what the manifest's
     description is compared to (the same normalisation applies to both sides)."""
-    return re.sub(r"\n{3,}", "\n\n", _MARKER_RE.sub("", description or "")).strip()
+    text = description or ""
+    # Each substitution only where it can match: twice per task and plan, 10,000 at a time.
+    if _MARKER_START in text:
+        text = _MARKER_RE.sub("", text)
+    if "\n\n\n" in text:
+        text = _BLANK_RUN_RE.sub("\n\n", text)
+    return text.strip()
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from unittest.mock import patch
 
 import pytest
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 
 from ctask_sync.engine import remote
 from ctask_sync.engine.remote import (
+    _MARKER_RE,
     VERSION_DESCRIPTION_LIMIT,
     Owner,
     SyncRecord,
@@ -162,3 +164,18 @@ def test_records_and_markers_as_ctask_sync_writes_them_take_the_quick_path() -> 
         assert remote._record_body(encode_record(record, prefix="notes")) is not None
     assert decode_record(encode_record(record, prefix="notes")) == record
     assert read_marker(with_marker("Trees.", owner)) == owner
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["\n", "\n\n\n", " ", "text", "[ctask-sync:v1 namespace=", "ns", " key=", "k/v", "]"]
+        ),
+        max_size=12,
+    ).map("".join)
+)
+def test_user_description_equals_both_substitutions_in_turn(description: str) -> None:
+    # the substitutions are skipped where they cannot match: the same text either way
+    whole = re.sub(r"\n{3,}", "\n\n", _MARKER_RE.sub("", description)).strip()
+    assert user_description(description) == whole
