@@ -14,6 +14,7 @@ from ctask_sync.errors import CtaskSyncError
 from ctask_sync.git import git_toplevel
 from ctask_sync.manifest.discovery import discover
 from ctask_sync.manifest.files import MANIFEST_NAME, human_size
+from ctask_sync.manifest.rootconfig import root_config_findings
 from ctask_sync.manifest.spec import Discovery, Finding, TaskSpec, display_path
 
 
@@ -123,7 +124,8 @@ def _discover_files(manifests: list[Path]) -> list[Discovery]:
 
 
 def discover_paths(paths: list[str]) -> Discovery:
-    """One Discovery over every folder and manifest file given (default: the current folder)."""
+    """One Discovery over every folder and manifest file given (default: the current folder),
+    with the problems of every root config that governs them."""
     folders, manifests = _split(paths or ["."])
     found = [discover(folder, digest=False) for folder in folders]
     found.extend(_discover_files(manifests))
@@ -131,6 +133,8 @@ def discover_paths(paths: list[str]) -> Discovery:
     for other in found[1:]:
         _merge(merged, other)
     merged.tasks.sort(key=lambda t: t.key)
+    starts = [*folders, *(m.parent for m in merged.manifest_paths)]
+    merged.findings[:0] = root_config_findings(starts)
     return merged
 
 

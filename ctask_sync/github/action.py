@@ -43,7 +43,7 @@ from ctask_sync.github.workflow_commands import (
     write_outputs,
 )
 from ctask_sync.manifest.discovery import discover
-from ctask_sync.manifest.rootconfig import find_root
+from ctask_sync.manifest.rootconfig import find_root, root_config_findings
 from ctask_sync.manifest.spec import Finding
 from ctask_sync.redact import redact
 from ctask_sync.report.markdown import SUMMARY_LIMIT_BYTES, cap_middle, code, fence
@@ -191,6 +191,10 @@ class ActionRun:
 
     def _validate(self, root: Path) -> int:
         discovery = discover(root)
+        # the root config too: a pull request that breaks it must not show as valid
+        discovery.findings[:0] = root_config_findings(
+            [root, *(m.parent for m in discovery.manifest_paths)]
+        )
         findings = discovery.findings
         for annotation in finding_annotations(findings):
             self.workflow.annotate(annotation)

@@ -133,3 +133,44 @@ def resolve_namespace(explicit: str | None, root: SyncRoot, *, embedded: bool) -
         hint=f"run `ctask-sync init {display_path(root.folder)}` to write {ROOT_CONFIG_NAME} "
         "with the namespace that owns this root's tasks, and commit it",
     )
+
+
+def root_config_findings(starts: list[Path]) -> list[Finding]:
+    """The problems of each ctask-sync.yaml that governs one of `starts` (the nearest at or
+    above it, up to the git top level), each file once: `plan` and `apply` stop on them, so
+    `validate` and the action's validate-only runs (a fork's pull request) report them with the
+    manifests'."""
+    governing: dict[Path, Path | None] = {}  # folder -> its root config, memoised upwards
+    configs: dict[Path, None] = {}
+    for start in starts:
+        config = _governing_config(start.resolve(), governing)
+        if config is not None:
+            configs.setdefault(config)
+    findings: list[Finding] = []
+    for config in configs:
+        try:
+            load_namespace(config)
+        except ManifestError as error:
+            findings.extend(f for f in error.findings if isinstance(f, Finding))
+    return findings
+
+
+def _governing_config(folder: Path, governing: dict[Path, Path | None]) -> Path | None:
+    """find_root's walk: up to the folder holding `.git` (the git top level) or to /."""
+    climbed: list[Path] = []
+    current = folder
+    found: Path | None = None
+    while True:
+        if current in governing:
+            found = governing[current]
+            break
+        climbed.append(current)
+        if (current / ROOT_CONFIG_NAME).exists():
+            found = current / ROOT_CONFIG_NAME
+            break
+        if current.parent == current or (current / ".git").exists():
+            break
+        current = current.parent
+    for passed in climbed:
+        governing[passed] = found
+    return found

@@ -200,6 +200,19 @@ def test_fork_pull_request_validates_only_and_says_so(
     assert_secret_kept(result)
 
 
+def test_fork_pull_request_that_breaks_the_root_config_is_not_valid(harness: Harness) -> None:
+    # a merge would stop every push run at this file: the validate-only run says so first
+    (harness.repo / "ctask-sync.yaml").write_text("namespace: [octo, tasks]\n", "utf-8")
+    commit_all(harness.repo, "list")
+    result = harness.pull_request(42, head_repo="stranger/tasks", inputs={"api-token": ""})
+    assert result.conclusion == "failure"
+    assert result.outputs["valid"] == "false"
+    [error] = result.annotations("error")
+    assert error.properties["file"] == "ctask-sync.yaml"
+    assert error.properties["line"] == "1"
+    assert "namespace: expected a string" in error.data
+
+
 def test_fork_pull_request_with_a_bad_manifest_is_annotated(harness: Harness) -> None:
     manifest = harness.repo / "tasks/alpha/ctask.yaml"
     manifest.write_text(
