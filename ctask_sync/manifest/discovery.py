@@ -12,8 +12,8 @@ from ctask_sync.git import git_toplevel, ignored_paths
 from ctask_sync.manifest import taskcache
 from ctask_sync.manifest.digests import DigestCache
 from ctask_sync.manifest.files import MANIFEST_NAME, is_default_ignored
+from ctask_sync.manifest.listings import FolderCache, list_folder
 from ctask_sync.manifest.manifest import Checked, check_manifest
-from ctask_sync.manifest.rootconfig import ROOT_CONFIG_NAME
 from ctask_sync.manifest.spec import Discovery, Finding, display_path
 from ctask_sync.manifest.taskcache import parent_of
 from ctask_sync.manifest.yamlpos import Pos
@@ -22,15 +22,23 @@ __all__ = ["discover", "find_manifests"]
 
 
 def find_manifests(
-    root: Path, ignored: frozenset[str] | Future[frozenset[str]], *, stop_at_roots: bool = False
+    root: Path,
+    ignored: frozenset[str] | Future[frozenset[str]],
+    *,
+    stop_at_roots: bool = False,
+    listings: FolderCache | None = None,
 ) -> tuple[list[Path], list[Finding]]:
     """Every ctask.yaml under root (see _manifest_names), in Path order."""
-    names, findings = _manifest_names(root, ignored, stop_at_roots=stop_at_roots)
+    names, findings = _manifest_names(root, ignored, stop_at_roots=stop_at_roots, listings=listings)
     return [Path(m) for m in names], findings
 
 
 def _manifest_names(
-    root: Path, ignored: frozenset[str] | Future[frozenset[str]], *, stop_at_roots: bool
+    root: Path,
+    ignored: frozenset[str] | Future[frozenset[str]],
+    *,
+    stop_at_roots: bool,
+    listings: FolderCache | None = None,
 ) -> tuple[list[str], list[Finding]]:
     """Every ctask.yaml under root as an absolute path string, in Path order, skipping .git,
     ignored folders and unfollowed symlinks (and, with stop_at_roots, folders below root that
@@ -38,47 +46,61 @@ def _manifest_names(
 
     `ignored` may still be on its way (git lists it in its own process): the walk starts
     without it, prunes by it from the moment it is there, and what it would have pruned is
-    dropped at the end, so the answer is the same either way."""
+    dropped at the end, so the answer is the same either way. Folders are listed by
+    `listings` (listings.py) when given, else afresh."""
     pruning = ignored if isinstance(ignored, frozenset) else None
     # the folders that hold an ignored path: only their entries need looking up in `pruning`
     holding = _parents(pruning)
     dir_ignored: dict[str, bool] = {}  # folder name -> default-ignored (subfolder names repeat)
     found: list[str] = []
+    walked: list[str] = []  # every folder below top the walk went into
     unlisted: list[tuple[str, str]] = []  # (folder, why) of folders that could not be listed
     top = str(root)
     stack = [top]
+    read = list_folder if listings is None else listings.listing
     while stack:
         current = stack.pop()
         if pruning is None and isinstance(ignored, Future) and ignored.done():
             pruning = ignored.result()
             holding = _parents(pruning)
         try:
-            with os.scandir(current) as it:
-                entries = list(it)
+            listing = read(current)
         except OSError as exc:
             unlisted.append((current, str(exc.strerror or exc)))
             continue
         # A folder below root with its own ctask-sync.yaml is another root (seen here, from
         # the listing, rather than by one extra stat per folder).
-        if stop_at_roots and current != top and any(e.name == ROOT_CONFIG_NAME for e in entries):
+        if stop_at_roots and listing.root_config and current != top:
             continue
         prune = pruning if current in holding else None
-        for entry in entries:
-            name = entry.name
-            if name == ".git" or (prune is not None and entry.path in prune):
+        # an entry's path as os.scandir makes it (os.path.join of the folder and the name)
+        prefix = current if current.endswith(os.sep) else current + os.sep
+        if listing.manifest:
+            path = prefix + MANIFEST_NAME
+            if prune is None or path not in prune:
+                found.append(path)
+        for name in listing.folders:
+            if name == ".git":
                 continue
-            if name == MANIFEST_NAME:
-                found.append(entry.path)
-            elif entry.is_dir(follow_symlinks=False):
-                skip = dir_ignored.get(name)
-                if skip is None:
-                    skip = dir_ignored[name] = is_default_ignored(name, is_dir=True)
-                if not skip:
-                    stack.append(entry.path)
+            skip = dir_ignored.get(name)
+            if skip is None:
+                skip = dir_ignored[name] = is_default_ignored(name, is_dir=True)
+            if skip:
+                continue
+            path = prefix + name
+            if prune is None or path not in prune:
+                stack.append(path)
+                walked.append(path)
     if pruning is None:
         assert isinstance(ignored, Future)
         pruning = ignored.result()
-    if not isinstance(ignored, frozenset) and pruning:
+    # Only a manifest or a walked folder that git ignores can drop anything (all that is
+    # dropped lies in or under one): mostly none, and then nothing needs climbing.
+    if (
+        not isinstance(ignored, frozenset)
+        and pruning
+        and not (pruning.isdisjoint(found) and pruning.isdisjoint(walked))
+    ):
         found = [m for m in found if not _under_ignored(m, top, pruning)]
         unlisted = [(f, why) for f, why in unlisted if not _under_ignored(f, top, pruning)]
     findings = [
@@ -231,10 +253,17 @@ def discover(
         if alongside is not None:
             pool.submit(alongside)
         # Digests of files unchanged since the last run come from .ctask-sync/ (digests.py),
-        # whole tasks unchanged since the last run too (taskcache.py).
+        # whole tasks unchanged since the last run too (taskcache.py), and the listings of
+        # unchanged folders (listings.py).
         digests = DigestCache.open(base) if digest else None
         cache = None if digests is None else taskcache.TaskCache.open(base, digests)
-        names, walk_findings = _manifest_names(root, listing, stop_at_roots=stop_at_roots)
+        # folders unchanged since the last run are not listed again (listings.py)
+        listings = None if digests is None else FolderCache.open(digests)
+        names, walk_findings = _manifest_names(
+            root, listing, stop_at_roots=stop_at_roots, listings=listings
+        )
+        if listings is not None:
+            listings.save(scope=str(root))
         manifests = [Path(m) for m in names]
         ignored = listing.result()
         if digests is None:

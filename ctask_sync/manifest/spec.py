@@ -81,6 +81,14 @@ class TaskSpec:
     )
     share: tuple[ShareEntry, ...] | None = None  # None: the access list is left alone
 
+    @classmethod
+    def restored(cls, **values: Any) -> TaskSpec:
+        """The same value as TaskSpec(**values) given every field, for the task cache (see
+        FileEntry.restored): the instance's dict filled at once, not field by field."""
+        task = object.__new__(cls)
+        task.__dict__.update(values)
+        return task
+
 
 @dataclass(frozen=True)
 class Finding:

@@ -324,7 +324,8 @@ def _decode(manifest: Path, folder: str, entry: Entry) -> Checked:
     """The Checked of an entry whose stamps hold."""
     raw = entry.checked
     spec = raw.spec
-    task = TaskSpec(
+    file = FileEntry.restored
+    task = TaskSpec.restored(
         key=spec.key,
         name=spec.name,
         target_type=spec.target_type,
@@ -337,9 +338,7 @@ def _decode(manifest: Path, folder: str, entry: Entry) -> Checked:
         dependency_build=spec.dependency_build,
         folder=manifest.parent,
         manifest_path=manifest,
-        files=tuple(
-            [FileEntry(f.path, f"{folder}/{f.path}", f.size, f.digest) for f in spec.files]
-        ),
+        files=tuple([file(f.path, f"{folder}/{f.path}", f.size, f.digest) for f in spec.files]),
         adopt=spec.adopt,
         blueprints=spec.blueprints,
         share=spec.share,

@@ -234,6 +234,26 @@ def test_an_ignore_listing_that_arrives_late_drops_the_same_manifests(repo: Path
     ]
 
 
+@pytest.mark.parametrize("rule", ["old/ctask.yaml", "old/", "ctask.yaml"])
+def test_a_late_ignore_listing_of_only_a_manifest_or_only_a_folder_drops_it(
+    repo: Path, rule: str
+) -> None:
+    (repo / ".gitignore").write_text(f"{rule}\n", "utf-8")
+    write_task(repo, "old", VALID)
+    write_task(repo, "real/sub", VALID)
+    root = repo.resolve()
+    ignored = ignored_paths(root, in_git=True)
+    late = _ArrivesLate()
+    late.set_result(ignored)
+
+    at_once = find_manifests(root, ignored)
+    walked_first = find_manifests(root, late)
+
+    assert walked_first == at_once
+    kept = [] if rule == "ctask.yaml" else ["real/sub/ctask.yaml"]
+    assert [m.relative_to(root).as_posix() for m in at_once[0]] == kept
+
+
 def test_include_and_exclude_globs(repo: Path) -> None:
     manifest = VALID + (
         "files:\n"

@@ -7,9 +7,11 @@ checksum): had the cache answered, that name would come back, so the fresh name 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
+import pickle
 import time
 from pathlib import Path
 
@@ -17,6 +19,7 @@ import pytest
 
 from ctask_sync.manifest.digests import STATE_DIR
 from ctask_sync.manifest.discovery import discover
+from ctask_sync.manifest.files import FileEntry
 from ctask_sync.manifest.spec import Discovery, TaskSpec
 from ctask_sync.manifest.taskcache import CACHE_NAME, MAGIC
 
@@ -332,3 +335,25 @@ def test_a_cache_file_the_schema_refuses_is_ignored_and_every_task_validated(
 
     assert names(found) == {"tasks/a": "Real name", "tasks/b": "Real name", "tasks/c": "Real name"}
     assert [files_of(found, f"tasks/{n}") for n in "abc"] == [["custom.py"]] * 3
+
+
+def test_restored_specs_and_files_are_the_values_their_constructors_make(repo: Path) -> None:
+    write_task(repo, "tasks/a", files={"custom.py": "x = 1\n", "lib/u.py": "u = 1\n"})
+    settle(repo)
+    fresh = discover(repo)
+    cached = discover(repo)
+    assert read_cache(repo)["tasks"]  # the second run restored its task from the cache
+
+    [built], [restored] = fresh.tasks, cached.tasks
+    assert restored == built and hash(restored.files) == hash(built.files)
+    assert vars(restored) == vars(built)  # every field, none more (a field added is missed)
+    assert list(vars(restored)) == [f.name for f in dataclasses.fields(TaskSpec)]
+    for mine, theirs in zip(restored.files, built.files, strict=True):
+        assert list(vars(mine)) == [f.name for f in dataclasses.fields(FileEntry)]
+        assert vars(mine) == vars(theirs) and mine == theirs and hash(mine) == hash(theirs)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        restored.files[0].size = 0  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        restored.name = "changed"  # type: ignore[misc]
+    assert dataclasses.replace(restored, name="n").name == "n"
+    assert pickle.loads(pickle.dumps(restored)) == built
