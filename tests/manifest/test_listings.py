@@ -16,6 +16,7 @@ import shutil
 import time
 from concurrent.futures import Future
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pytest_mock import MockerFixture
@@ -333,7 +334,7 @@ def test_the_search_says_the_same_from_the_cache_as_from_fresh_listings(repo: Pa
     ignored = ignored_paths(root, in_git=True)
     digests = DigestCache.open(root)
 
-    def search(late: bool) -> tuple[object, ...]:
+    def search(late: bool) -> tuple[Any, int, int]:
         listings = FolderCache.open(digests)
         pending = _ArrivesLate()
         pending.set_result(ignored)
@@ -352,7 +353,7 @@ def test_the_search_says_the_same_from_the_cache_as_from_fresh_listings(repo: Pa
     finally:
         os.chmod(repo / "unreadable", 0o755)
 
-    manifests, findings = fresh  # type: ignore[misc]
+    manifests, findings = fresh
     if os.geteuid() != 0:  # root lists any folder
         assert [f.path for f in findings] == ["unreadable"]
     assert len(manifests) >= 10
