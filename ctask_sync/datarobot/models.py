@@ -1,4 +1,9 @@
-"""DataRobot's custom-task JSON as snake_case dataclasses, and the parsers that read it.
+"""DataRobot's custom-task JSON as snake_case values, and the parsers that read it.
+
+A task, its latest version and the version's items are frozen msgspec Structs, not dataclasses:
+a 10,000-task list makes ~70,000 of them, and a Struct is built ~10x faster than a frozen
+dataclass (which sets each field through object.__setattr__); the typed list reader
+(tasklist.py) decodes items straight into `Item`.
 
 A parser raises `Unexpected` (or KeyError/TypeError/ValueError) on a shape the API contract does
 not promise; the client turns that into an ApiError naming the request."""
@@ -7,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 __all__ = [
     "CustomTask",
@@ -23,15 +30,16 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class Item:
+# gc=False: these values hold strings, tuples and a dict of strings, never a cycle.
+class Item(msgspec.Struct, frozen=True, gc=False, rename="camel"):
+    """One file of a version (rename: the typed reader decodes `fileName`/`filePath` into it)."""
+
     id: str
     file_name: str
     file_path: str
 
 
-@dataclass(frozen=True, slots=True)
-class CustomTaskVersion:
+class CustomTaskVersion(msgspec.Struct, frozen=True, gc=False):
     id: str
     custom_task_id: str
     label: str
@@ -49,8 +57,7 @@ class CustomTaskVersion:
     items: tuple[Item, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class CustomTask:
+class CustomTask(msgspec.Struct, frozen=True, gc=False):
     id: str
     name: str
     target_type: str  # DataRobot spelling: Binary, Regression, Multiclass, Anomaly, Transform

@@ -25,12 +25,6 @@ class Parsed(list[CustomTask]):
 
 
 # gc=False: these short-lived values hold no cycles; 10,000 tasks of them need no collector.
-class _Item(msgspec.Struct, rename="camel", gc=False):
-    id: str
-    file_name: str
-    file_path: str
-
-
 class _Dependency(msgspec.Struct, rename="camel", gc=False):
     package_name: str
 
@@ -55,7 +49,7 @@ class _Version(msgspec.Struct, rename="camel", gc=False):
     outbound_network_policy: str | None = None
     required_metadata_values: list[_Metadata] | None = None
     dependencies: list[_Dependency] | None = None
-    items: list[_Item] | None = None
+    items: tuple[Item, ...] | None = None  # decoded straight into the client's Item
 
 
 class _Task(msgspec.Struct, rename="camel", gc=False):
@@ -128,5 +122,5 @@ def _version(version: _Version) -> CustomTaskVersion:
         version.outbound_network_policy,
         {m.field_name: m.value for m in version.required_metadata_values or ()},
         tuple(d.package_name for d in version.dependencies or ()),
-        tuple(Item(i.id, i.file_name, i.file_path) for i in version.items or ()),
+        version.items or (),
     )

@@ -1,12 +1,16 @@
 """The engine's own values for what DataRobot holds and how files differ.
 
-Plain snake_case dataclasses, filled from the client's models in remote.py, so that detection,
-the plan and the reports depend on the engine and never on datarobot/ (DESIGN.md's data path)."""
+Plain snake_case values, filled from the client's models in remote.py, so that detection, the
+plan and the reports depend on the engine and never on datarobot/ (DESIGN.md's data path). What
+mirrors a listed task is a frozen msgspec Struct: a plan of 10,000 tasks builds ~70,000 of them,
+and a Struct is built ~10x faster than a frozen dataclass."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Literal
+
+import msgspec
 
 # What the latest version's dependency build is, as far as this run knows:
 # success/failed are final; running covers DataRobot's submitted and processing; missing means
@@ -43,16 +47,15 @@ class FileDiff:
         return not (self.added or self.changed or self.removed)
 
 
-@dataclass(frozen=True)
-class RemoteItem:
+# gc=False: these values hold strings, tuples and a dict of strings, never a cycle.
+class RemoteItem(msgspec.Struct, frozen=True, gc=False):
     """One file of a version."""
 
     id: str
     file_path: str
 
 
-@dataclass(frozen=True)
-class RemoteVersion:
+class RemoteVersion(msgspec.Struct, frozen=True, gc=False):
     """A custom task version, as the plan needs to know it."""
 
     id: str
@@ -67,8 +70,7 @@ class RemoteVersion:
     items: tuple[RemoteItem, ...]
 
 
-@dataclass(frozen=True)
-class RemoteCustomTask:
+class RemoteCustomTask(msgspec.Struct, frozen=True, gc=False):
     """A custom task, as the plan needs to know it."""
 
     id: str

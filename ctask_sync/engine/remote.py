@@ -91,9 +91,10 @@ def user_description(description: str) -> str:
     return text.strip()
 
 
-@dataclass(frozen=True)
-class SyncRecord:
-    """What ctask-sync wrote into a version's description."""
+# gc=False: a record holds strings, tuples and a dict of strings, never a cycle.
+class SyncRecord(msgspec.Struct, frozen=True, gc=False):
+    """What ctask-sync wrote into a version's description (a Struct: one is read per listed
+    task, 10,000 at a time; change one with msgspec.structs.replace)."""
 
     tool: str
     commit: str | None
@@ -169,13 +170,68 @@ def encode_record(record: SyncRecord, *, prefix: str = "") -> str:
     return text
 
 
+class _WireRecord(msgspec.Struct, gc=False):
+    """A record as `encode_record` writes it, typed strictly: a body it takes decodes straight
+    into these fields; any other body (a field of another kind, typed into the UI or written by
+    a later version) is read by `_general_record`, so both reads give the same answer
+    (tests/engine/test_record_decode.py)."""
+
+    tool: str
+    content: str
+    settings: str
+    commit: str | None = None
+    ref: str | None = None
+    time: int | None = None
+    tag: str | None = None
+    files: dict[str, str] | None = None
+    build: bool = False
+    build_outcome: str | None = None
+    dirty: bool = False
+    parents: list[str] | None = None
+    namespace: str | None = None
+    key: str | None = None
+    root: str | None = None
+    folder: str | None = None
+    shared: list[str] | None = None
+
+
+_WIRE_DECODER = msgspec.json.Decoder(_WireRecord)
+
+
 def decode_record(description: str | None) -> SyncRecord | None:
     """The record in a version description, or None when there is none or it is damaged."""
     body = _record_body(description or "")
     if body is None:
         return None
     try:
-        data = msgspec.json.decode(body)  # once per listed task: 10,000 at a time
+        wire = _WIRE_DECODER.decode(body)  # once per listed task: 10,000 at a time
+    except (msgspec.DecodeError, RecursionError):  # ValidationError is a DecodeError
+        return _general_record(body)
+    return SyncRecord(
+        tool=wire.tool,
+        commit=wire.commit,
+        ref=wire.ref,
+        commit_time=wire.time,
+        tag=wire.tag,
+        content=wire.content,
+        settings=wire.settings,
+        files=wire.files,
+        build=wire.build,
+        build_outcome=wire.build_outcome if wire.build_outcome in _OUTCOMES else None,
+        dirty=wire.dirty,
+        parents=tuple(wire.parents) if wire.parents else (),
+        namespace=wire.namespace,
+        key=wire.key,
+        root=wire.root,
+        folder=wire.folder,
+        shared=tuple(wire.shared) if wire.shared else (),
+    )
+
+
+def _general_record(body: str) -> SyncRecord | None:
+    """The record in body read from untyped JSON, each field converted as it allows."""
+    try:
+        data = msgspec.json.decode(body)
         if not isinstance(data, dict):
             return None  # JSON, but not a record (a list, say, typed into the description)
         get = data.get

@@ -16,6 +16,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from ctask_sync import __version__
 from ctask_sync.engine.steps import Plan, TaskPlan
 from ctask_sync.errors import ConfigError, CtaskSyncError
@@ -65,7 +67,7 @@ def remote_fingerprint(task: TaskPlan) -> dict[str, Any] | None:
         "latest_version_label": latest.label if latest else None,
         "record_content": record.content if record else None,
         # the task as listed, latest version (its items and record) included: any edit shows
-        "digest": _digest(asdict(task.remote.task)),
+        "digest": _digest(msgspec.to_builtins(task.remote.task)),
         "build": task.build,
     }
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from msgspec.structs import replace as struct_replace
+
 from ctask_sync.engine.model import Detected, FileDiff, RemoteCustomTask, RemoteItem, RemoteVersion
 from ctask_sync.engine.plan import build_plan, plan_task, wants_build
 from ctask_sync.engine.remote import Owner, RemoteState, RemoteTask, SyncRecord, with_marker
@@ -65,7 +67,7 @@ def version(**changes: object) -> RemoteVersion:
         dependencies=(),
         items=(RemoteItem("i1", "custom.py"), RemoteItem("i2", "helper.py")),
     )
-    return replace(base, **changes)  # type: ignore[arg-type]
+    return struct_replace(base, **changes)
 
 
 def remote(
@@ -217,7 +219,7 @@ def test_shard_scope_limits_deletions() -> None:
 
 def test_duplicates_keep_the_oldest_and_are_deleted_only_when_allowed() -> None:
     kept, dup = remote(key="k"), remote(key="k")
-    dup = replace(dup, task=replace(dup.task, id="t2", created="2026-01-02T00:00:00Z"))
+    dup = replace(dup, task=struct_replace(dup.task, id="t2", created="2026-01-02T00:00:00Z"))
     state = RemoteState(namespace="acme/tasks", tasks={"k": kept}, duplicates=[dup])
     found = Detected(diffs={"k": FileDiff()})
     plan = build_plan([spec(key="k")], state, found, {"k": ENV}, CTX)
@@ -293,9 +295,9 @@ def test_description_change_shows_datarobots_text_without_the_marker() -> None:
 
 def test_target_type_is_compared_whatever_its_case_in_datarobot() -> None:
     lower = remote()
-    lower = replace(lower, task=replace(lower.task, target_type="binary"))
+    lower = replace(lower, task=struct_replace(lower.task, target_type="binary"))
     assert plan_task(spec(), lower, FileDiff(), ENV, CTX).action == "unchanged"
-    other = replace(lower, task=replace(lower.task, target_type="REGRESSION"))
+    other = replace(lower, task=struct_replace(lower.task, target_type="REGRESSION"))
     assert plan_task(spec(), other, FileDiff(), ENV, CTX).action == "refuse"
 
 
