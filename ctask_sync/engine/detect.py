@@ -21,7 +21,6 @@ from ctask_sync.engine.plan import wants_build
 from ctask_sync.engine.remote import RemoteTask, SyncRecord, short_digest
 from ctask_sync.errors import CtaskSyncError
 from ctask_sync.git import GitInfo
-from ctask_sync.manifest.files import content_digest
 from ctask_sync.manifest.spec import TaskSpec
 
 _CHUNK = 1 << 20
@@ -99,7 +98,7 @@ def recorded_diff(spec: TaskSpec, remote: RemoteTask | None) -> FileDiff | None:
     record = remote.record
     if record is None:
         return None
-    if record.content == content_digest(spec.files):
+    if record.content == spec.content:
         return _RECORD_MATCHES
     if record.files is not None and set(record.files) == {i.file_path for i in latest.items}:
         return _digest_diff(spec, record.files, short=True, source="record")

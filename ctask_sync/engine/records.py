@@ -10,7 +10,6 @@ from pathlib import Path
 from ctask_sync import __version__
 from ctask_sync.engine.remote import SyncRecord, short_digest
 from ctask_sync.engine.steps import PlanContext, TaskPlan
-from ctask_sync.manifest.files import content_digest
 from ctask_sync.manifest.spec import TaskSpec
 
 
@@ -56,7 +55,7 @@ def make_record(
         ref=run.context.ref,
         commit_time=run.context.commit_time,
         tag=run.context.tag,
-        content=content_digest(spec.files),
+        content=spec.content,
         settings=settings_digest(plan),
         files={f.path: short_digest(f.digest) for f in spec.files},
         build=previous.build if previous else False,

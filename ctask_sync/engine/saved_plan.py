@@ -21,7 +21,6 @@ import msgspec
 from ctask_sync import __version__
 from ctask_sync.engine.steps import Plan, TaskPlan
 from ctask_sync.errors import ConfigError, CtaskSyncError
-from ctask_sync.manifest.files import content_digest
 
 FORMAT = "ctask-sync-plan"
 FORMAT_VERSION = 1
@@ -80,7 +79,7 @@ def local_fingerprint(task: TaskPlan) -> dict[str, Any] | None:
     settings = asdict(spec)
     for unshown in ("files", "folder", "manifest_path"):
         settings.pop(unshown)
-    return {"content": content_digest(spec.files), "manifest": _digest(settings)}
+    return {"content": spec.content, "manifest": _digest(settings)}
 
 
 def to_json(

@@ -103,6 +103,7 @@ class _Spec(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False):
     adopt: str | None
     blueprints: Blueprints
     share: tuple[ShareEntry, ...] | None
+    content: str  # TaskSpec.content of these files, so an unchanged run need not work it out
 
 
 class _Checked(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False):
@@ -316,6 +317,7 @@ def _encode(checked: Checked) -> _Checked:
             adopt=spec.adopt,
             blueprints=spec.blueprints,
             share=spec.share,
+            content=spec.content,
         ),
     )
 
@@ -342,6 +344,7 @@ def _decode(manifest: Path, folder: str, entry: Entry) -> Checked:
         adopt=spec.adopt,
         blueprints=spec.blueprints,
         share=spec.share,
+        content=spec.content,
     )
     return Checked(
         manifest=manifest,

@@ -19,7 +19,7 @@ import pytest
 
 from ctask_sync.manifest.digests import STATE_DIR
 from ctask_sync.manifest.discovery import discover
-from ctask_sync.manifest.files import FileEntry
+from ctask_sync.manifest.files import FileEntry, content_digest
 from ctask_sync.manifest.spec import Discovery, TaskSpec
 from ctask_sync.manifest.taskcache import CACHE_NAME, MAGIC
 
@@ -346,8 +346,13 @@ def test_restored_specs_and_files_are_the_values_their_constructors_make(repo: P
 
     [built], [restored] = fresh.tasks, cached.tasks
     assert restored == built and hash(restored.files) == hash(built.files)
-    assert vars(restored) == vars(built)  # every field, none more (a field added is missed)
-    assert list(vars(restored)) == [f.name for f in dataclasses.fields(TaskSpec)]
+    # content came with the entry (no work at restore), and is what the files give
+    assert list(vars(restored)) == [f.name for f in dataclasses.fields(TaskSpec)] + ["content"]
+    restored_content = vars(restored).pop("content")
+    assert restored_content == content_digest(built.files) == built.content
+    built_fields = {k: v for k, v in vars(built).items() if k != "content"}
+    assert vars(restored) == built_fields  # every field, none more (a field added is missed)
+    assert restored.content == restored_content  # worked out again, from the files
     for mine, theirs in zip(restored.files, built.files, strict=True):
         assert list(vars(mine)) == [f.name for f in dataclasses.fields(FileEntry)]
         assert vars(mine) == vars(theirs) and mine == theirs and hash(mine) == hash(theirs)
@@ -357,3 +362,21 @@ def test_restored_specs_and_files_are_the_values_their_constructors_make(repo: P
         restored.name = "changed"  # type: ignore[misc]
     assert dataclasses.replace(restored, name="n").name == "n"
     assert pickle.loads(pickle.dumps(restored)) == built
+
+
+def test_a_file_edit_in_the_same_second_keeping_size_changes_the_content(repo: Path) -> None:
+    """The content digest the cache keeps is never answered for files that changed."""
+    folder = write_task(repo, "tasks/a", files={"custom.py": "x = 1\n"})
+    settle(repo)
+    [first] = discover(repo).tasks
+    [cached] = discover(repo).tasks
+    assert "content" in vars(cached) and cached.content == first.content  # from the cache
+    source = folder / "custom.py"
+    before = os.stat(source)
+    source.write_text("x = 2\n")
+    os.utime(source, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert os.stat(source).st_size == before.st_size
+
+    [edited] = discover(repo).tasks
+    assert edited.content != first.content
+    assert edited.content == content_digest(edited.files)
