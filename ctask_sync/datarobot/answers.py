@@ -47,6 +47,17 @@ def read_answer(method: str, shown: str, status: int, parse: Callable[[Any], _T]
         raise unexpected_shape(method, shown, status, error) from None
 
 
+def not_json(method: str, shown: str, status: int, content_type: str, snippet: str) -> ApiError:
+    """An answer that is not JSON (snippet: its start, already redacted)."""
+    return ApiError(
+        method,
+        shown,
+        status,
+        f"expected JSON, got {content_type}: {snippet!r}",
+        hint="check that the endpoint is DataRobot's API (it normally ends in /api/v2)",
+    )
+
+
 def unexpected_shape(method: str, shown: str, status: int, error: Exception) -> ApiError:
     return ApiError(
         method,

@@ -7,8 +7,6 @@ bodies in `upload.py`."""
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -18,12 +16,14 @@ from ctask_sync.datarobot.access import AccessChange, AccessEntry, parse_access_
 from ctask_sync.datarobot.answers import (
     TooDeep,
     decode_json,
+    not_json,
     read_answer,
     read_page,
     unexpected_shape,
 )
 from ctask_sync.datarobot.blueprints import UserBlueprint, parse_user_blueprint
 from ctask_sync.datarobot.concurrency import AdaptiveLimit, Concurrency
+from ctask_sync.datarobot.download import download
 from ctask_sync.datarobot.models import (
     CustomTask,
     CustomTaskVersion,
@@ -36,7 +36,7 @@ from ctask_sync.datarobot.models import (
     parse_version,
 )
 from ctask_sync.datarobot.retry import RetryPolicy
-from ctask_sync.datarobot.tasklist import Parsed, decode_task_page
+from ctask_sync.datarobot.tasklist import decode_task_page, task_page_reader
 from ctask_sync.datarobot.transport import RequestStats, Transport
 from ctask_sync.datarobot.upload import UploadFile, VersionForm, check_file_paths, version_fields
 from ctask_sync.errors import ApiError
@@ -116,15 +116,7 @@ class DataRobotClient:
         params: dict[str, Any] = {}
         if search_for is not None:
             params["searchFor"] = search_for
-
-        def read(shown: str, raw: dict[str, Any]) -> paging.Page[_T]:
-            data = raw["data"]
-            if isinstance(data, Parsed):  # read by the typed path (tasklist.py)
-                page = paging.Page(raw.get("totalCount"), raw.get("next"), len(data), data)
-            else:
-                page = read_page(shown, parse_custom_task, raw)
-            mapped = [each(task) for task in page.items]  # none when an entry was bad
-            return paging.Page(page.total, page.next, page.count, mapped, page.error)
+        read = task_page_reader(each)
 
         def listed(limit: int | None) -> list[_T]:
             return self._read_list(
@@ -196,7 +188,7 @@ class DataRobotClient:
 
     def download_custom_task(self, task_id: str, dest: Path) -> None:
         """Write the zip of the task's latest version to dest."""
-        self._download(f"customTasks/{task_id}/download/", dest)
+        download(self._transport, f"customTasks/{task_id}/download/", dest)
 
     # -- versions ----------------------------------------------------------------------------
 
@@ -258,7 +250,7 @@ class DataRobotClient:
 
     def download_version(self, task_id: str, version_id: str, dest: Path) -> None:
         """Write the zip of one version to dest."""
-        self._download(f"customTasks/{task_id}/versions/{version_id}/download/", dest)
+        download(self._transport, f"customTasks/{task_id}/versions/{version_id}/download/", dest)
 
     # -- dependency builds -------------------------------------------------------------------
 
@@ -354,13 +346,7 @@ class DataRobotClient:
         except ValueError:
             snippet = self._transport.redact(response.text[:200])
             content_type = response.headers.get("Content-Type", "no Content-Type")
-            raise ApiError(
-                method,
-                shown,
-                response.status_code,
-                f"expected JSON, got {content_type}: {snippet!r}",
-                hint="check that the endpoint is DataRobot's API (it normally ends in /api/v2)",
-            ) from None
+            raise not_json(method, shown, response.status_code, content_type, snippet) from None
         return read_answer(method, shown, response.status_code, parse, raw)
 
     def _pages(
@@ -404,20 +390,6 @@ class DataRobotClient:
             lambda raw: read(shown, raw),
         )
         return paging.items_of(pages)
-
-    def _download(self, path: str, dest: Path) -> None:
-        """Stream a binary body into dest atomically (no half-written file on failure)."""
-        dest = Path(dest)
-        response = self._transport.request("GET", path, stream=True)
-        handle, temporary = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.")
-        try:
-            with os.fdopen(handle, "wb") as out, response:
-                for chunk in response.iter_content(chunk_size=1024 * 1024):
-                    out.write(chunk)
-            os.replace(temporary, dest)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
 
 
 def _same(task: CustomTask) -> CustomTask:

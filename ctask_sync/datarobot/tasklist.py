@@ -10,14 +10,18 @@ general way, so this path never gives an answer or an error that `parse_custom_t
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import msgspec
 
-from ctask_sync.datarobot.answers import decode_json
-from ctask_sync.datarobot.models import CustomTask, CustomTaskVersion, Item
+from ctask_sync.datarobot import paging
+from ctask_sync.datarobot.answers import decode_json, read_page
+from ctask_sync.datarobot.models import CustomTask, CustomTaskVersion, Item, parse_custom_task
 
-__all__ = ["Parsed", "decode_task_page"]
+__all__ = ["Parsed", "decode_task_page", "task_page_reader"]
+
+_T = TypeVar("_T")
 
 
 class Parsed(list[CustomTask]):
@@ -124,3 +128,21 @@ def _version(version: _Version) -> CustomTaskVersion:
         tuple(d.package_name for d in version.dependencies or ()),
         version.items or (),
     )
+
+
+def task_page_reader(
+    each: Callable[[CustomTask], _T],
+) -> Callable[[str, dict[str, Any]], paging.Page[_T]]:
+    """How a page of the task list is read into `each` of its tasks (by the typed path when
+    decode_task_page took it, else entry by entry, stopping at a bad one)."""
+
+    def read(shown: str, raw: dict[str, Any]) -> paging.Page[_T]:
+        data = raw["data"]
+        if isinstance(data, Parsed):  # read by the typed path
+            page = paging.Page(raw.get("totalCount"), raw.get("next"), len(data), data)
+        else:
+            page = read_page(shown, parse_custom_task, raw)
+        mapped = [each(task) for task in page.items]  # none when an entry was bad
+        return paging.Page(page.total, page.next, page.count, mapped, page.error)
+
+    return read
