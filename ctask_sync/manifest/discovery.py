@@ -277,6 +277,7 @@ def discover(
                 digests,
                 lambda m: check_manifest(m, base, ignored, digests=digests),
                 scope=root,
+                walked=listings.seen if listings is not None else {},
             )
             digests.save(scope=root)
     finally:

@@ -24,10 +24,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from types import MappingProxyType
 
 import msgspec
 
@@ -41,6 +42,7 @@ from ctask_sync.manifest.digests import (
     write_checked,
 )
 from ctask_sync.manifest.files import FileEntry, is_default_ignored
+from ctask_sync.manifest.listings import Listing
 from ctask_sync.manifest.manifest import Checked
 from ctask_sync.manifest.schemacheck import SCHEMA_RESOURCE
 from ctask_sync.manifest.spec import EnvironmentRef, Finding, ShareEntry, TaskSpec
@@ -56,6 +58,8 @@ from ctask_sync.manifest.yamlpos import Pos
 CACHE_NAME = "tasks.json"
 # v2: entries typed (EnvironmentRef, ShareEntry, Finding, Pos as objects); v1 files are ignored
 MAGIC = "ctask-sync task cache v2"
+
+_NOTHING_WALKED: Mapping[str, Listing] = MappingProxyType({})
 
 # path relative to the task folder -> stamp, for the manifest, its folders and their files
 Stamps = dict[str, Stamp]
@@ -169,12 +173,13 @@ class TaskCache:
         ignored_inside: tuple[str, ...],
         digests: DigestCache,
         validate: Callable[[Path], Checked],
+        walked: Mapping[str, Listing] = _NOTHING_WALKED,
     ) -> Checked:
         """The cached result for manifest (whose str() is name) when it still holds, else
-        `validate(manifest)`."""
+        `validate(manifest)`. walked: the folders this run's search stamped (see _restore)."""
         entry = self.known.get(name)
         if entry is not None and entry.ignored == ignored_inside:
-            restored = _restore(manifest, parent_of(name), entry)
+            restored = _restore(manifest, parent_of(name), entry, walked)
             if restored is not None:
                 self.hits += 1
                 self.seen[name] = entry
@@ -276,12 +281,30 @@ def _walk_stamps(manifest: Path, ignored: frozenset[str]) -> Stamps | None:
     return stamps
 
 
-def _restore(manifest: Path, folder: str, entry: Entry) -> Checked | None:
-    """The entry's result when every recorded stamp still holds, else None."""
+def _restore(
+    manifest: Path, folder: str, entry: Entry, walked: Mapping[str, Listing]
+) -> Checked | None:
+    """The entry's result when every recorded stamp still holds, else None.
+
+    A folder the search for manifests stamped this run (`walked`: lstat, taken moments ago) is
+    not stat'ed again: the search only enters real folders, where lstat and stat agree, and a
+    stamp that differs (a symlinked task folder) only means a fresh validation."""
     stat = os.stat  # the hot loop of an unchanged run: 7 stats a task, every run
     for rel, recorded in entry.stamps.items():
+        path = folder if rel == "." else f"{folder}/{rel}"
+        seen = walked.get(path)
+        if seen is not None:
+            if (
+                seen.mtime_ns != recorded.mtime_ns
+                or seen.size != recorded.size
+                or seen.ctime_ns != recorded.ctime_ns
+                or seen.inode != recorded.inode
+                or seen.device != recorded.device
+            ):
+                return None
+            continue
         try:
-            st = stat(folder if rel == "." else f"{folder}/{rel}")
+            st = stat(path)
         except OSError:
             return None
         if (
@@ -378,6 +401,7 @@ def check_all(
     validate: Callable[[Path], Checked],
     *,
     scope: Path,
+    walked: Mapping[str, Listing] = _NOTHING_WALKED,
 ) -> list[Checked]:
     """`validate` each manifest, or take its result from the cache when it still holds.
 
@@ -387,7 +411,7 @@ def check_all(
         return [validate(m) for m in manifests]
     by_folder = ignored_by_folder(names, ignored)
     results = [
-        cache.check(m, name, by_folder.get(parent_of(name), ()), digests, validate)
+        cache.check(m, name, by_folder.get(parent_of(name), ()), digests, validate, walked)
         for m, name in zip(manifests, names, strict=True)
     ]
     cache.save(scope=scope)

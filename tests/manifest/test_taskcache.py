@@ -17,11 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from ctask_sync.manifest.digests import STATE_DIR
+from ctask_sync.manifest.digests import STATE_DIR, DigestCache
 from ctask_sync.manifest.discovery import discover
 from ctask_sync.manifest.files import FileEntry, content_digest
+from ctask_sync.manifest.listings import Listing
 from ctask_sync.manifest.spec import Discovery, TaskSpec
-from ctask_sync.manifest.taskcache import CACHE_NAME, MAGIC
+from ctask_sync.manifest.taskcache import CACHE_NAME, MAGIC, TaskCache, _restore
 
 from .conftest import write_task
 
@@ -380,3 +381,38 @@ def test_a_file_edit_in_the_same_second_keeping_size_changes_the_content(repo: P
     [edited] = discover(repo).tasks
     assert edited.content != first.content
     assert edited.content == content_digest(edited.files)
+
+
+def test_folders_the_search_stamped_are_not_stamped_again_and_still_decide(repo: Path) -> None:
+    """_restore takes a folder's stamp from this run's search when it has one: a stamp there
+    that differs from the entry's is a miss, even though the folder itself is unchanged."""
+    folder = write_task(repo, "tasks/a", files={"custom.py": "x = 1\n", "lib/u.py": "u = 1\n"})
+    settle(repo)
+    discover(repo)
+    assert read_cache(repo)["tasks"]
+    digests = DigestCache.open(repo)
+    cache = TaskCache.open(repo, digests)
+    assert cache is not None
+    manifest = folder / "ctask.yaml"
+    entry = cache.known[str(manifest)]
+    name = str(folder)
+
+    def walked(rel: str, shift: int) -> dict[str, Listing]:
+        stamp = entry.stamps[rel]
+        path = name if rel == "." else f"{name}/{rel}"
+        moved = Listing(
+            stamp.size,
+            stamp.mtime_ns + shift,
+            stamp.ctime_ns,
+            stamp.inode,
+            stamp.device,
+            (),
+            False,
+            False,
+        )
+        return {path: moved}
+
+    assert _restore(manifest, name, entry, {}) is not None  # every stamp by stat: a hit
+    for rel in (".", "lib"):
+        assert _restore(manifest, name, entry, walked(rel, 0)) is not None
+        assert _restore(manifest, name, entry, walked(rel, 1)) is None
