@@ -201,12 +201,15 @@ class Transport:
             else:
                 self.stats.writes += 1
         headers = {"Content-Type": body.content_type} if body is not None else None
+        # A PreparedBody reads as a bytearray, which requests and urllib3 send like bytes (its
+        # stubs say bytes only); a MultipartEncoder is untyped.
+        data: Any = body.encoder if body is not None else None
         return self.session.request(
             method,
             url,
             params=params,
             json=json_body,
-            data=body.encoder if body is not None else None,
+            data=data,
             headers=headers,
             timeout=(CONNECT_TIMEOUT, self.timeout),
             stream=stream,
