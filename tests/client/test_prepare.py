@@ -55,7 +55,7 @@ def _as_requests_would(
     )
     prepared = session.prepare_request(request)
     settings = session.merge_environment_settings(prepared.url, {}, stream, None, None)
-    return prepared, settings
+    return prepared, dict(settings)
 
 
 def _same(mine: requests.PreparedRequest, theirs: requests.PreparedRequest) -> None:

@@ -111,11 +111,11 @@ def test_no_files_and_only_empty_files(tmp_path: Path) -> None:
 )
 @given(
     paths=st.lists(
-        st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=20),
+        st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=20),
         max_size=5,
     ),
     contents=st.lists(st.binary(max_size=300), min_size=5, max_size=5),
-    description=st.text(st.characters(blacklist_categories=("Cs",)), max_size=30),
+    description=st.text(st.characters(exclude_categories=["Cs"]), max_size=30),
 )
 def test_body_matches_multipart_encoder_for_any_text(
     tmp_path: Path, paths: list[str], contents: list[bytes], description: str
