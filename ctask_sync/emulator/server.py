@@ -8,15 +8,16 @@ from collections.abc import Callable
 from types import FrameType, TracebackType
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import BaseWSGIServer, make_server
 
 from ctask_sync.emulator.access_log import AccessLogRequestHandler
 from ctask_sync.emulator.app import EmulatorApp
+from ctask_sync.emulator.request_headers import EmulatorRequestHandler
 from ctask_sync.emulator.settings import EmulatorSettings
 from ctask_sync.errors import ConfigError
 
 
-class QuietRequestHandler(WSGIRequestHandler):
+class QuietRequestHandler(EmulatorRequestHandler):
     """No per-request access log on stderr (tests read stderr; the request log has it all)."""
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
