@@ -2,17 +2,19 @@
 
 http.server hands every request's header block to email.parser (~50-110 us a request, a large
 share of the emulator's CPU in the benchmark). A block where every line is a plain
-`Name: value` (visible ASCII, CRLF endings, no folding) and whose Content-Type is neither
-multipart nor message/* parses here into the same HTTPMessage, built with the same `set_raw`
-calls; any other block, and everything else in parse_request, stays the stdlib's."""
+`Name: value` (visible ASCII, CRLF endings, no folding) and whose Content-Type is not message/*
+parses here into the same HTTPMessage, built with the same `set_raw` calls and, for multipart,
+the same defects; any other block, and everything else in parse_request, stays the stdlib's."""
 
 from __future__ import annotations
 
+import email.message
 import email.parser
 import http.client
 import re
 import types
 import typing as t
+from email import errors
 from http.server import BaseHTTPRequestHandler
 
 from werkzeug.serving import WSGIRequestHandler
@@ -38,12 +40,33 @@ def plain_message(
             return None
         # compat32's header_source_parse: the value after leading blanks, up to the line break
         message.set_raw(plain[1].decode("ascii"), plain[2].decode("ascii"))
-    # email.parser reads a multipart or message/* body even when it is empty (defects, nested
-    # messages): those blocks are its to parse.
-    if message.get_content_maintype() in ("multipart", "message"):
+    maintype = message.get_content_maintype()
+    if maintype == "message":  # email.parser builds nested messages even from no body
         return None
-    message.set_payload("")
+    if maintype == "multipart":
+        _no_multipart_body(message)
+    else:
+        message.set_payload("")
     return message
+
+
+def _no_multipart_body(message: email.message.Message) -> None:
+    """What email.parser's FeedParser makes of a multipart header block with no body after it
+    (the defects it notes, its payload and epilogue), without compiling a regex for the
+    boundary as it does."""
+    policy = message.policy
+    if message.get_boundary() is None:
+        policy.handle_defect(message, errors.NoBoundaryInMultipartDefect())
+        message.set_payload("")
+    else:
+        encoding = str(message.get("content-transfer-encoding", "8bit")).lower()
+        if encoding not in ("7bit", "8bit", "binary"):
+            policy.handle_defect(message, errors.InvalidMultipartContentTransferEncodingDefect())
+        policy.handle_defect(message, errors.StartBoundaryNotFoundDefect())
+        message.set_payload("")
+        message.epilogue = ""
+    # FeedParser.close: a multipart message whose payload is not a list of parts
+    policy.handle_defect(message, errors.MultipartInvariantViolationDefect())
 
 
 def parse_headers(

@@ -18,6 +18,7 @@ from werkzeug.wrappers import Request, Response
 from ctask_sync.emulator.request_headers import EmulatorRequestHandler, parse_headers, plain_message
 
 PLAIN = b"Host: 127.0.0.1:8080\r\nUser-Agent: python-requests/2.32\r\nAccept: */*\r\n"
+MIXED = b"Content-Type: multipart/mixed; boundary=x\r\n"
 BLOCKS = [
     b"\r\n",
     b"\n",
@@ -28,6 +29,16 @@ BLOCKS = [
     PLAIN + b"Content-Type: application/json\r\n\r\n",
     PLAIN + b"Content-Type: multipart/form-data; boundary=abc\r\n\r\n",
     PLAIN + b"Content-Type: Multipart/form-data\r\n\r\n",
+    PLAIN + b'Content-Type: multipart/form-data; boundary="a b;c"\r\n\r\n',
+    PLAIN + b'Content-Type: multipart/form-data; boundary=""\r\n\r\n',
+    PLAIN + b"Content-Type: multipart/form-data; boundary*=utf-8''a%20b\r\n\r\n",
+    PLAIN
+    + b"Content-Type: multipart/mixed; boundary=x\r\nContent-Transfer-Encoding: base64\r\n\r\n",
+    PLAIN
+    + b"Content-Type: multipart/mixed; boundary=x\r\nContent-Transfer-Encoding: BINARY\r\n\r\n",
+    PLAIN + b"Content-Type: multipart\r\n\r\n",
+    PLAIN + b"Content-Type: multipart/form-data/x; boundary=b\r\n\r\n",
+    PLAIN + b"Content-Type: multipart/mixed; boundary=x\r\nContent-Type: text/plain\r\n\r\n",
     PLAIN + b"Content-Type: message/rfc822\r\n\r\n",
     PLAIN + b"Content-Type: message/delivery-status\r\n\r\n",
     PLAIN + b"Content-Type: text/plain\r\nContent-Type: multipart/mixed\r\n\r\n",
