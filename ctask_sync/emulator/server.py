@@ -8,14 +8,16 @@ from collections.abc import Callable
 from types import FrameType, TracebackType
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import BaseWSGIServer, make_server
 
+from ctask_sync.emulator.access_log import AccessLogRequestHandler
 from ctask_sync.emulator.app import EmulatorApp
+from ctask_sync.emulator.request_headers import EmulatorRequestHandler
 from ctask_sync.emulator.settings import EmulatorSettings
 from ctask_sync.errors import ConfigError
 
 
-class QuietRequestHandler(WSGIRequestHandler):
+class QuietRequestHandler(EmulatorRequestHandler):
     """No per-request access log on stderr (tests read stderr; the request log has it all)."""
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
@@ -73,7 +75,7 @@ def make_emulator_server(
 ) -> tuple[BaseWSGIServer, EmulatorApp]:
     """Bind a threaded server; ConfigError when the address cannot be used."""
     app = EmulatorApp(settings)
-    handler: Any = QuietRequestHandler if quiet else WSGIRequestHandler
+    handler: Any = QuietRequestHandler if quiet else AccessLogRequestHandler
     try:
         server = make_server(host, port, app, threaded=True, request_handler=handler)
     except SystemExit as exc:  # werkzeug prints the OS error and exits on bind failures

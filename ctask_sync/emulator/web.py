@@ -9,6 +9,8 @@ from urllib.parse import urlencode
 
 from werkzeug.wrappers import Request, Response
 
+from ctask_sync.emulator.multipart import EmulatorFormDataParser
+
 T = TypeVar("T")
 
 
@@ -49,6 +51,7 @@ class EmulatorRequest(Request):
     # werkzeug's default (1000 parts) would cap a version at 500 files; DataRobot publishes no
     # such limit, so only max_upload_bytes limits uploads.
     max_form_parts = 10_000_000
+    form_data_parser_class = EmulatorFormDataParser
 
 
 def encode_json(body: Any) -> str:

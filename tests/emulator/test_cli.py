@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -149,6 +150,26 @@ def test_serves_curl_and_state_survives_a_restart(served: Served, tmp_path: Path
             assert archive.read("custom.py") == b"print('persisted')\n"
     finally:
         assert restarted.stop()[0] == 0
+
+
+def test_prints_one_access_line_per_request(served: Served) -> None:
+    auth = f"Authorization: Token {SENTINEL_TOKEN}"
+    missing = "a" * 24
+    assert _curl("-H", auth, f"{served.endpoint}/customTasks/?limit=1")[0] == 200
+    assert _curl("-H", auth, f"{served.endpoint}/customTasks/{missing}/")[0] == 404
+    assert _curl("-X", "PATCH", f"{served.endpoint}/customTasks/")[0] == 401
+    code, err = served.stop()
+    assert code == 0
+    when = r"\[\d\d/[A-Z][a-z]{2}/\d{4} \d\d:\d\d:\d\d\]"
+    lines = [line for line in err.splitlines() if " /api/v2/" in line]
+    expected = [
+        '"GET /api/v2/customTasks/?limit=1 HTTP/1.1" 200 -',
+        f'"GET /api/v2/customTasks/{missing}/ HTTP/1.1" 404 -',
+        '"PATCH /api/v2/customTasks/ HTTP/1.1" 401 -',
+    ]
+    assert len(lines) == len(expected), err
+    for line, request in zip(lines, expected, strict=True):  # no colour: stderr is a pipe
+        assert re.fullmatch(f"127\\.0\\.0\\.1 - - {when} {re.escape(request)}", line), line
 
 
 def test_port_in_use_is_a_clear_error(served: Served) -> None:
