@@ -163,3 +163,23 @@ def test_forms_parse_and_fail_as_with_werkzeugs_parser(index: int) -> None:
     body, content_type = _bodies()[index]
     ours = _outcome(EmulatorRequest, body, content_type)
     assert ours == _outcome(_StockRequest, body, content_type)
+
+
+def test_the_fast_parser_is_used_while_it_parses_as_werkzeugs_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Against a werkzeug whose decoder no longer reads the two patterns this module swaps in
+    (a later release), the emulator falls back to werkzeug's own parser."""
+    from ctask_sync.emulator import multipart
+
+    assert multipart.form_data_parser_class() is multipart.EmulatorFormDataParser
+    assert EmulatorRequest.form_data_parser_class is multipart.EmulatorFormDataParser
+    # a decoder that ignores the swapped-in searches and keeps the placeholder's patterns
+    monkeypatch.setattr(
+        EmulatorMultipartDecoder,
+        "__init__",
+        lambda self, boundary, *a, **k: MultipartDecoder.__init__(
+            self, multipart._PLACEHOLDER_BOUNDARY, *a, **k
+        ),
+    )
+    assert multipart.form_data_parser_class() is multipart.FormDataParser
