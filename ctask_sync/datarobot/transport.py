@@ -208,12 +208,15 @@ class Transport:
         # stubs say bytes only); a MultipartEncoder is untyped.
         data: Any = body.encoder if body is not None else None
         prepared = self.prepare(method, url, params, json_body, data, headers)
-        return self.session.send(
+        response = self.session.send(
             prepared,
             timeout=(CONNECT_TIMEOUT, self.timeout),
             allow_redirects=method == "GET",
-            **self.send_settings(stream),
+            **self.send_settings(stream=True),
         )
+        if not stream:
+            read_body(response)
+        return response
 
     def prepare(
         self,
@@ -399,6 +402,22 @@ class Transport:
             retryable=False,
             before_sending=False,
         )
+
+
+# requests reads a body it is not told to stream in 10 KiB blocks, each through urllib3's and
+# http.client's Python layers: a 1,000-task page (3.9 MB) was ~390 reads and ~9 ms of CPU, against
+# ~4 ms in 1 MiB blocks (11 pages a plan at 10,000 tasks).
+BODY_BLOCK = 1024 * 1024
+
+
+def read_body(response: requests.Response) -> None:
+    """What Session.send does for a request not streamed (`response.content`, so the connection
+    goes back to the pool), in BODY_BLOCK reads: iter_content raises what `content` would (a
+    body cut short is requests' ChunkedEncodingError or ConnectionError, and is retried)."""
+    if response.status_code == 0 or response.raw is None:
+        return
+    # iter_content marks the body consumed; `content` then gives what is kept here
+    response._content = b"".join(response.iter_content(BODY_BLOCK)) or b""
 
 
 def _without_none(settings: _Setting) -> _Setting:
