@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -125,6 +125,19 @@ class Outcome:
     plan: PlanScale | None
     race: list[RaceResult]
     machine: str  # taken at the start: others may commit while a long run goes on
+    # (where, ms) of host_probe: how fast the shared machine was at each step of the run
+    probes: list[tuple[str, float]] = field(default_factory=list)
+
+
+def host_probe() -> float:
+    """Milliseconds one fixed pure-Python loop takes (best of 3): a shared VM's speed drifts
+    2-3x within an hour here, so wall-clock figures are read with the probes beside them."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        sum(range(3_000_000))
+        best = min(best, time.perf_counter() - started)
+    return best * 1000
 
 
 def run_all(
@@ -133,6 +146,7 @@ def run_all(
     """Scenarios for each tool on a fresh emulator, the race without builds, then the big
     upload and the plan timing. `speed_only`: the race and the plan timing alone."""
     machine_line = machine()
+    probes = [("start", host_probe())]
     results: list[ScenarioResult] = []
     builds = config.builds
     page_limit = 100
@@ -157,6 +171,7 @@ def run_all(
         race_results = race(
             workdir, config.tasks, config.latency_ms, rounds=config.race_rounds, log=log
         )
+        probes.append(("after the race", host_probe()))
     big = []
     if not speed_only:
         log(
@@ -168,7 +183,8 @@ def run_all(
     if CTASK_SYNC in tools:
         log(f"plan of {config.plan_tasks:,} tasks with no changes (0 latency)")
         plan = plan_scale(CTASK_SYNC, workdir, config.plan_tasks, runs=config.plan_runs, log=log)
-    return Outcome(results, builds, page_limit, big, plan, race_results, machine_line)
+    probes.append(("end", host_probe()))
+    return Outcome(results, builds, page_limit, big, plan, race_results, machine_line, probes)
 
 
 def machine() -> str:
@@ -227,6 +243,9 @@ def extra_lines(outcome: Outcome) -> list[str]:
         if r.scenario == "requirements" and (line := build_timeline(r)) is not None
     ]
     lines += [f"note: {warning}" for warning in cross_check(outcome.results)]
+    if outcome.probes:
+        shown = ", ".join(f"{where} {ms:.0f} ms" for where, ms in outcome.probes)
+        lines.append(f"host speed (one fixed Python loop; lower is faster): {shown}")
     return lines
 
 
@@ -275,6 +294,7 @@ def to_json(config: Config, outcome: Outcome, targets: list[Target]) -> dict[str
     """Every figure, for docs and for comparing runs."""
     return {
         "machine": outcome.machine,
+        "host_probe_ms": dict(outcome.probes),
         "config": config.__dict__,
         "builds": outcome.builds,
         "scenarios": [r.to_dict() for r in outcome.results],
