@@ -12,15 +12,13 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
-from requests.cookies import RequestsCookieJar
-from requests.structures import CaseInsensitiveDict
 
 from ctask_sync import __version__, redact
 from ctask_sync.datarobot import retry
@@ -38,11 +36,11 @@ from ctask_sync.datarobot.http_errors import (
     is_connect_error,
 )
 from ctask_sync.datarobot.retry import RetryPolicy
+from ctask_sync.datarobot.sending import prepare, read_body, send_settings
 from ctask_sync.datarobot.upload import VersionForm
 from ctask_sync.errors import ApiError, OutcomeUnknownError
 
 log = logging.getLogger(__name__)
-_Setting = TypeVar("_Setting", bound=MutableMapping[str, Any])
 
 CONNECT_TIMEOUT = 10.0
 USER_AGENT = f"ctask-sync/{__version__} (+python-requests)"
@@ -207,65 +205,16 @@ class Transport:
         # A PreparedBody reads as a bytearray, which requests and urllib3 send like bytes (its
         # stubs say bytes only); a MultipartEncoder is untyped.
         data: Any = body.encoder if body is not None else None
-        prepared = self.prepare(method, url, params, json_body, data, headers)
+        prepared = prepare(self.session, method, url, params, json_body, data, headers)
         response = self.session.send(
             prepared,
             timeout=(CONNECT_TIMEOUT, self.timeout),
             allow_redirects=method == "GET",
-            **self.send_settings(stream=True),
+            **send_settings(self.session, stream=True),
         )
         if not stream:
             read_body(response)
         return response
-
-    def prepare(
-        self,
-        method: str,
-        url: str,
-        params: dict[str, Any] | None,
-        json_body: dict[str, Any] | None,
-        data: Any,
-        headers: dict[str, str] | None,
-    ) -> requests.PreparedRequest:
-        """The request `session.request` would prepare, merged with the session's settings.
-
-        Session.prepare_request merges each setting through requests' generic merge, whose
-        runtime Protocol checks cost ~300 us a request (of ~1.6 ms; issue 17). The same merges,
-        done directly: request headers and params over the session's, None values dropped; the
-        session's auth, cookies and hooks. test_prepare.py holds them equal to requests' own."""
-        session = self.session
-        merged_headers = CaseInsensitiveDict(session.headers)
-        if headers:
-            merged_headers.update(headers)
-        # the session's params stay requests' empty default: nothing to merge them with
-        merged_params = _without_none(dict(params)) if params else None
-        # a copy, as requests sends each request its own jar (a redirect's cookies go to it)
-        cookies = RequestsCookieJar()
-        cookies.update(session.cookies)
-        prepared = requests.PreparedRequest()
-        prepared.prepare(
-            method=method.upper(),
-            url=url,
-            headers=_without_none(merged_headers),
-            data=data,
-            params=merged_params,
-            auth=session.auth,
-            cookies=cookies,
-            hooks=session.hooks,  # registered onto the request's own hooks, as requests does
-            json=json_body,
-        )
-        return prepared
-
-    def send_settings(self, stream: bool) -> dict[str, Any]:
-        """What `session.request` passes to `send`: the session's proxies, CA bundle and client
-        certificate (trust_env is off: the environment was read once, in __init__)."""
-        session = self.session
-        return {
-            "proxies": _without_none(dict(session.proxies)),
-            "stream": stream,
-            "verify": session.verify,
-            "cert": session.cert,
-        }
 
     def _observe(self, status: int, seconds: float) -> None:
         if status in RETRY_AFTER_STATUSES:
@@ -402,29 +351,6 @@ class Transport:
             retryable=False,
             before_sending=False,
         )
-
-
-# requests reads a body it is not told to stream in 10 KiB blocks, each through urllib3's and
-# http.client's Python layers: a 1,000-task page (3.9 MB) was ~390 reads and ~9 ms of CPU, against
-# ~4 ms in 1 MiB blocks (11 pages a plan at 10,000 tasks).
-BODY_BLOCK = 1024 * 1024
-
-
-def read_body(response: requests.Response) -> None:
-    """What Session.send does for a request not streamed (`response.content`, so the connection
-    goes back to the pool), in BODY_BLOCK reads: iter_content raises what `content` would (a
-    body cut short is requests' ChunkedEncodingError or ConnectionError, and is retried)."""
-    if response.status_code == 0 or response.raw is None:
-        return
-    # iter_content marks the body consumed; `content` then gives what is kept here
-    response._content = b"".join(response.iter_content(BODY_BLOCK)) or b""
-
-
-def _without_none(settings: _Setting) -> _Setting:
-    """The setting with its None values removed, as requests' merge of settings leaves it."""
-    for key in [key for key, value in settings.items() if value is None]:
-        del settings[key]
-    return settings
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Answer bodies are read whole inside the request (transport.read_body), in large blocks: a
+"""Answer bodies are read whole inside the request (sending.read_body), in large blocks: a
 body the server cuts short is a lost connection that a read retries, as when requests read it."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 import pytest
 import requests
 
-from ctask_sync.datarobot import transport
+from ctask_sync.datarobot import sending
 from ctask_sync.datarobot.client import DataRobotClient
 from ctask_sync.datarobot.retry import RetryPolicy
 from ctask_sync.errors import ApiError
@@ -80,7 +80,7 @@ def test_a_large_body_is_read_whole(cutting: Callable[[int], CuttingServer]) -> 
     with DataRobotClient(endpoint, "token-1234") as client:
         environments = client.list_execution_environments()
     assert [e.id for e in environments] == [e["id"] for e in ENVIRONMENTS]
-    assert len(BODY) > 2 * transport.BODY_BLOCK  # the body took several blocks
+    assert len(BODY) > 2 * sending.BODY_BLOCK  # the body took several blocks
 
 
 def test_a_body_cut_short_is_retried_for_a_read(cutting: Callable[[int], CuttingServer]) -> None:
@@ -113,6 +113,6 @@ def test_read_body_keeps_what_content_gives(cutting: Callable[[int], CuttingServ
     with requests.Session() as session:
         url = f"http://127.0.0.1:{server.port}/"
         streamed = session.get(url, stream=True)
-        transport.read_body(streamed)
+        sending.read_body(streamed)
         assert streamed.content == BODY == session.get(url).content
         assert streamed.text == BODY.decode()

@@ -13,6 +13,7 @@ import requests
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
+from ctask_sync.datarobot import sending
 from ctask_sync.datarobot.retry import RetryPolicy
 from ctask_sync.datarobot.transport import Transport
 from ctask_sync.datarobot.upload import UploadFile, VersionForm
@@ -102,7 +103,7 @@ def test_requests_prepare_the_same(
     for case in cases:
         url = transport.url(case["path"])
         args = (case.get("params"), case.get("json_body"), case.get("data"), case.get("headers"))
-        mine = transport.prepare(case["method"], url, *args)
+        mine = sending.prepare(transport.session, case["method"], url, *args)
         theirs, settings = _as_requests_would(
             transport,
             case["method"],
@@ -115,10 +116,10 @@ def test_requests_prepare_the_same(
         )
         _same(mine, theirs)
         assert mine.headers["Cookie"] == "lb=node-2"
-        assert transport.send_settings(stream) == settings
+        assert sending.send_settings(transport.session, stream) == settings
     proxies = {"https": "http://proxy.example:3128", "no": "elsewhere.example"}
-    assert transport.send_settings(stream)["proxies"] == proxies
-    assert transport.send_settings(stream)["verify"] == "/etc/ssl/from-env.pem"
+    assert sending.send_settings(transport.session, stream)["proxies"] == proxies
+    assert sending.send_settings(transport.session, stream)["verify"] == "/etc/ssl/from-env.pem"
     transport.close()
 
 
@@ -126,7 +127,7 @@ def test_a_session_header_set_to_none_is_not_sent(tmp_path: Path) -> None:
     transport = _transport()
     transport.session.headers["Accept-Encoding"] = None  # type: ignore[assignment]
     url = transport.url("customTasks/")
-    mine = transport.prepare("GET", url, None, None, None, None)
+    mine = sending.prepare(transport.session, "GET", url, None, None, None, None)
     theirs, _ = _as_requests_would(transport, "GET", url)
     _same(mine, theirs)
     assert "Accept-Encoding" not in mine.headers
