@@ -7,11 +7,12 @@ bodies in `upload.py`."""
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ctask_sync.datarobot import paging
+from ctask_sync.datarobot import paging, readahead
 from ctask_sync.datarobot.access import AccessChange, AccessEntry, parse_access_entry
 from ctask_sync.datarobot.answers import (
     TooDeep,
@@ -106,6 +107,15 @@ class DataRobotClient:
     def list_custom_tasks(self, *, search_for: str | None = None) -> list[CustomTask]:
         """Every custom task the token's user can see, each with its latest version embedded."""
         return self.map_custom_tasks(_same, search_for=search_for)
+
+    def read_ahead_custom_tasks(self) -> threading.Thread:
+        """Begin fetching every page of the task list in the background (readahead.py); the
+        next list_custom_tasks or map_custom_tasks takes those answers instead of asking.
+        Returns the (daemon) thread that fetches them."""
+        if self._transport.read_ahead is None:
+            self._transport.read_ahead = readahead.ReadAhead()
+        target = self._transport.url("customTasks/")
+        return readahead.start(self._transport, target, {"limit": self.task_page_limit})
 
     def map_custom_tasks(
         self, each: Callable[[CustomTask], _T], *, search_for: str | None = None

@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 from ctask_sync.errors import ApiError
 
 # Pages read side by side at most (they also wait on the adaptive request limit).
-_PAGE_WORKERS = 8
+PAGE_WORKERS = 8
 
 _T = TypeVar("_T")
 
@@ -67,7 +67,7 @@ def read_pages(
     link = follow(origin, target, str(following), {target})
     links = planned_links(Page.shape(first), link)
     if links is not None and len(links) > 1 and all(map(origin.same_origin, links)):
-        with ThreadPoolExecutor(min(len(links), _PAGE_WORKERS)) as pool:
+        with ThreadPoolExecutor(min(len(links), PAGE_WORKERS)) as pool:
             later = pool.map(lambda url: read(fetch(url)), links)
             head = read(first)  # while the later pages are on their way
             rest = list(later)

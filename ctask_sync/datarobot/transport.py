@@ -35,6 +35,7 @@ from ctask_sync.datarobot.http_errors import (
     error_message,
     is_connect_error,
 )
+from ctask_sync.datarobot.readahead import ReadAhead, key_of, taken
 from ctask_sync.datarobot.retry import RetryPolicy
 from ctask_sync.datarobot.sending import prepare, read_body, send_settings
 from ctask_sync.datarobot.upload import VersionForm
@@ -85,6 +86,8 @@ class Transport:
         # Requests in flight; a fixed-width gate unless the caller passes an adaptive one.
         self.limit = limit or AdaptiveLimit(Concurrency(start=pool_size, cap=pool_size))
         self.stats = RequestStats()
+        # answers of GETs sent before they are asked for (readahead.py); None: none are
+        self.read_ahead: ReadAhead | None = None
         self._lock = threading.Lock()
         self._rng = random.Random()
         self.session = requests.Session()
@@ -143,8 +146,13 @@ class Transport:
         """Send one logical request with retries; return a response with status < 400.
 
         `form` builds a fresh multipart body per attempt. With `gone_is_done`, a 404 after an
-        earlier attempt whose outcome was unknown counts as success (a DELETE that landed)."""
+        earlier attempt whose outcome was unknown counts as success (a DELETE that landed).
+        A GET whose first attempt was sent ahead (readahead.py) goes on from that attempt's
+        outcome: the same attempts, waits and lines as when it is sent now."""
         url = self.url(path)
+        ahead = None
+        if method == "GET" and self.read_ahead is not None:
+            ahead = self.read_ahead.take(key_of(url, params))
         shown = self.shown_path(url)
         policy = self.retry_policy
         started = time.monotonic()
@@ -154,11 +162,14 @@ class Transport:
             attempt += 1
             body = None
             try:
-                with self.limit.slot():
-                    body = form() if form is not None else None
-                    sent = time.monotonic()
-                    response = self._send(method, url, params, json_body, body, stream)
-                self._observe(response.status_code, time.monotonic() - sent)
+                response = taken(ahead) if ahead is not None else None
+                ahead = None
+                if response is None:
+                    with self.limit.slot():
+                        body = form() if form is not None else None
+                        sent = time.monotonic()
+                        response = self._send(method, url, params, json_body, body, stream)
+                    self._observe(response.status_code, time.monotonic() - sent)
             except requests.RequestException as exc:
                 failure = self._failure(method, shown, exc)
                 if failure.retryable and attempt < policy.attempts:
@@ -185,6 +196,17 @@ class Transport:
                     response.close()
                     continue
             self._raise_status(method, shown, response, attempt)
+
+    def first_attempt(self, url: str, params: dict[str, Any] | None) -> requests.Response:
+        """The first attempt of `request("GET", url, params=params)`, sent now for a request
+        made later (readahead.py): its response whatever the status, or the RequestException it
+        raised. The adaptive limit gates and learns from it as from any attempt."""
+        url = self.url(url)
+        with self.limit.slot():
+            sent = time.monotonic()
+            response = self._send("GET", url, params, None, None, False)
+        self._observe(response.status_code, time.monotonic() - sent)
+        return response
 
     def _send(
         self,

@@ -22,7 +22,7 @@ from ctask_sync.engine.results import RunningBuild, TaskResult
 from ctask_sync.engine.scope import Scope
 from ctask_sync.engine.shard import in_shard
 from ctask_sync.engine.steps import PlanContext
-from ctask_sync.errors import ConfigError, ManifestError
+from ctask_sync.errors import ConfigError, CtaskSyncError, ManifestError
 from ctask_sync.git import GitInfo
 from ctask_sync.manifest.discovery import discover
 from ctask_sync.manifest.rootconfig import SyncRoot, find_root, resolve_namespace
@@ -76,12 +76,13 @@ class Validated:
     uncommitted: dict[str, str] | None  # gitinfo.uncommitted_files of the repository
 
 
-def validate(options: Settings) -> Validated:
-    """Every manifest of PATH's whole sync root, validated before any request."""
+def validate(options: Settings, root: SyncRoot | None = None) -> Validated:
+    """Every manifest of PATH's whole sync root (`root`, when already found), validated before
+    any write."""
     path = Path(options.path)
     if not path.is_dir():
         raise ConfigError(f"{path}: no such folder", hint="pass the repository folder to sync")
-    root = find_root(path)
+    root = root or find_root(path)
     # `git status` stats every tracked file; it runs in its own process on the other core
     # while this one validates (a quarter of a second at 10,000 tasks).
     repo_root = gitinfo.repo_root(root.folder)
@@ -101,7 +102,7 @@ def validate(options: Settings) -> Validated:
         lines = [f.format() for f in discovery.errors]
         raise ManifestError(
             f"{plural(len(discovery.errors), 'problem')} in manifests; "
-            "nothing was sent to DataRobot:\n" + "\n".join(lines),
+            "nothing was written to DataRobot:\n" + "\n".join(lines),
             findings=list(discovery.findings),
         )
     return Validated(git, root, discovery, uncommitted)
@@ -215,29 +216,71 @@ def in_scope(options: Settings) -> Callable[[str], bool] | None:
     return wanted
 
 
+@dataclass(frozen=True)
+class _Early:
+    """A client connected, and the task list's pages on their way, before validation."""
+
+    root: SyncRoot
+    client: DataRobotClient
+    endpoint: str
+
+
+def _connect_early(
+    options: Settings, notify: Log | None, stack: contextlib.ExitStack
+) -> _Early | None:
+    """Connect and start the one paged list of tasks now, to overlap validation (issue 17),
+    when that cannot change what the run says or does: an endpoint and token set (the embedded
+    emulator starts only for a valid root), the root and namespace found. Otherwise None, and
+    whatever stood in the way is raised again later in its usual place, after the manifests'
+    problems."""
+    if not options.endpoint or not options.token or not Path(options.path).is_dir():
+        return None
+    try:
+        root = find_root(Path(options.path))
+        resolve_namespace(options.namespace, root, embedded=False)  # raised again later
+        client, endpoint = stack.enter_context(connect(options, root.folder, _unused, notify))
+    except CtaskSyncError:
+        return None
+    client.read_ahead_custom_tasks()
+    return _Early(root=root, client=client, endpoint=endpoint)
+
+
+def _unused(_line: str) -> None:
+    """connect's log, which only the embedded emulator's start uses (never early)."""
+
+
 @contextlib.contextmanager
 def open_session(options: Settings, log: Log, feedback: Feedback) -> Iterator[Session]:
-    validated = validate(options)
-    git, root, discovery = validated.git, validated.root, validated.discovery
-    scope = scope_of(options, root, discovery)
-    specs = [s for s in discovery.tasks if s.key in scope.shown]
-    namespace, source = resolve_namespace(options.namespace, root, embedded=not options.endpoint)
-    log(endpoint_line(options, root.folder))
-    log(f"Namespace: {namespace} (from {source}); root: {root.name}")
-    for warning in uncommitted_warnings(validated.uncommitted, specs):
-        log(warning.format())
-    context = PlanContext(
-        namespace=namespace,
-        commit=options.commit or git.commit,
-        ref=options.ref or git.ref,
-        commit_time=git.commit_time,
-        tag=options.tag,
-        major=options.major or bool(options.tag),
-        allow_delete=options.allow_delete,
-        allow_rollback=options.allow_rollback,
-        touch_blueprints=options.touch_blueprints,
-    )
-    with connect(options, root.folder, log, feedback.notify) as (client, endpoint):
+    with contextlib.ExitStack() as stack:
+        early = _connect_early(options, feedback.notify, stack)
+        validated = validate(options, early.root if early is not None else None)
+        git, root, discovery = validated.git, validated.root, validated.discovery
+        scope = scope_of(options, root, discovery)
+        specs = [s for s in discovery.tasks if s.key in scope.shown]
+        namespace, source = resolve_namespace(
+            options.namespace, root, embedded=not options.endpoint
+        )
+        log(endpoint_line(options, root.folder))
+        log(f"Namespace: {namespace} (from {source}); root: {root.name}")
+        for warning in uncommitted_warnings(validated.uncommitted, specs):
+            log(warning.format())
+        context = PlanContext(
+            namespace=namespace,
+            commit=options.commit or git.commit,
+            ref=options.ref or git.ref,
+            commit_time=git.commit_time,
+            tag=options.tag,
+            major=options.major or bool(options.tag),
+            allow_delete=options.allow_delete,
+            allow_rollback=options.allow_rollback,
+            touch_blueprints=options.touch_blueprints,
+        )
+        if early is not None:
+            client, endpoint = early.client, early.endpoint
+        else:
+            client, endpoint = stack.enter_context(
+                connect(options, root.folder, log, feedback.notify)
+            )
         # an endpoint that does not answer is otherwise silent until the read timeout
         with after_silence(2.0, f"Connecting to {client.endpoint} …", feedback.notify):
             environments = client.list_execution_environments() if specs else []

@@ -112,7 +112,7 @@ def load_namespace(config: Path) -> str:
 def _invalid(findings: list[Finding]) -> ManifestError:
     return ManifestError(
         f"{len(findings)} problem{'' if len(findings) == 1 else 's'} in the root config; "
-        "nothing was sent to DataRobot:\n" + "\n".join(f.format() for f in findings),
+        "nothing was written to DataRobot:\n" + "\n".join(f.format() for f in findings),
         findings=list[object](findings),
     )
 
