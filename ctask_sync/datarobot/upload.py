@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 from uuid import uuid4
 
+import msgspec
 from requests_toolbelt import MultipartEncoder
 from urllib3.fields import RequestField
 
@@ -26,8 +26,7 @@ from ctask_sync.errors import CtaskSyncError
 IN_MEMORY_LIMIT = 8 * 1024 * 1024
 
 
-@dataclass(frozen=True)
-class UploadFile:
+class UploadFile(msgspec.Struct, frozen=True):
     path: str  # filePath relative to the task folder (POSIX)
     source: Path  # file on disk, streamed
 

@@ -7,9 +7,9 @@ mapping, and aliases (which no manifest needs and which can blow up in size).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
 import yaml
 
 from ctask_sync.yamldepth import shallow
@@ -21,8 +21,8 @@ Path_ = tuple[str | int, ...]
 MAX_DEPTH = 100
 
 
-@dataclass(frozen=True)
-class Pos:
+# gc=False: two numbers, never a cycle.
+class Pos(msgspec.Struct, frozen=True, gc=False):
     """1-based line and column."""
 
     line: int
@@ -38,15 +38,16 @@ class YamlProblem(Exception):
         self.pos = pos
 
 
-@dataclass
-class Document:
+class Document(msgspec.Struct):
     """The loaded value and where each part of it is in the file."""
 
     value: Any
-    values: dict[Path_, Pos] = field(default_factory=dict)  # path -> position of the value
-    keys: dict[Path_, Pos] = field(default_factory=dict)  # path -> position of its mapping key
-    problems: list[YamlProblem] = field(default_factory=list)  # e.g. duplicate keys
-    bad_values: set[Path_] = field(default_factory=set)  # values that could not be read
+    values: dict[Path_, Pos] = msgspec.field(default_factory=dict)  # path -> position of the value
+    keys: dict[Path_, Pos] = msgspec.field(
+        default_factory=dict
+    )  # path -> position of its mapping key
+    problems: list[YamlProblem] = msgspec.field(default_factory=list)  # e.g. duplicate keys
+    bad_values: set[Path_] = msgspec.field(default_factory=set)  # values that could not be read
 
     def pos(self, path: Path_) -> Pos | None:
         """Position of the value at `path`, or of its nearest parent that has one."""
