@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -64,7 +65,6 @@ CREDENTIAL_PATTERNS: tuple[str, ...] = (
     "client_secret*.json",
     "*.tfvars",
 )
-_CREDENTIAL_GLOBS: tuple[Glob, ...] = tuple(compile_all(CREDENTIAL_PATTERNS))
 
 # DataRobot accepts at most 10 GB for a serialized artifact (datarobot-api.md §9); a bigger file
 # could never be used, so it is rejected before anything is read or uploaded.
@@ -167,7 +167,13 @@ def is_default_ignored(rel: str, *, is_dir: bool) -> bool:
 
 def looks_like_credentials(rel: str) -> bool:
     """True when a file's name suggests a private key or a token (CREDENTIAL_PATTERNS)."""
-    return any(g.matches(rel) for g in _CREDENTIAL_GLOBS)
+    return any(g.matches(rel) for g in _credential_globs())
+
+
+@functools.cache
+def _credential_globs() -> tuple[Glob, ...]:
+    # compiled on first use (start-up, ~3 ms): only validating a manifest asks
+    return tuple(compile_all(CREDENTIAL_PATTERNS))
 
 
 def _within(path: str, folder: str) -> bool:
