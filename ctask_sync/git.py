@@ -12,10 +12,10 @@ from __future__ import annotations
 import os
 import subprocess
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 import git
+import msgspec
 from git.exc import (
     GitCommandError,
     GitCommandNotFound,
@@ -29,8 +29,7 @@ _TIMEOUT = 120.0  # seconds for one git command: a hung git must not hang the ru
 _LS_IGNORED = ("-z", "--others", "--ignored", "--exclude-standard", "--directory")
 
 
-@dataclass(frozen=True)
-class GitInfo:
+class GitInfo(msgspec.Struct, frozen=True):
     repo_root: Path
     commit: str | None  # HEAD's sha, None outside git or before the first commit
     ref: str | None  # e.g. refs/heads/main; None when detached

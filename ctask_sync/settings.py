@@ -12,13 +12,13 @@ Nothing here reads GITHUB_*."""
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import math
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
+
+import msgspec
 
 from ctask_sync.engine.shard import parse_shard
 from ctask_sync.errors import ConfigError
@@ -28,8 +28,7 @@ Command = Literal["plan", "apply", "status", "cleanup", "environments", "import"
 Kind = Literal["text", "path", "seconds", "count", "flag", "shard"]
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(msgspec.Struct, frozen=True):
     """Everything one plan, apply, status or cleanup run is told from outside."""
 
     path: Path = Path(".")
@@ -74,7 +73,7 @@ class Settings:
 
     def replace(self, **changes: object) -> Settings:
         """A copy with some fields changed (Settings are frozen)."""
-        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+        return msgspec.structs.replace(self, **changes)
 
 
 TOKEN_ENV = "DATAROBOT_API_TOKEN"
@@ -84,8 +83,7 @@ _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("", "0", "false", "no", "off")
 
 
-@dataclass(frozen=True)
-class Option:
+class Option(msgspec.Struct, frozen=True):
     """One option: its Settings field, flag, environment variable, help, and action input."""
 
     field: str

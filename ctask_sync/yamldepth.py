@@ -4,7 +4,7 @@ libyaml's composer is ~10x faster than PyYAML's own, but it recurses once per ne
 the C stack: past some 30,000 levels (8 MB of stack) it crashes the process with SIGSEGV, and
 `key: [[[[...` within the 1 MiB manifest limit did. Every level of YAML nesting needs one of
 NESTING_CHARS, so a text with fewer of them than C_DEPTH_GUARD cannot nest deeper than that;
-other texts go to PyYAML's Python loader (manifest/yamlpos.py caps its depth with a message;
+other texts go to PyYAML's Python loader (manifest/yamlcompose.py caps its depth with a message;
 the emulator then reads no arguments)."""
 
 from __future__ import annotations

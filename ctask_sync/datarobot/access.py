@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 # The official client's SHARING_ROLE. Which of them DataRobot accepts for custom tasks is
 # UNCONFIRMED (docs/datarobot-api.md §7).
 SHARING_ROLES = ("OWNER", "READ_WRITE", "USER", "EDITOR", "READ_ONLY", "CONSUMER")
 
 
-@dataclass(frozen=True)
-class AccessEntry:
+class AccessEntry(msgspec.Struct, frozen=True):
     username: str
     role: str
     can_share: bool
     user_id: str | None = None
 
 
-@dataclass(frozen=True)
-class AccessChange:
+class AccessChange(msgspec.Struct, frozen=True):
     """One element of a share request; role None removes the user's access."""
 
     username: str

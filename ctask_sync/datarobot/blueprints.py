@@ -1,4 +1,4 @@
-"""User blueprints as DataRobot's JSON describes them, read into snake_case dataclasses.
+"""User blueprints as DataRobot's JSON describes them, read into snake_case values.
 
 A blueprint task uses a custom task through its `version_id` task parameter: a custom task
 version id (pinned) or `latest_<custom task id>` (follows by itself). The list omits the tasks
@@ -9,24 +9,23 @@ task's current latest version (docs/datarobot-api.md §9)."""
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
+
+import msgspec
 
 LATEST_PREFIX = "latest_"
 VERSION_PARAM = "version_id"
 
 
-@dataclass(frozen=True)
-class TaskVersionUse:
+class TaskVersionUse(msgspec.Struct, frozen=True):
     """One custom task version a blueprint uses, as DataRobot lists it."""
 
     version_id: str
     custom_task_id: str
 
 
-@dataclass(frozen=True)
-class UserBlueprint:
+class UserBlueprint(msgspec.Struct, frozen=True):
     id: str
     model_type: str  # the blueprint's title
     user_id: str
@@ -36,8 +35,7 @@ class UserBlueprint:
     blueprint: tuple[dict[str, Any], ...] | None = None
 
 
-@dataclass(frozen=True)
-class Conflict:
+class Conflict(msgspec.Struct, frozen=True):
     """Something that keeps a custom task from being deleted (a 409's `conflicts`)."""
 
     type: str  # userBlueprint | model | ...

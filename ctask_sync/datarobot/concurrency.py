@@ -14,7 +14,8 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+
+import msgspec
 
 DEFAULT_START = 8
 DEFAULT_CAP = 32
@@ -23,8 +24,7 @@ PROMPT_FACTOR = 2.0
 PROMPT_SLACK_SECONDS = 0.05
 
 
-@dataclass(frozen=True)
-class Concurrency:
+class Concurrency(msgspec.Struct, frozen=True):
     """The user's setting: where the limit starts and the most it may grow to."""
 
     start: int = DEFAULT_START

@@ -10,7 +10,6 @@ not promise; the client turns that into an ApiError naming the request."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -70,8 +69,7 @@ class CustomTask(msgspec.Struct, frozen=True, gc=False):
     created_by: str | None = None  # the creator's username
 
 
-@dataclass(frozen=True)
-class DependencyBuild:
+class DependencyBuild(msgspec.Struct, frozen=True):
     custom_task_id: str
     custom_task_version_id: str
     build_status: str  # submitted | processing | success | failed
@@ -84,8 +82,7 @@ class DependencyBuild:
         return self.build_status in ("success", "failed")
 
 
-@dataclass(frozen=True)
-class ExecutionEnvironment:
+class ExecutionEnvironment(msgspec.Struct, frozen=True):
     id: str
     name: str
     programming_language: str | None

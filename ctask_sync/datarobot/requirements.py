@@ -9,19 +9,19 @@ with `invalidDependencies` on version creation."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
 
 _NAME = re.compile(r"^([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(\[[A-Za-z0-9,._ -]*\])?\s*")
 _CONSTRAINT = re.compile(r"^\s*(<=|>=|==|<|>)\s*([A-Za-z0-9][A-Za-z0-9.*+!_-]*)\s*$")
 
 
-@dataclass
-class ParsedRequirements:
+class ParsedRequirements(msgspec.Struct):
     """Dependencies in file order, and the lines that could not be parsed."""
 
-    dependencies: list[dict[str, Any]] = field(default_factory=list)
-    invalid: list[dict[str, Any]] = field(default_factory=list)
+    dependencies: list[dict[str, Any]] = msgspec.field(default_factory=list)
+    invalid: list[dict[str, Any]] = msgspec.field(default_factory=list)
 
 
 def parse_requirements(text: str) -> ParsedRequirements:

@@ -8,13 +8,13 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 
+import msgspec
 
-@dataclass
-class RetryPolicy:
+
+class RetryPolicy(msgspec.Struct):
     attempts: int = 5  # total tries for a retryable request
     backoff: float = 0.5  # first wait in seconds, doubled each time, with full jitter
     max_backoff: float = 30.0

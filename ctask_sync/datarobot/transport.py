@@ -13,10 +13,10 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
+import msgspec
 import requests
 from requests.adapters import HTTPAdapter
 
@@ -55,13 +55,12 @@ UNKNOWN_OUTCOME_HINT = (
 )
 
 
-@dataclass
-class RequestStats:
+class RequestStats(msgspec.Struct):
     reads: int = 0
     writes: int = 0
     bytes_uploaded: int = 0  # file content bytes sent in version uploads
     retries: int = 0
-    by_method: dict[str, int] = field(default_factory=dict)
+    by_method: dict[str, int] = msgspec.field(default_factory=dict)
 
 
 class Transport:
@@ -375,8 +374,7 @@ class Transport:
         )
 
 
-@dataclass
-class _Failure:
+class _Failure(msgspec.Struct):
     """A transport failure, classified: may it be retried, and did it fail before sending?"""
 
     kind: type[ApiError]

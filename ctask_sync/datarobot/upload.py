@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 from uuid import uuid4
 
-from requests_toolbelt import MultipartEncoder
+import msgspec
 from urllib3.fields import RequestField
 
 from ctask_sync.errors import CtaskSyncError
+
+if TYPE_CHECKING:
+    from requests_toolbelt import MultipartEncoder
 
 # Files of a version up to this total are read into one body. MultipartEncoder hands the body over
 # in 16 KiB reads, each a dozen Python calls (issue 17: ~15% of a worker's CPU in an initial sync of
@@ -26,8 +28,7 @@ from ctask_sync.errors import CtaskSyncError
 IN_MEMORY_LIMIT = 8 * 1024 * 1024
 
 
-@dataclass(frozen=True)
-class UploadFile:
+class UploadFile(msgspec.Struct, frozen=True):
     path: str  # filePath relative to the task folder (POSIX)
     source: Path  # file on disk, streamed
 
@@ -138,6 +139,8 @@ class VersionForm:
             # own client sends it
             parts.append(("file", (posix_basename(upload.path), lazy)))
             parts.append(("filePath", upload.path))
+        from requests_toolbelt import MultipartEncoder  # (start-up) only files over the limit
+
         self.encoder = MultipartEncoder(fields=parts, boundary=self.boundary)
 
     @property

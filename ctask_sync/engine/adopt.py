@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import replace
+
+from msgspec.structs import replace
 
 from ctask_sync.engine.model import RemoteCustomTask
 from ctask_sync.engine.plan import TARGET_TYPES

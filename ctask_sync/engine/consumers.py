@@ -10,7 +10,9 @@ label). Nothing is read unless a manifest or a flag asks for consumers."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+
+import msgspec
+from msgspec.structs import replace
 
 from ctask_sync.datarobot.blueprints import LATEST_PREFIX, UserBlueprint, version_refs
 from ctask_sync.datarobot.client import DataRobotClient
@@ -20,8 +22,7 @@ from ctask_sync.engine.model import Grant, RemoteVersion
 BLUEPRINT_POLICIES = ("leave", "follow", "releases")
 
 
-@dataclass(frozen=True)
-class BlueprintUse:
+class BlueprintUse(msgspec.Struct, frozen=True):
     """One user blueprint using one custom task: pinned at a version, or following latest."""
 
     blueprint_id: str
@@ -38,8 +39,7 @@ class BlueprintUse:
         return self.version_label or self.version_id
 
 
-@dataclass(frozen=True)
-class BlueprintUpdate:
+class BlueprintUpdate(msgspec.Struct, frozen=True):
     """A blueprint whose pins of a task's previous versions apply moves to the new version."""
 
     blueprint_id: str
@@ -49,11 +49,10 @@ class BlueprintUpdate:
     new_label: str  # as DataRobot will number the new version
 
 
-@dataclass
-class Consumers:
+class Consumers(msgspec.Struct):
     """What was read: task id -> the uses of that task (absent: none)."""
 
-    uses: dict[str, tuple[BlueprintUse, ...]] = field(default_factory=dict)
+    uses: dict[str, tuple[BlueprintUse, ...]] = msgspec.field(default_factory=dict)
 
     def of(self, task_id: str | None) -> tuple[BlueprintUse, ...]:
         return self.uses.get(task_id or "", ())

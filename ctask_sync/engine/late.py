@@ -8,8 +8,9 @@ the run proceeds with a warning naming both commits rather than refusing a norma
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Literal
+
+import msgspec
 
 from ctask_sync import git as gitinfo
 from ctask_sync.engine.remote import SyncRecord
@@ -22,8 +23,7 @@ FETCH_DEPTH = 50
 Order = Literal["newer", "not newer", "unknown"]
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(msgspec.Struct, frozen=True):
     """What the recorded commit means for this run: a refusal, a warning, or neither."""
 
     refusal: str | None = None

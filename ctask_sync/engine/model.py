@@ -7,7 +7,6 @@ and a Struct is built ~10x faster than a frozen dataclass."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Literal
 
 import msgspec
@@ -29,8 +28,7 @@ def build_status(datarobot_status: str | None) -> BuildStatus:
     return "running"
 
 
-@dataclass(frozen=True)
-class FileDiff:
+class FileDiff(msgspec.Struct, frozen=True):
     """How the local files differ from the latest remote version's items."""
 
     added: tuple[str, ...] = ()
@@ -83,8 +81,7 @@ class RemoteCustomTask(msgspec.Struct, frozen=True, gc=False):
     created_by: str | None = None  # the creator's username (an OWNER that `share:` never drops)
 
 
-@dataclass(frozen=True)
-class Grant:
+class Grant(msgspec.Struct, frozen=True):
     """One entry of a task's access list."""
 
     username: str
@@ -92,13 +89,16 @@ class Grant:
     can_share: bool
 
 
-@dataclass(frozen=True)
-class Detected:
+class Detected(msgspec.Struct, frozen=True):
     """What detection (git, downloads, build reads) found, per task key; the plan's I/O-free
     input beside the manifests and the remote state."""
 
-    diffs: dict[str, FileDiff] = field(default_factory=dict)
-    refusals: dict[str, str] = field(default_factory=dict)  # key -> why nothing may be written
+    diffs: dict[str, FileDiff] = msgspec.field(default_factory=dict)
+    refusals: dict[str, str] = msgspec.field(
+        default_factory=dict
+    )  # key -> why nothing may be written
     warnings: tuple[str, ...] = ()  # about the whole run (e.g. ancestry unknown)
-    builds: dict[str, BuildStatus] = field(default_factory=dict)  # latest version's build
-    access: dict[str, tuple[Grant, ...]] = field(default_factory=dict)  # tasks with `share:`
+    builds: dict[str, BuildStatus] = msgspec.field(default_factory=dict)  # latest version's build
+    access: dict[str, tuple[Grant, ...]] = msgspec.field(
+        default_factory=dict
+    )  # tasks with `share:`

@@ -3,8 +3,9 @@ JSON and Markdown (the engine renders nothing itself)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
+
+import msgspec
 
 from ctask_sync.engine.results import TaskResult
 from ctask_sync.engine.steps import Plan
@@ -12,8 +13,7 @@ from ctask_sync.engine.steps import Plan
 __all__ = ["ApplyOutcome", "PlanOutcome", "RunOutcome"]
 
 
-@dataclass(frozen=True)
-class RunOutcome:
+class RunOutcome(msgspec.Struct, frozen=True):
     """What every run has: its plan, and where it ran."""
 
     plan: Plan
@@ -21,17 +21,15 @@ class RunOutcome:
     endpoint: str
 
 
-@dataclass(frozen=True)
-class PlanOutcome(RunOutcome):
+class PlanOutcome(RunOutcome, frozen=True):
     @property
     def has_changes(self) -> bool:
         return self.plan.has_changes
 
 
-@dataclass(frozen=True)
-class ApplyOutcome(RunOutcome):
-    results: list[TaskResult] = field(default_factory=list)
-    requests: dict[str, int] = field(default_factory=dict)  # reads, writes, bytes_uploaded
+class ApplyOutcome(RunOutcome, frozen=True):
+    results: list[TaskResult] = msgspec.field(default_factory=list)
+    requests: dict[str, int] = msgspec.field(default_factory=dict)  # reads, writes, bytes_uploaded
 
     @property
     def ok(self) -> bool:

@@ -6,8 +6,9 @@ environment names) is worked out before, in detect.py, and handed in as values."
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import replace
 from operator import attrgetter
+
+from msgspec.structs import replace
 
 from ctask_sync.engine.model import BuildStatus, Detected, FileDiff, RemoteVersion
 from ctask_sync.engine.remote import RemoteState, RemoteTask, user_description

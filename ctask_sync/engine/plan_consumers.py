@@ -10,7 +10,8 @@ DataRobot holds (blueprints, access lists) is read beforehand and handed in.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
+
+from msgspec.structs import replace
 
 from ctask_sync.engine.consumers import Consumers, blockers, follows, next_label, plan_updates
 from ctask_sync.engine.model import Grant, RemoteVersion

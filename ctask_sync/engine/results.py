@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 from ctask_sync.engine.consumers import BlueprintUpdate
 from ctask_sync.engine.sharing import ShareChange
 from ctask_sync.engine.steps import Action
 
 
-@dataclass
-class TaskResult:
+class TaskResult(msgspec.Struct):
     key: str
     action: Action
     name: str
@@ -33,8 +32,7 @@ class TaskResult:
     blueprints_updated: tuple[BlueprintUpdate, ...] = ()  # pins moved to the new version
 
 
-@dataclass(frozen=True)
-class RunningBuild:
+class RunningBuild(msgspec.Struct, frozen=True):
     """A dependency build still running in DataRobot when this run stopped waiting."""
 
     key: str

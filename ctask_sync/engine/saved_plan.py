@@ -76,9 +76,13 @@ def local_fingerprint(task: TaskPlan) -> dict[str, Any] | None:
     spec = task.spec
     if spec is None:
         return None
-    settings = asdict(spec)
+    settings = msgspec.structs.asdict(spec)
     for unshown in ("files", "folder", "manifest_path"):
         settings.pop(unshown)
+    # its parts as dicts too, nested as dataclasses.asdict gave them
+    settings["environment"] = asdict(spec.environment)
+    if spec.share is not None:
+        settings["share"] = [msgspec.structs.asdict(entry) for entry in spec.share]
     return {"content": spec.content, "manifest": _digest(settings)}
 
 

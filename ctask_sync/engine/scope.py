@@ -8,8 +8,10 @@ and a refusal when a manifest of this root carries the same key."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import PurePosixPath
+
+import msgspec
 
 from ctask_sync.engine.remote import RemoteState, RemoteTask
 from ctask_sync.words import plural
@@ -17,8 +19,7 @@ from ctask_sync.words import plural
 TOP_ROOT = "."  # the root of records written before roots were recorded: the git top level
 
 
-@dataclass(frozen=True)
-class Scope:
+class Scope(msgspec.Struct, frozen=True):
     root: str  # this sync root as records name it ("." for the git top level)
     keys: frozenset[str]  # every key of the root's manifests, shown or not
     shown: frozenset[str]  # the keys under PATH (and in this shard): the ones planned

@@ -7,15 +7,15 @@ OWNER or the task's creator (the token's user, for every task ctask-sync created
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Literal
+
+import msgspec
 
 from ctask_sync.engine.model import Grant
 from ctask_sync.manifest.spec import ShareEntry
 
 
-@dataclass(frozen=True)
-class ShareChange:
+class ShareChange(msgspec.Struct, frozen=True):
     username: str
     action: Literal["add", "change", "remove"]
     role: str | None  # None when removed
@@ -31,8 +31,7 @@ class ShareChange:
         return f"remove {self.username} ({self.old_role}, added by an earlier sync)"
 
 
-@dataclass(frozen=True)
-class SharePlan:
+class SharePlan(msgspec.Struct, frozen=True):
     changes: tuple[ShareChange, ...]
     recorded: tuple[str, ...]  # the usernames ctask-sync manages after the changes, sorted
     warnings: tuple[str, ...] = ()

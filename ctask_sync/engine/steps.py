@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from dataclasses import dataclass, field
 from typing import Literal
+
+import msgspec
 
 from ctask_sync.engine.consumers import BlueprintUpdate, BlueprintUse
 from ctask_sync.engine.model import BuildStatus, FileDiff
@@ -22,8 +23,7 @@ Action = Literal["create", "update", "unchanged", "delete", "keep", "refuse"]
 Value = str | int | dict[str, str] | None
 
 
-@dataclass(frozen=True)
-class FieldChange:
+class FieldChange(msgspec.Struct, frozen=True):
     """One task or version setting that the plan changes, old -> new, for review. For the
     environment, old/new are ids and the labels DataRobot's names (None when unknown)."""
 
@@ -35,20 +35,17 @@ class FieldChange:
     new_label: str | None = None
 
 
-@dataclass(frozen=True)
-class CreateTask:
+class CreateTask(msgspec.Struct, frozen=True):
     """POST customTasks/ with the manifest's name, target type, language and description."""
 
 
-@dataclass(frozen=True)
-class UpdateTask:
+class UpdateTask(msgspec.Struct, frozen=True):
     """PATCH customTasks/{id}/ with these task-level fields (name, description, language)."""
 
     changes: dict[str, str]
 
 
-@dataclass(frozen=True)
-class CreateVersion:
+class CreateVersion(msgspec.Struct, frozen=True):
     """POST customTasks/{id}/versions/: a new version, from the previous one when it exists."""
 
     from_previous: bool
@@ -62,36 +59,31 @@ class CreateVersion:
     required_metadata: dict[str, str] | None
 
 
-@dataclass(frozen=True)
-class StartBuild:
+class StartBuild(msgspec.Struct, frozen=True):
     """Start the dependency build of the version (the new one, else the latest), when it has
     dependencies; retry says the previous build failed."""
 
     retry: bool = False
 
 
-@dataclass(frozen=True)
-class AwaitBuild:
+class AwaitBuild(msgspec.Struct, frozen=True):
     """The latest version's build is running in DataRobot: wait for it with the others."""
 
 
-@dataclass(frozen=True)
-class WriteRecord:
+class WriteRecord(msgspec.Struct, frozen=True):
     """PATCH the version's description with this run's sync record."""
 
     reason: str  # new version | no record | release tag | dependency build
 
 
-@dataclass(frozen=True)
-class RecordBuildOutcome:
+class RecordBuildOutcome(msgspec.Struct, frozen=True):
     """Bookkeeping: write a build's final outcome, learnt from DataRobot, into the record, so
     later runs need no request to know it. Not a change to the task."""
 
     outcome: BuildStatus
 
 
-@dataclass(frozen=True)
-class ShareTask:
+class ShareTask(msgspec.Struct, frozen=True):
     """PATCH customTasks/{id}/accessControl/ so the access list holds `share:`. apply reads
     the list again first and sends what is still needed; `changes` is what the plan saw."""
 
@@ -99,16 +91,14 @@ class ShareTask:
     changes: tuple[ShareChange, ...]
 
 
-@dataclass(frozen=True)
-class UpdateBlueprints:
+class UpdateBlueprints(msgspec.Struct, frozen=True):
     """PATCH userBlueprints/{id}/ of each blueprint that pins a previous version of the task,
     to pin the version this run creates (`blueprints: follow`)."""
 
     updates: tuple[BlueprintUpdate, ...]
 
 
-@dataclass(frozen=True)
-class DeleteTask:
+class DeleteTask(msgspec.Struct, frozen=True):
     """DELETE customTasks/{id}/ (with --allow-delete only). DataRobot refuses (409) while the
     `blockers` (user blueprints: id, name) use the task."""
 
@@ -116,8 +106,7 @@ class DeleteTask:
     blockers: tuple[tuple[str, str], ...] = ()
 
 
-@dataclass(frozen=True)
-class Keep:
+class Keep(msgspec.Struct, frozen=True):
     """A task the repository no longer wants that stays, and what would delete it."""
 
     reason: str
@@ -125,8 +114,7 @@ class Keep:
     blockers: tuple[tuple[str, str], ...] = ()
 
 
-@dataclass(frozen=True)
-class Refuse:
+class Refuse(msgspec.Struct, frozen=True):
     """Nothing is written for this task, and the run stops before any write."""
 
     reason: str
@@ -161,14 +149,14 @@ _CHANGES = (
 _CHANGE_KINDS = frozenset(_CHANGES)
 
 
-@dataclass(frozen=True)
-class TaskPlan:
+# dict=True: an instance __dict__ for the cached `action` (a field-less cache, not compared)
+class TaskPlan(msgspec.Struct, frozen=True, dict=True):
     key: str
     name: str
     steps: tuple[Step, ...] = ()
     spec: TaskSpec | None = None
     remote: RemoteTask | None = None
-    diff: FileDiff = field(default_factory=FileDiff)
+    diff: FileDiff = msgspec.field(default_factory=FileDiff)
     build: BuildStatus | None = None  # the latest version's build, when it needs one
     warnings: tuple[str, ...] = ()
     consumers: tuple[BlueprintUse, ...] | None = None  # None: not read in this run
@@ -259,8 +247,7 @@ class TaskPlan:
         return None
 
 
-@dataclass(frozen=True)
-class PlanContext:
+class PlanContext(msgspec.Struct, frozen=True):
     namespace: str
     commit: str | None = None
     ref: str | None = None
@@ -272,11 +259,11 @@ class PlanContext:
     touch_blueprints: bool = True  # False for previews: they never change a user blueprint
 
 
-@dataclass(frozen=True)
-class Plan:
+# dict=True: an instance __dict__ for the cached `_counts`
+class Plan(msgspec.Struct, frozen=True, dict=True):
     context: PlanContext
     tasks: tuple[TaskPlan, ...]
-    warnings: tuple[str, ...] = field(default=())
+    warnings: tuple[str, ...] = ()
 
     @property
     def has_changes(self) -> bool:

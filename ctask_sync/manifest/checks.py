@@ -4,8 +4,9 @@ requirements.txt lines its dependency parser rejects, and files that look like c
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Literal
+
+import msgspec
 
 from ctask_sync.datarobot.requirements import parse_requirements
 from ctask_sync.manifest.files import FileEntry, looks_like_credentials
@@ -17,8 +18,7 @@ REQUIREMENTS_NAME = "requirements.txt"
 MAX_TEXT_BYTES = 1024 * 1024
 
 
-@dataclass(frozen=True)
-class FileFinding:
+class FileFinding(msgspec.Struct, frozen=True):
     """A problem in one file of a task folder; `path` is relative to the folder."""
 
     path: str

@@ -17,7 +17,6 @@ import hashlib
 import os
 import re
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar, overload
 
@@ -58,8 +57,7 @@ class StampRecord(
         return (self.size, self.mtime_ns, self.ctime_ns, self.inode, self.device)
 
 
-@dataclass
-class DigestCache:
+class DigestCache(msgspec.Struct):
     """Digests by absolute path; `digest()` answers from it or reads the file."""
 
     state_dir: Path | None  # None: a cache that records nothing (no writable state folder)
@@ -67,10 +65,10 @@ class DigestCache:
     # (taskcache.py) never reads digests.json (megabytes, at 10,000 tasks).
     loaded: dict[str, tuple[Stamp, str]] | None = None
     fence_ns: int | None = None  # the file system's clock before any file was looked at
-    seen: dict[str, tuple[Stamp, str]] = field(default_factory=dict)
+    seen: dict[str, tuple[Stamp, str]] = msgspec.field(default_factory=dict)
     # What the task cache vouched for, made entries of `seen` only when digests.json is
     # written: a run answered by the task cache never writes it, and skips ~60,000 entries.
-    vouched: list[tuple[dict[str, StampRecord], tuple[FileEntry, ...]]] = field(
+    vouched: list[tuple[dict[str, StampRecord], tuple[FileEntry, ...]]] = msgspec.field(
         default_factory=list
     )
     hits: int = 0

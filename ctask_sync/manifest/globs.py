@@ -12,15 +12,15 @@ The language is a small, gitignore-like one, so that users need not learn a new 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+import msgspec
 
 
 class GlobError(ValueError):
     """A pattern that cannot be used (escapes the folder, absolute, malformed)."""
 
 
-@dataclass(frozen=True)
-class Glob:
+class Glob(msgspec.Struct, frozen=True):
     """One compiled pattern."""
 
     pattern: str

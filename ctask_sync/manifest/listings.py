@@ -17,7 +17,6 @@ whole.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import msgspec
@@ -93,14 +92,13 @@ def list_folder(folder: str, st: os.stat_result | None = None) -> Listing:
     )
 
 
-@dataclass
-class FolderCache:
+class FolderCache(msgspec.Struct):
     """Listings by absolute folder path; `listing()` answers from it or lists the folder."""
 
     path: Path
     fence_ns: int
-    known: dict[str, Listing] = field(default_factory=dict)
-    seen: dict[str, Listing] = field(default_factory=dict)
+    known: dict[str, Listing] = msgspec.field(default_factory=dict)
+    seen: dict[str, Listing] = msgspec.field(default_factory=dict)
     recorded: int = 0  # listings taken this run that the file does not hold yet
     hits: int = 0
     misses: int = 0

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
+
+import msgspec
 
 from ctask_sync.manifest import checks, drum, schemacheck
 from ctask_sync.manifest.digests import DigestCache
@@ -29,8 +30,7 @@ MAX_MANIFEST_BYTES = 1024 * 1024
 _KEY_RE = re.compile(r"^[^\s/\x00-\x1f\x7f]([^\x00-\x1f\x7f]*[^\s/\x00-\x1f\x7f])?$")
 
 
-@dataclass
-class Checked:
+class Checked(msgspec.Struct):
     """One manifest after its own checks, before the checks across manifests."""
 
     manifest: Path

@@ -6,8 +6,9 @@ namespace, so a laptop, a fresh clone and CI resolve the same one for the same r
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 from ctask_sync.errors import ConfigError, ManifestError
 from ctask_sync.git import git_toplevel
@@ -23,8 +24,7 @@ _MAX_CONFIG_BYTES = 64 * 1024
 ROOT_CONFIG_NAME = "ctask-sync.yaml"
 
 
-@dataclass(frozen=True)
-class SyncRoot:
+class SyncRoot(msgspec.Struct, frozen=True):
     folder: Path  # absolute
     repo_root: Path  # the git top level (folder itself outside git)
     config_file: Path | None  # None: no ctask-sync.yaml, the root is the git top level

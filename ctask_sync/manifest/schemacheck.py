@@ -11,9 +11,10 @@ import datetime
 import difflib
 import functools
 import json
-from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 if TYPE_CHECKING:
     # No type stubs ship with jsonschema and types-jsonschema is not a dependency.
@@ -26,8 +27,7 @@ SCHEMA_RESOURCE = "ctask.schema.json"
 ROOT_SCHEMA_RESOURCE = "ctask-sync.schema.json"
 
 
-@dataclass(frozen=True)
-class SchemaProblem:
+class SchemaProblem(msgspec.Struct, frozen=True):
     """One schema error, worded and placed."""
 
     path: Path_

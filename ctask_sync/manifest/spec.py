@@ -10,6 +10,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
+import msgspec
+
 from ctask_sync.manifest.files import FileEntry, content_digest
 from ctask_sync.manifest.vocabulary import (
     Blueprints,
@@ -43,6 +45,8 @@ _SIZE_UNITS = {
 }
 
 
+# A dataclass, not a Struct: `where` is left out of equality and hashing (compare=False), which a
+# Struct cannot do per field.
 @dataclass(frozen=True)
 class EnvironmentRef:
     id: str | None = None
@@ -52,8 +56,8 @@ class EnvironmentRef:
     where: str | None = field(default=None, compare=False)  # "path:line:column"
 
 
-@dataclass(frozen=True)
-class ShareEntry:
+# gc=False: strings and a bool, never a cycle.
+class ShareEntry(msgspec.Struct, frozen=True, gc=False):
     """One `share:` entry: a user and the role ctask-sync keeps on the task's access list."""
 
     username: str
@@ -61,8 +65,8 @@ class ShareEntry:
     can_share: bool = True
 
 
-@dataclass(frozen=True)
-class TaskSpec:
+# dict=True: an instance __dict__ for the cached `content`, which is not a field (nor compared).
+class TaskSpec(msgspec.Struct, frozen=True, dict=True):
     key: str
     name: str
     target_type: TargetType  # manifest spelling (lower case)
@@ -91,18 +95,16 @@ class TaskSpec:
 
     @classmethod
     def restored(cls, content: str | None = None, **values: Any) -> TaskSpec:
-        """The same value as TaskSpec(**values) given every field, for the task cache (see
-        FileEntry.restored): the instance's dict filled at once, not field by field. content,
-        when given, is `content` as the task cache recorded it for these files."""
-        task = object.__new__(cls)
-        task.__dict__.update(values)
+        """TaskSpec(**values) given every field, for the task cache; content, when given, is
+        `content` as the task cache recorded it for these files (so it is not worked out)."""
+        task = cls(**values)
         if content is not None:
             task.__dict__["content"] = content
         return task
 
 
-@dataclass(frozen=True)
-class Finding:
+# gc=False: strings and numbers, never a cycle.
+class Finding(msgspec.Struct, frozen=True, gc=False):
     path: str  # file path as shown to the user (relative to the cwd when possible)
     line: int | None
     column: int | None
@@ -131,13 +133,12 @@ class Finding:
         }
 
 
-@dataclass
-class Discovery:
+class Discovery(msgspec.Struct):
     root: Path
-    tasks: list[TaskSpec] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
+    tasks: list[TaskSpec] = msgspec.field(default_factory=list)
+    findings: list[Finding] = msgspec.field(default_factory=list)
     # Every ctask.yaml found (valid or not), absolute, sorted; and the root keys are relative to.
-    manifest_paths: list[Path] = field(default_factory=list)
+    manifest_paths: list[Path] = msgspec.field(default_factory=list)
     repo_root: Path | None = None
 
     @property

@@ -25,7 +25,6 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
@@ -77,7 +76,7 @@ class Key(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False):
 
 # The file's schema: msgspec decodes it straight into these (3-4x decoding untyped and picking
 # fields, and none of it tracked by the garbage collector); a file it refuses is ignored whole.
-# The frozen dataclasses of spec.py and yamlpos.py are decoded as they are and handed on as is.
+# The frozen values of spec.py and yamlpos.py are decoded as they are and handed on as is.
 
 
 class _FileRecord(
@@ -145,15 +144,14 @@ def code_key() -> dict[str, str]:
     }
 
 
-@dataclass
-class TaskCache:
+class TaskCache(msgspec.Struct):
     """Validated tasks by absolute manifest path; see the module docstring for when they hold."""
 
     path: Path
     key: Key
     fence_ns: int
-    known: dict[str, Entry] = field(default_factory=dict)
-    seen: dict[str, Entry] = field(default_factory=dict)
+    known: dict[str, Entry] = msgspec.field(default_factory=dict)
+    seen: dict[str, Entry] = msgspec.field(default_factory=dict)
     hits: int = 0
     misses: int = 0
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+
+import msgspec
 
 from ctask_sync.manifest.spec import Finding, TaskSpec, display_path
 
@@ -11,8 +12,7 @@ from ctask_sync.manifest.spec import Finding, TaskSpec, display_path
 MAX_NAMED_FILES = 10
 
 
-@dataclass(frozen=True)
-class UncommittedFile:
+class UncommittedFile(msgspec.Struct, frozen=True):
     key: str  # the task's key
     path: str  # relative to the task folder
     state: str  # untracked | modified

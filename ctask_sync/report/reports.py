@@ -57,9 +57,10 @@ ApplyReport.to_dict() shape (what `apply --json FILE` writes):
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
+
+import msgspec
 
 from ctask_sync.engine.outcomes import ApplyOutcome, PlanOutcome, RunOutcome
 from ctask_sync.engine.results import RunningBuild, TaskResult
@@ -79,8 +80,7 @@ __all__ = ["ApplyReport", "PlanReport", "interrupted_text", "plan_text", "shown_
 Outcome = TypeVar("Outcome", bound=RunOutcome)
 
 
-@dataclass(frozen=True)
-class _Report(Generic[Outcome]):
+class _Report(msgspec.Struct, Generic[Outcome], frozen=True):
     """A report renders one outcome; its plan and where it ran read through."""
 
     outcome: Outcome
@@ -98,8 +98,7 @@ class _Report(Generic[Outcome]):
         return self.outcome.endpoint
 
 
-@dataclass(frozen=True)
-class PlanReport(_Report[PlanOutcome]):
+class PlanReport(_Report[PlanOutcome], frozen=True):
     @property
     def has_changes(self) -> bool:
         return self.outcome.has_changes
@@ -114,8 +113,7 @@ class PlanReport(_Report[PlanOutcome]):
         return plan_markdown(self.plan, self.endpoint)
 
 
-@dataclass(frozen=True)
-class ApplyReport(_Report[ApplyOutcome]):
+class ApplyReport(_Report[ApplyOutcome], frozen=True):
     @property
     def results(self) -> list[TaskResult]:
         return self.outcome.results

@@ -29,3 +29,20 @@ def test_the_plan_command_loads_nothing_only_apply_needs() -> None:
     loaded = _loaded_with("ctask_sync.cli.plan")
     assert "ctask_sync.engine.sync" in loaded  # the probe sees what plan does import
     assert sorted(loaded & set(APPLY_ONLY)) == []
+
+
+# needed only by some runs, imported where first used: PyYAML (a manifest or ctask-sync.yaml to
+# read, none when the task cache holds every manifest), jsonschema (validation), the streaming
+# multipart encoder (a version upload over the in-memory limit)
+FIRST_USE = ("yaml", "ctask_sync.manifest.yamlcompose", "jsonschema", "requests_toolbelt")
+
+
+def test_the_plan_command_loads_what_only_some_runs_need_on_first_use() -> None:
+    loaded = _loaded_with("ctask_sync.cli.plan")
+    assert "ctask_sync.manifest.yamlpos" in loaded and "requests" in loaded
+    assert sorted(loaded & set(FIRST_USE)) == []
+
+
+def test_the_first_manifest_read_loads_pyyaml() -> None:
+    loaded = _loaded_with("ctask_sync.cli.plan; ctask_sync.manifest.yamlpos.load('a: 1')")
+    assert {"yaml", "ctask_sync.manifest.yamlcompose"} <= loaded

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from ctask_sync.cli.main import build_parser, main
@@ -34,7 +34,7 @@ def _settings(*argv: str) -> Settings:
 
 
 def test_every_field_is_one_option_with_its_environment_variable() -> None:
-    fields = {f.name for f in dataclasses.fields(Settings)} - _NOT_OPTIONS
+    fields = {f.name for f in msgspec.structs.fields(Settings)} - _NOT_OPTIONS
     assert sorted(o.field for o in OPTIONS) == sorted(fields)
     for option in OPTIONS:
         expected = "CTASK_SYNC_" + option.flag.lstrip("-").replace("-", "_").upper()

@@ -51,7 +51,7 @@ def spec(key: str = "fraud/xgb", **changes: object) -> TaskSpec:
             FileEntry("helper.py", "/repo/helper.py", 20, "sha256:" + "2" * 64),
         ),
     )
-    return replace(base, **changes)  # type: ignore[arg-type]
+    return struct_replace(base, **changes)
 
 
 def version(**changes: object) -> RemoteVersion:
@@ -147,7 +147,7 @@ def test_frozen_latest_or_release_forces_major() -> None:
         remote(),
         FileDiff(changed=("custom.py",)),
         ENV,
-        replace(CTX, major=True, tag="v1.4.0"),
+        struct_replace(CTX, major=True, tag="v1.4.0"),
     )
     assert release.version is not None and release.version.major
     assert "v1.4.0" in release.version.reason
@@ -204,7 +204,7 @@ def test_gone_task_is_kept_unless_deleting_is_allowed() -> None:
     (keep,) = kept.tasks[0].steps
     assert isinstance(keep, Keep) and "--allow-delete" in keep.hint
     assert not kept.has_changes and kept.pending
-    allowed = build_plan([], state, Detected(), {}, replace(CTX, allow_delete=True))
+    allowed = build_plan([], state, Detected(), {}, struct_replace(CTX, allow_delete=True))
     assert allowed.tasks[0].steps == (DeleteTask("its manifest is gone from the repository"),)
     assert allowed.tasks[0].action == "delete" and allowed.has_changes
 
@@ -212,7 +212,12 @@ def test_gone_task_is_kept_unless_deleting_is_allowed() -> None:
 def test_shard_scope_limits_deletions() -> None:
     state = RemoteState(namespace="acme/tasks", tasks={"a": remote(key="a"), "b": remote(key="b")})
     plan = build_plan(
-        [], state, Detected(), {}, replace(CTX, allow_delete=True), in_scope=lambda k: k == "a"
+        [],
+        state,
+        Detected(),
+        {},
+        struct_replace(CTX, allow_delete=True),
+        in_scope=lambda k: k == "a",
     )
     assert [t.key for t in plan.tasks] == ["a"]
 
@@ -227,7 +232,9 @@ def test_duplicates_keep_the_oldest_and_are_deleted_only_when_allowed() -> None:
     assert len(keeps) == 1 and keeps[0].remote is dup
     assert keeps[0].reason is not None and "syncing the oldest (t1)" in keeps[0].reason
     assert not plan.has_changes
-    allowed = build_plan([spec(key="k")], state, found, {"k": ENV}, replace(CTX, allow_delete=True))
+    allowed = build_plan(
+        [spec(key="k")], state, found, {"k": ENV}, struct_replace(CTX, allow_delete=True)
+    )
     assert [t.action for t in allowed.tasks] == ["unchanged", "delete"]
 
 
@@ -332,7 +339,7 @@ def test_counts_and_summary_of_a_plan_holding_every_action() -> None:
     )
     late = Detected(refusals={"gone/task": "a later commit synced it"})
     deleting = build_plan(
-        specs[:1], states, late, {"a/create": ENV}, replace(CTX, allow_delete=True)
+        specs[:1], states, late, {"a/create": ENV}, struct_replace(CTX, allow_delete=True)
     )
     assert [deleting.count(a) for a in actions] == [1, 0, 0, 2, 0, 1]
     assert summary_line(deleting) == (

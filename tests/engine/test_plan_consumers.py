@@ -3,7 +3,7 @@ sharing steps out."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from msgspec.structs import replace
 
 from ctask_sync.engine.consumers import BlueprintUse, Consumers
 from ctask_sync.engine.model import FileDiff, Grant

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ctask_sync.manifest import yamlpos
+from ctask_sync.manifest import yamlcompose, yamlpos
 
 DOCUMENTS = [
     "key: fraud/xgb\nname: X\nfiles:\n  exclude: ['*.ipynb', data/]\nmaximum_memory: 1.5Gi\n",
@@ -20,7 +20,7 @@ DOCUMENTS = [
 
 @pytest.mark.parametrize("text", DOCUMENTS)
 def test_the_fast_path_gives_what_the_python_loader_gives(text: str) -> None:
-    fast, slow = yamlpos.load(text), yamlpos._load_python(text)
+    fast, slow = yamlpos.load(text), yamlcompose._load_python(text)
 
     assert (fast.value, fast.values, fast.keys, fast.bad_values) == (
         slow.value,
@@ -46,6 +46,6 @@ def test_errors_come_from_the_python_loader(text: str, pos: yamlpos.Pos) -> None
     with pytest.raises(yamlpos.YamlProblem) as fast:
         yamlpos.load(text)
     with pytest.raises(yamlpos.YamlProblem) as slow:
-        yamlpos._load_python(text)
+        yamlcompose._load_python(text)
 
     assert (fast.value.message, fast.value.pos) == (slow.value.message, pos)
