@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     options = Settings.from_args(args)
     root = find_root(dest if dest.is_dir() else dest.parent)
     print(endpoint_line(options, root.folder))
-    with connect(options, root.folder, print) as (client, _endpoint):
+    with connect(options, root.folder) as (client, _endpoint):
         chosen = importer.select(
             client.list_custom_tasks(),
             args.task_ids,

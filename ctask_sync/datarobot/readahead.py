@@ -144,8 +144,4 @@ def _pages(
         return
     with ThreadPoolExecutor(min(len(links), paging.PAGE_WORKERS)) as pool:
         for url, future in zip(links, later, strict=True):
-            pool.submit(fetch_into, future, functools.partial(_get, transport, url))
-
-
-def _get(transport: Transport, url: str) -> requests.Response:
-    return transport.first_attempt(url, None)
+            pool.submit(fetch_into, future, functools.partial(transport.first_attempt, url, None))

@@ -158,7 +158,7 @@ def endpoint_line(options: Settings, root: Path) -> str:
 
 @contextlib.contextmanager
 def connect(
-    options: Settings, root: Path, log: Log, notify: Log | None = None
+    options: Settings, root: Path, notify: Log | None = None
 ) -> Iterator[tuple[DataRobotClient, str]]:
     if options.endpoint:
         if not options.token:
@@ -238,15 +238,11 @@ def _connect_early(
     try:
         root = find_root(Path(options.path))
         resolve_namespace(options.namespace, root, embedded=False)  # raised again later
-        client, endpoint = stack.enter_context(connect(options, root.folder, _unused, notify))
+        client, endpoint = stack.enter_context(connect(options, root.folder, notify))
     except CtaskSyncError:
         return None
     client.read_ahead_custom_tasks()
     return _Early(root=root, client=client, endpoint=endpoint)
-
-
-def _unused(_line: str) -> None:
-    """connect's log, which only the embedded emulator's start uses (never early)."""
 
 
 @contextlib.contextmanager
@@ -278,9 +274,7 @@ def open_session(options: Settings, log: Log, feedback: Feedback) -> Iterator[Se
         if early is not None:
             client, endpoint = early.client, early.endpoint
         else:
-            client, endpoint = stack.enter_context(
-                connect(options, root.folder, log, feedback.notify)
-            )
+            client, endpoint = stack.enter_context(connect(options, root.folder, feedback.notify))
         # an endpoint that does not answer is otherwise silent until the read timeout
         with after_silence(2.0, f"Connecting to {client.endpoint} …", feedback.notify):
             environments = client.list_execution_environments() if specs else []

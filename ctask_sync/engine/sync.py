@@ -175,7 +175,7 @@ def environments(options: Settings, log: Log = print) -> list[ExecutionEnvironme
     """The execution environments the token's user can see, from the endpoint `plan` uses."""
     root = find_root(Path(options.path)).folder
     log(endpoint_line(options, root))
-    with connect(options, root, log) as (client, _endpoint):
+    with connect(options, root) as (client, _endpoint):
         return client.list_execution_environments()
 
 
@@ -311,7 +311,7 @@ def cleanup(
     names: dict[str, str] | None = None  # blueprint id -> name, read at the first 409
     log(endpoint_line(options, root))
     log(f"Namespace: {options.namespace} (from --namespace or CTASK_SYNC_NAMESPACE)")
-    with connect(options, root, log, notify) as (client, _endpoint):
+    with connect(options, root, notify) as (client, _endpoint):
         state = read_remote_state(client, options.namespace)
         scope = in_scope(options)
         owned = [
