@@ -12,7 +12,7 @@ import threading
 
 from werkzeug.urls import uri_to_iri
 
-from ctask_sync.emulator.request_headers import EmulatorRequestHandler
+from ctask_sync.emulator.keepalive import KeepAliveRequestHandler
 
 # werkzeug 3.1's escaping of control characters and backslashes in the access line.
 _CONTROL_CHARS = str.maketrans(
@@ -51,7 +51,7 @@ def styled(msg: str, code: str) -> str:
     return _ansi_style(msg, "bold", "magenta")
 
 
-class AccessLogRequestHandler(EmulatorRequestHandler):
+class AccessLogRequestHandler(KeepAliveRequestHandler):
     """werkzeug's handler with its access line written straight to stderr.
 
     The text is werkzeug's: `127.0.0.1 - - [03/Dec/2026 05:37:07] "GET /api/v2/ HTTP/1.1" 200 -`.

@@ -12,12 +12,12 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from ctask_sync.emulator.access_log import AccessLogRequestHandler
 from ctask_sync.emulator.app import EmulatorApp
-from ctask_sync.emulator.request_headers import EmulatorRequestHandler
+from ctask_sync.emulator.keepalive import ConnectionCount, KeepAliveRequestHandler
 from ctask_sync.emulator.settings import EmulatorSettings
 from ctask_sync.errors import ConfigError
 
 
-class QuietRequestHandler(EmulatorRequestHandler):
+class QuietRequestHandler(KeepAliveRequestHandler):
     """No per-request access log on stderr (tests read stderr; the request log has it all)."""
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
@@ -45,6 +45,12 @@ class RunningEmulator:
     def settings(self) -> EmulatorSettings:
         """The live settings (PATCH /_emulator/settings replaces them)."""
         return self.app.ctx.settings
+
+    @property
+    def connections(self) -> int:
+        """How many TCP connections the server has accepted (clients keep them alive)."""
+        count: ConnectionCount = self._server.connections  # type: ignore[attr-defined]
+        return count.accepted
 
     @property
     def serving(self) -> bool:
@@ -83,6 +89,7 @@ def make_emulator_server(
             f"cannot listen on {host}:{port}",
             hint="choose another --port (0 picks a free one) or stop what uses it",
         ) from exc
+    server.connections = ConnectionCount()  # type: ignore[attr-defined]
     return server, app
 
 

@@ -32,8 +32,8 @@ def test_the_plan_command_loads_nothing_only_apply_needs() -> None:
 
 
 # needed only by some runs, imported where first used: PyYAML (a manifest or ctask-sync.yaml to
-# read, none when the task cache holds every manifest), jsonschema (an invalid manifest's errors), the streaming
-# multipart encoder (a version upload over the in-memory limit)
+# read, none when the task cache holds every manifest), jsonschema (an invalid manifest's
+# errors), the streaming multipart encoder (a version upload over the in-memory limit)
 FIRST_USE = ("yaml", "ctask_sync.manifest.yamlcompose", "jsonschema", "requests_toolbelt")
 
 
