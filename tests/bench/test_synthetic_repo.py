@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import statistics
+import subprocess
 from pathlib import Path
 
 from synthetic_repo import (
@@ -84,3 +86,36 @@ def test_big_file_is_sparse_and_left_untracked(tmp_path: Path) -> None:
     assert weights.stat().st_size == 512 * 2**20
     assert weights.stat().st_blocks * 512 < 2**20  # sparse: no real disk used
     assert git(tmp_path / "big", "status", "--porcelain") == '?? "tasks/big model/weights.bin"\n'
+
+
+def test_commits_never_start_git_gc(tmp_path: Path) -> None:
+    """Setup must not leave a repack running under the timed runs: a detached `git gc --auto`
+    after the 10,000-task commit took a core for five minutes."""
+    repo = generate(tmp_path / "repo", 3)
+    assert git(repo.root, "config", "--get", "gc.auto").strip() == "0"
+    # A repository due for gc, in the foreground where it shows: git counts the loose objects
+    # in objects/17/ against gc.auto / 256 (rounded up), so two there are over a gc.auto of 1.
+    git(repo.root, "config", "gc.auto", "1")
+    git(repo.root, "config", "gc.autoDetach", "false")
+    texts = [
+        text
+        for n in range(100_000)
+        for text in [f"loose {n}\n"]
+        if hashlib.sha1(f"blob {len(text)}\0{text}".encode()).hexdigest().startswith("17")
+    ][:2]
+    for index, text in enumerate(texts):
+        (repo.root / f"loose-{index}.txt").write_text(text)
+        git(repo.root, "hash-object", "-w", f"loose-{index}.txt")
+    assert len(list((repo.root / ".git" / "objects" / "17").iterdir())) == 2
+    touch_file(repo.tasks[0], "one more loose object")
+    commit_all(repo.root, "an edit")
+    assert not list((repo.root / ".git" / "objects" / "pack").glob("*.pack"))
+    # the same commit without the harness's -c settings does gc: the test can fail
+    touch_file(repo.tasks[1], "and another")
+    git(repo.root, "add", "-A")
+    subprocess.run(
+        ["git", "commit", "-q", "-m", "plain"], cwd=repo.root, check=True, capture_output=True,
+        env={**os.environ, "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@example.com",
+             "GIT_COMMITTER_NAME": "b", "GIT_COMMITTER_EMAIL": "b@example.com"},
+    )  # fmt: skip
+    assert list((repo.root / ".git" / "objects" / "pack").glob("*.pack"))
