@@ -115,7 +115,8 @@ def test_commits_never_start_git_gc(tmp_path: Path) -> None:
     git(repo.root, "add", "-A")
     subprocess.run(
         ["git", "commit", "-q", "-m", "plain"], cwd=repo.root, check=True, capture_output=True,
-        env={**os.environ, "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@example.com",
+        env={**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull,
+             "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@example.com",
              "GIT_COMMITTER_NAME": "b", "GIT_COMMITTER_EMAIL": "b@example.com"},
     )  # fmt: skip
     assert list((repo.root / ".git" / "objects" / "pack").glob("*.pack"))
