@@ -143,9 +143,10 @@ def _write_task(root: Path, index: int, rng: random.Random, artifact_every: int)
 _NO_AUTO_GC = ("-c", "gc.auto=0", "-c", "maintenance.auto=false")
 
 
-def git(root: Path, *args: str) -> str:
-    """Run git in root with an isolated identity (no user or system config involved)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") and k != "HOME"} | {
+def git_env(root: Path) -> dict[str, str]:
+    """The environment of the benchmark's git commands: an isolated identity, no user or
+    system config involved."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("GIT_") and k != "HOME"} | {
         "GIT_CONFIG_NOSYSTEM": "1",
         "GIT_CONFIG_GLOBAL": os.devnull,
         "GIT_AUTHOR_NAME": "bench",
@@ -154,13 +155,27 @@ def git(root: Path, *args: str) -> str:
         "GIT_COMMITTER_EMAIL": "bench@example.com",
         "HOME": str(root),
     }
+
+
+def git(root: Path, *args: str) -> str:
+    """Run git in root with git_env and no automatic gc."""
     # No automatic gc: after the commit of a 10,000-task repository (49,000 loose objects, a
     # 1.3 GB pack) a detached `git gc --auto` ran for five minutes, on one of the two cores
     # the timed runs use. A user's clone comes packed; repacking is setup, not the work timed.
     done = subprocess.run(
-        ["git", *_NO_AUTO_GC, *args], cwd=root, env=env, check=True, capture_output=True, text=True
+        ["git", *_NO_AUTO_GC, *args],
+        cwd=root,
+        env=git_env(root),
+        check=True,
+        capture_output=True,
+        text=True,
     )
     return done.stdout
+
+
+def _init(root: Path) -> None:
+    git(root, "init", "-q", "-b", "main")
+    git(root, "config", "gc.auto", "0")  # for the tools' own git commands too (see git())
 
 
 def commit_all(root: Path, message: str) -> None:
@@ -178,8 +193,7 @@ def generate(root: Path, n: int, *, seed: int = 6, artifact_every: int = 25) -> 
     (root / "README.md").write_text("# Synthetic custom tasks for the ctask-sync benchmark\n")
     for index in range(n):
         repo.tasks.append(_write_task(root, index, rng, artifact_every))
-    git(root, "init", "-q", "-b", "main")
-    git(root, "config", "gc.auto", "0")  # for the tools' own git commands too (see git())
+    _init(root)
     commit_all(root, f"{n} synthetic tasks")
     return repo
 
@@ -221,8 +235,7 @@ def add_big_file(root: Path, size: int) -> SyntheticTask:
     (folder / "custom.py").write_text('"""Loads a large artifact."""\n\n\ndef fit(X, y, **kw):\n')
     with (folder / "weights.bin").open("wb") as fh:
         fh.truncate(size)
-    git(root, "init", "-q", "-b", "main")
-    git(root, "config", "gc.auto", "0")  # for the tools' own git commands too (see git())
+    _init(root)
     # The artifact stays untracked (real repos keep such files in LFS or fetch them in a build
     # step); it is not ignored, so both tools upload it, and the commit stays instant.
     git(root, "add", "tasks/big model/ctask.yaml", "tasks/big model/custom.py")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import statistics
 import subprocess
 from pathlib import Path
@@ -15,6 +14,7 @@ from synthetic_repo import (
     commit_all,
     generate,
     git,
+    git_env,
     touch_file,
 )
 
@@ -114,9 +114,10 @@ def test_commits_never_start_git_gc(tmp_path: Path) -> None:
     touch_file(repo.tasks[1], "and another")
     git(repo.root, "add", "-A")
     subprocess.run(
-        ["git", "commit", "-q", "-m", "plain"], cwd=repo.root, check=True, capture_output=True,
-        env={**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull,
-             "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@example.com",
-             "GIT_COMMITTER_NAME": "b", "GIT_COMMITTER_EMAIL": "b@example.com"},
-    )  # fmt: skip
+        ["git", "commit", "-q", "-m", "plain"],
+        cwd=repo.root,
+        env=git_env(repo.root),
+        check=True,
+        capture_output=True,
+    )
     assert list((repo.root / ".git" / "objects" / "pack").glob("*.pack"))
