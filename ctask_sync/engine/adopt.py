@@ -14,13 +14,9 @@ from msgspec.structs import replace
 
 from ctask_sync.engine.model import RemoteCustomTask
 from ctask_sync.engine.plan import TARGET_TYPES
-from ctask_sync.engine.remote import (
-    RemoteState,
-    RemoteTask,
-    latest_record,
-    owner_of,
-)
+from ctask_sync.engine.remote import RemoteState, RemoteTask, owner_of
 from ctask_sync.engine.steps import Plan, Refuse, TaskPlan
+from ctask_sync.engine.syncrecord import latest_record
 from ctask_sync.manifest.spec import TaskSpec
 
 ALLOW_FLAG = "--allow-duplicate-name"

@@ -21,13 +21,7 @@ from ctask_sync.engine.builds import BuildWatch, record_outcomes, wait_for_build
 from ctask_sync.engine.model import RemoteVersion
 from ctask_sync.engine.plan import TARGET_TYPES, wants_build
 from ctask_sync.engine.records import RunInfo, make_record
-from ctask_sync.engine.remote import (
-    Owner,
-    SyncRecord,
-    encode_record,
-    remote_version,
-    with_marker,
-)
+from ctask_sync.engine.remote import remote_version, with_marker
 from ctask_sync.engine.results import TaskResult
 from ctask_sync.engine.steps import (
     AwaitBuild,
@@ -46,6 +40,7 @@ from ctask_sync.engine.steps import (
     UpdateTask,
     WriteRecord,
 )
+from ctask_sync.engine.syncrecord import Owner, SyncRecord, encode_record
 from ctask_sync.errors import ApiError, CtaskSyncError, OutcomeUnknownError
 from ctask_sync.manifest.spec import TaskSpec
 

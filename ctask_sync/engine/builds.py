@@ -12,7 +12,7 @@ from msgspec.structs import replace
 from ctask_sync.datarobot.buildlog import build_log_tail
 from ctask_sync.datarobot.client import DataRobotClient
 from ctask_sync.datarobot.models import DependencyBuild
-from ctask_sync.engine.remote import SyncRecord, encode_record
+from ctask_sync.engine.syncrecord import SyncRecord, encode_record
 from ctask_sync.errors import ApiError, CtaskSyncError
 from ctask_sync.words import plural
 

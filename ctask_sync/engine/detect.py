@@ -18,7 +18,8 @@ from ctask_sync.datarobot.client import DataRobotClient
 from ctask_sync.datarobot.models import ExecutionEnvironment
 from ctask_sync.engine.model import BuildStatus, FileDiff, build_status
 from ctask_sync.engine.plan import wants_build
-from ctask_sync.engine.remote import RemoteTask, SyncRecord, short_digest
+from ctask_sync.engine.remote import RemoteTask
+from ctask_sync.engine.syncrecord import SyncRecord, short_digest
 from ctask_sync.errors import CtaskSyncError
 from ctask_sync.git import GitInfo
 from ctask_sync.manifest.spec import TaskSpec

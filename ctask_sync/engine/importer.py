@@ -22,13 +22,8 @@ import yaml
 from ctask_sync.datarobot.client import DataRobotClient
 from ctask_sync.datarobot.models import CustomTask, CustomTaskVersion
 from ctask_sync.engine.plan import TARGET_TYPES
-from ctask_sync.engine.remote import (
-    Owner,
-    latest_record,
-    owner_of,
-    remote_custom_task,
-    user_description,
-)
+from ctask_sync.engine.remote import owner_of, remote_custom_task, user_description
+from ctask_sync.engine.syncrecord import Owner, latest_record
 from ctask_sync.errors import CtaskSyncError
 from ctask_sync.manifest.discovery import discover
 from ctask_sync.manifest.files import MANIFEST_NAME

@@ -13,7 +13,7 @@ from typing import Literal
 import msgspec
 
 from ctask_sync import git as gitinfo
-from ctask_sync.engine.remote import SyncRecord
+from ctask_sync.engine.syncrecord import SyncRecord
 from ctask_sync.git import GitInfo
 
 # Commits fetched per sha when the clone lacks the recorded one: enough for the pushes of a

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ctask_sync import __version__
-from ctask_sync.engine.remote import SyncRecord, short_digest
 from ctask_sync.engine.steps import PlanContext, TaskPlan
+from ctask_sync.engine.syncrecord import SyncRecord, short_digest
 from ctask_sync.manifest.spec import TaskSpec
 
 

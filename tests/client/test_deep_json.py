@@ -13,7 +13,7 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from ctask_sync.datarobot.client import DataRobotClient
-from ctask_sync.engine.remote import SyncRecord, decode_record, encode_record
+from ctask_sync.engine.syncrecord import SyncRecord, decode_record, encode_record
 from ctask_sync.errors import ApiError
 from ctask_sync.manifest.digests import read_checked, write_checked
 

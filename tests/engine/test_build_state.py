@@ -16,7 +16,7 @@ import pytest
 from pytest_mock import MockerFixture
 
 from ctask_sync.emulator.testing import SENTINEL_TOKEN
-from ctask_sync.engine.remote import decode_record
+from ctask_sync.engine.syncrecord import decode_record
 from tests.testing.clirun import Run
 
 from .conftest import Admin, commit_all, write_task

@@ -9,7 +9,7 @@ from msgspec.structs import replace as struct_replace
 
 from ctask_sync.engine.model import Detected, FileDiff, RemoteCustomTask, RemoteItem, RemoteVersion
 from ctask_sync.engine.plan import build_plan, plan_task, wants_build
-from ctask_sync.engine.remote import Owner, RemoteState, RemoteTask, SyncRecord, with_marker
+from ctask_sync.engine.remote import RemoteState, RemoteTask, with_marker
 from ctask_sync.engine.steps import (
     Action,
     AwaitBuild,
@@ -23,6 +23,7 @@ from ctask_sync.engine.steps import (
     StartBuild,
     WriteRecord,
 )
+from ctask_sync.engine.syncrecord import Owner, SyncRecord
 from ctask_sync.manifest.files import FileEntry
 from ctask_sync.manifest.spec import EnvironmentRef, TaskSpec
 from ctask_sync.report.plans import summary_line

@@ -1,5 +1,5 @@
-"""The typed read of a sync record (remote.decode_record) gives exactly what the general read
-(remote._general_record) gives, for records as ctask-sync writes them and for any odd body: a
+"""The typed read of a sync record (syncrecord.decode_record) gives exactly what the general read
+(syncrecord._general_record) gives, for records as ctask-sync writes them and for any odd body: a
 field of another kind, a field missing, duplicate keys, JSON that is not an object."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from typing import Any
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from ctask_sync.engine import remote
-from ctask_sync.engine.remote import SyncRecord, decode_record, encode_record
+from ctask_sync.engine import syncrecord
+from ctask_sync.engine.syncrecord import SyncRecord, decode_record, encode_record
 
 # Values of every JSON kind.
 ODD = st.one_of(
@@ -63,18 +63,18 @@ def _record_data(odd: bool) -> st.SearchStrategy[dict[str, Any]]:
 
 def _description(body: str) -> str:
     """A version description holding body where encode_record puts a record's JSON."""
-    return f"{remote._RECORD_START}\n{body}\n{remote._RECORD_END}"
+    return f"{syncrecord._RECORD_START}\n{body}\n{syncrecord._RECORD_END}"
 
 
 def _general(body: str) -> SyncRecord | None:
-    return remote._general_record(body)
+    return syncrecord._general_record(body)
 
 
 @settings(max_examples=300, deadline=None)
 @given(_record_data(odd=False))
 def test_records_as_written_take_the_typed_read_and_read_the_same(data: dict[str, Any]) -> None:
     body = json.dumps(data, ensure_ascii=False)
-    assert remote._WIRE_DECODER.decode(body) is not None  # the typed read takes it
+    assert syncrecord._WIRE_DECODER.decode(body) is not None  # the typed read takes it
     assert decode_record(_description(body)) == _general(body)
 
 
@@ -157,7 +157,7 @@ def test_a_written_record_round_trips_through_the_typed_read() -> None:
         shared=("ana",),
     )
     text = encode_record(record)
-    body = remote._record_body(text)
+    body = syncrecord._record_body(text)
     assert body is not None
-    remote._WIRE_DECODER.decode(body)  # raises if the typed read would not take it
+    syncrecord._WIRE_DECODER.decode(body)  # raises if the typed read would not take it
     assert decode_record(text) == record

@@ -11,7 +11,7 @@ from typing import Any
 import datarobot as dr
 
 from ctask_sync.emulator.testing import SENTINEL_TOKEN
-from ctask_sync.engine.remote import decode_record
+from ctask_sync.engine.syncrecord import decode_record
 from tests.testing.clirun import Run
 
 from .conftest import commit_all, write_task

@@ -9,18 +9,14 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from ctask_sync.engine import remote
-from ctask_sync.engine.remote import (
-    _MARKER_RE,
+from ctask_sync.engine import remote, syncrecord
+from ctask_sync.engine.remote import _MARKER_RE, marker, read_marker, user_description, with_marker
+from ctask_sync.engine.syncrecord import (
     VERSION_DESCRIPTION_LIMIT,
     Owner,
     SyncRecord,
     decode_record,
     encode_record,
-    marker,
-    read_marker,
-    user_description,
-    with_marker,
 )
 
 
@@ -106,8 +102,8 @@ def test_json_that_is_not_a_record_is_no_record(body: str) -> None:
 # text, they must find exactly what the patterns find.
 _PIECES = st.sampled_from(
     [
-        remote._RECORD_START,
-        remote._RECORD_END,
+        syncrecord._RECORD_START,
+        syncrecord._RECORD_END,
         '{"a":1}',
         "\n",
         " ",
@@ -122,7 +118,7 @@ _PIECES = st.sampled_from(
 )
 
 
-_S, _E, _B = remote._RECORD_START, remote._RECORD_END, '{"a":1}'
+_S, _E, _B = syncrecord._RECORD_START, syncrecord._RECORD_END, '{"a":1}'
 
 
 @given(st.lists(_PIECES, max_size=12).map("".join))
@@ -137,8 +133,8 @@ _S, _E, _B = remote._RECORD_START, remote._RECORD_END, '{"a":1}'
 @example(f"{_S}\n{_B}{_E}\n{_S}\n{_B}\n{_E}")
 @example(f"{_S}{_S}\n{_B}\n{_E}")
 def test_the_record_is_found_as_the_pattern_finds_it(text: str) -> None:
-    match = remote._RECORD_RE.search(text)
-    assert remote._record_body(text) == (match.group(1) if match else None)
+    match = syncrecord._RECORD_RE.search(text)
+    assert syncrecord._record_body(text) == (match.group(1) if match else None)
 
 
 @given(st.lists(_PIECES, max_size=12).map("".join))
@@ -160,8 +156,8 @@ def test_the_last_marker_is_found_as_the_pattern_finds_it(text: str) -> None:
 def test_records_and_markers_as_ctask_sync_writes_them_take_the_quick_path() -> None:
     record = _record({"custom.py": "0" * 24})
     owner = Owner(namespace="acme", key="fraud/xgb")
-    with patch.object(remote, "_RECORD_RE", None):
-        assert remote._record_body(encode_record(record, prefix="notes")) is not None
+    with patch.object(syncrecord, "_RECORD_RE", None):
+        assert syncrecord._record_body(encode_record(record, prefix="notes")) is not None
     assert decode_record(encode_record(record, prefix="notes")) == record
     assert read_marker(with_marker("Trees.", owner)) == owner
 
