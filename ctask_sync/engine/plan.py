@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping
 from operator import attrgetter
+from pathlib import Path
 
 from msgspec.structs import replace
 
 from ctask_sync.engine.model import BuildStatus, Detected, FileDiff, RemoteVersion
+from ctask_sync.engine.records import record_folder
 from ctask_sync.engine.remote import RemoteState, RemoteTask, user_description
 from ctask_sync.engine.steps import (
     AwaitBuild,
@@ -29,6 +31,7 @@ from ctask_sync.engine.steps import (
     UpdateTask,
     WriteRecord,
 )
+from ctask_sync.engine.syncrecord import SyncRecord
 from ctask_sync.manifest.spec import TaskSpec
 from ctask_sync.manifest.vocabulary import TargetType
 
@@ -244,9 +247,20 @@ def _existing_steps(
         steps.append(WriteRecord("release tag"))  # a release tag is recorded on every version
     elif any(isinstance(s, StartBuild) for s in builds):
         steps.append(WriteRecord("dependency build"))
+    elif _moved(spec, record, context):
+        steps.append(WriteRecord("task folder moved"))
     elif build == "success" and record.build_outcome != "success":
         steps.append(RecordBuildOutcome("success"))
     return steps, build
+
+
+def _moved(spec: TaskSpec, record: SyncRecord, context: PlanContext) -> bool:
+    """Whether the record names another task folder than the manifest's. `deletable` scopes a
+    deletion by the recorded folder: a stale one would let a run in the old folder delete the
+    task once its manifest is gone, and one in the new folder miss it."""
+    if context.root_dir is None or record.folder is None:
+        return False  # records written before folders were recorded stay as they are
+    return record.folder != record_folder(spec, Path(context.root_dir))
 
 
 def _ownership_note(remote: RemoteTask) -> str:

@@ -65,11 +65,12 @@ def make_record(
         namespace=run.context.namespace,
         key=spec.key,
         root=run.root,
-        folder=_folder(spec, run.root_dir),
+        folder=record_folder(spec, run.root_dir),
     )
 
 
-def _folder(spec: TaskSpec, root_dir: Path | None) -> str | None:
+def record_folder(spec: TaskSpec, root_dir: Path | None) -> str | None:
+    """The task folder as a record names it: relative to the sync root."""
     if root_dir is None:
         return None
     try:

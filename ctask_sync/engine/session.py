@@ -270,6 +270,7 @@ def open_session(options: Settings, log: Log, feedback: Feedback) -> Iterator[Se
             allow_delete=options.allow_delete,
             allow_rollback=options.allow_rollback,
             touch_blueprints=options.touch_blueprints,
+            root_dir=str(root.folder),
         )
         if early is not None:
             client, endpoint = early.client, early.endpoint

@@ -257,6 +257,9 @@ class PlanContext(msgspec.Struct, frozen=True):
     allow_delete: bool = False
     allow_rollback: bool = False
     touch_blueprints: bool = True  # False for previews: they never change a user blueprint
+    # the sync root's folder: a record names its task folder relative to it, and a record
+    # naming another folder (the task moved) is rewritten, so scoped deletes stay right
+    root_dir: str | None = None
 
 
 # dict=True: an instance __dict__ for the cached `_counts`

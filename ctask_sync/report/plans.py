@@ -61,8 +61,10 @@ def _update_parts(task: TaskPlan) -> list[str]:
         return parts + consumers.parts(task)
     parts.extend(consumers.parts(task))
     # the record written beside a build only notes the build: the build is the news
-    if any(isinstance(s, WriteRecord) and s.reason != "dependency build" for s in task.steps):
-        parts.append("write sync record")
+    written = [s.reason for s in task.steps if isinstance(s, WriteRecord)]
+    if any(reason != "dependency build" for reason in written):
+        moved = "task folder moved" in written  # the one reason a user cannot guess
+        parts.append("write sync record (task folder moved)" if moved else "write sync record")
     for step in task.steps:
         if isinstance(step, StartBuild):
             parts.append("retry dependency build" if step.retry else "start dependency build")

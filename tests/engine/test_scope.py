@@ -13,6 +13,7 @@ from typing import Any
 import datarobot as dr
 
 from ctask_sync.engine.remote import read_marker
+from ctask_sync.engine.syncrecord import decode_record
 from ctask_sync.manifest.spec import display_path
 from tests.testing.clirun import Run
 
@@ -164,3 +165,43 @@ def test_a_bad_root_config_is_reported_with_line_and_column(
     config = display_path(repo / "ctask-sync.yaml")
     assert f"{config}:2:1: error: unknown key 'namspace' (did you mean " in run.err
     assert admin.writes() == []
+
+
+def test_a_moved_task_folder_is_recorded_so_only_its_new_folder_deletes_it(
+    cli: Callable[..., Run], repo: Path, emulator: Any, admin: Admin
+) -> None:
+    """`git mv` of a task folder (same key, same files) rewrites the record's folder: a run
+    narrowed to the old folder must never delete the task, one narrowed to the new folder
+    must, once its manifest is gone."""
+    root_config(repo, "acme/tasks")
+    write_task(repo, "old/alpha", key="alpha", name="Alpha")
+    write_task(repo, "old/keep", key="keep", name="Keep")
+    write_task(repo, "new/beta", key="beta", name="Beta")
+    commit_all(repo)
+    assert cli("apply", str(repo), namespace=None).code == 0
+    witness(emulator)
+    git(repo, "mv", "old/alpha", "new/alpha")
+    commit_all(repo, "move alpha to new/")
+
+    admin.clear()
+    moved = cli("apply", str(repo), namespace=None)
+    assert moved.code == 0, moved.out + moved.err
+    assert "write sync record (task folder moved)" in moved.out
+    assert [w["method"] for w in admin.writes()] == ["PATCH"]  # the record, no new version
+    (alpha,) = [t for t in dr.CustomTask.list() if t.name == "Alpha"]
+    record = decode_record(alpha.latest_version.description)
+    assert record is not None and record.folder == "new/alpha"
+    admin.clear()
+    again = cli("apply", str(repo), namespace=None)
+    assert "Plan: 0 to create, 0 to update, 0 to delete, 3 unchanged." in again.out
+    assert admin.writes() == []
+
+    git(repo, "rm", "-rq", "new/alpha")
+    commit_all(repo, "remove alpha")
+    old = cli("plan", str(repo / "old"), "--allow-delete", namespace=None)
+    assert old.code == 0, old.out + old.err
+    assert "Plan: 0 to create, 0 to update, 0 to delete, 1 unchanged." in old.out
+    new = cli("apply", str(repo / "new"), "--allow-delete", namespace=None)
+    assert new.code == 0, new.out + new.err
+    assert "Plan: 0 to create, 0 to update, 1 to delete, 1 unchanged." in new.out
+    assert sorted(t.name for t in dr.CustomTask.list()) == ["Beta", "Keep"]
