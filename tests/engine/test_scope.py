@@ -189,6 +189,7 @@ def test_a_moved_task_folder_is_recorded_so_only_its_new_folder_deletes_it(
     assert "write sync record (task folder moved)" in moved.out
     assert [w["method"] for w in admin.writes()] == ["PATCH"]  # the record, no new version
     (alpha,) = [t for t in dr.CustomTask.list() if t.name == "Alpha"]
+    assert alpha.latest_version is not None
     record = decode_record(alpha.latest_version.description)
     assert record is not None and record.folder == "new/alpha"
     admin.clear()
