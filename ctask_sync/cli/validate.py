@@ -14,7 +14,7 @@ from ctask_sync.errors import CtaskSyncError
 from ctask_sync.git import git_toplevel
 from ctask_sync.manifest.discovery import discover
 from ctask_sync.manifest.files import MANIFEST_NAME, human_size
-from ctask_sync.manifest.rootconfig import root_config_findings
+from ctask_sync.manifest.rootconfig import ROOT_CONFIG_NAME, root_config_findings
 from ctask_sync.manifest.spec import Discovery, Finding, TaskSpec, display_path
 
 
@@ -123,11 +123,26 @@ def _discover_files(manifests: list[Path]) -> list[Discovery]:
     return found
 
 
+def _enclosing_task(folder: Path) -> Path:
+    """folder, or the task folder that holds it (run from a task's lib/, validate checks that
+    task, as plan does), looking no higher than the git top level or a sync root."""
+    start = folder.resolve()
+    top = git_toplevel(start)
+    if top is None or start == top or (start / ROOT_CONFIG_NAME).is_file():
+        return folder
+    for current in start.parents:
+        if (current / MANIFEST_NAME).is_file():
+            return current
+        if current == top or (current / ROOT_CONFIG_NAME).is_file():
+            break
+    return folder
+
+
 def discover_paths(paths: list[str]) -> Discovery:
     """One Discovery over every folder and manifest file given (default: the current folder),
     with the problems of every root config that governs them."""
     folders, manifests = _split(paths or ["."])
-    found = [discover(folder, digest=False) for folder in folders]
+    found = [discover(_enclosing_task(folder), digest=False) for folder in folders]
     found.extend(_discover_files(manifests))
     merged = found[0]
     for other in found[1:]:

@@ -12,7 +12,6 @@ from pathlib import Path
 from msgspec.structs import replace
 
 from ctask_sync.engine.model import BuildStatus, Detected, FileDiff, RemoteVersion
-from ctask_sync.engine.records import record_folder
 from ctask_sync.engine.remote import RemoteState, RemoteTask, user_description
 from ctask_sync.engine.steps import (
     AwaitBuild,
@@ -31,7 +30,7 @@ from ctask_sync.engine.steps import (
     UpdateTask,
     WriteRecord,
 )
-from ctask_sync.engine.syncrecord import SyncRecord
+from ctask_sync.engine.syncrecord import SyncRecord, record_folder
 from ctask_sync.manifest.spec import TaskSpec
 from ctask_sync.manifest.vocabulary import TargetType
 
@@ -260,7 +259,7 @@ def _moved(spec: TaskSpec, record: SyncRecord, context: PlanContext) -> bool:
     task once its manifest is gone, and one in the new folder miss it."""
     if context.root_dir is None or record.folder is None:
         return False  # records written before folders were recorded stay as they are
-    return record.folder != record_folder(spec, Path(context.root_dir))
+    return record.folder != record_folder(spec.folder, Path(context.root_dir))
 
 
 def _ownership_note(remote: RemoteTask) -> str:

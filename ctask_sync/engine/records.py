@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ctask_sync import __version__
 from ctask_sync.engine.steps import PlanContext, TaskPlan
-from ctask_sync.engine.syncrecord import SyncRecord, short_digest
+from ctask_sync.engine.syncrecord import SyncRecord, record_folder, short_digest
 from ctask_sync.manifest.spec import TaskSpec
 
 
@@ -65,15 +65,5 @@ def make_record(
         namespace=run.context.namespace,
         key=spec.key,
         root=run.root,
-        folder=record_folder(spec, run.root_dir),
+        folder=record_folder(spec.folder, run.root_dir),
     )
-
-
-def record_folder(spec: TaskSpec, root_dir: Path | None) -> str | None:
-    """The task folder as a record names it: relative to the sync root."""
-    if root_dir is None:
-        return None
-    try:
-        return spec.folder.relative_to(root_dir).as_posix() or "."
-    except ValueError:
-        return None

@@ -110,7 +110,7 @@ def validate(options: Settings, root: SyncRoot | None = None) -> Validated:
 
 def scope_of(options: Settings, root: SyncRoot, discovery: Discovery) -> Scope:
     """The root's keys, and the ones this run shows: under PATH and in this shard."""
-    path = Path(options.path).resolve()
+    path = _enclosing_task(Path(options.path).resolve(), discovery)
     shard = in_scope(options)
     under = str(path).rstrip(os.sep) + os.sep  # a string prefix: Path.parents costs 10x more
     shown = [
@@ -125,6 +125,17 @@ def scope_of(options: Settings, root: SyncRoot, discovery: Discovery) -> Scope:
         shown=frozenset(shown),
         folder=narrowed,
     )
+
+
+def _enclosing_task(path: Path, discovery: Discovery) -> Path:
+    """path, or the task folder that holds it: run from a task's sub-folder (lib/, say), a run
+    is about that task, as git is about the repository from any folder in it. Without this it
+    would find no task there and say so with exit 0, which scripts read as "in sync"."""
+    inside = str(path) + os.sep
+    for spec in discovery.tasks:
+        if inside.startswith(str(spec.folder) + os.sep):
+            return spec.folder
+    return path
 
 
 def _embedded_state(root: Path) -> Path:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -230,3 +231,13 @@ def _record_body(description: str) -> str | None:
 def latest_record(task: RemoteCustomTask) -> SyncRecord | None:
     latest = task.latest_version
     return decode_record(latest.description) if latest else None
+
+
+def record_folder(folder: Path, root_dir: Path | None) -> str | None:
+    """A task folder as a record names it: relative to the sync root."""
+    if root_dir is None:
+        return None
+    try:
+        return folder.relative_to(root_dir).as_posix() or "."
+    except ValueError:
+        return None

@@ -14,6 +14,7 @@ from ctask_sync.manifest.digests import DigestCache
 from ctask_sync.manifest.files import MANIFEST_NAME, is_default_ignored
 from ctask_sync.manifest.listings import FolderCache, list_folder
 from ctask_sync.manifest.manifest import Checked, check_manifest
+from ctask_sync.manifest.rootconfig import ROOT_CONFIG_NAME
 from ctask_sync.manifest.spec import Discovery, Finding, display_path
 from ctask_sync.manifest.taskcache import parent_of
 from ctask_sync.manifest.yamlpos import Pos
@@ -136,9 +137,14 @@ def _path_order(path: str) -> str:
     return path.replace(os.sep, "\0")
 
 
-def _cross_check(results: list[Checked], names: list[str], shown: Callable[[Path], str]) -> None:
+def _cross_check(
+    results: list[Checked],
+    names: list[str],
+    shown: Callable[[Path], str],
+    root_of: Callable[[str], str] | None = None,
+) -> None:
     """Checks across manifests (named, in the same order, by `names`): task folders that
-    nest, keys used twice."""
+    nest, keys used twice in one sync root (`root_of` names a manifest's root; None: one root)."""
     # strings, not Paths; the nearest task folder at or above each folder is remembered, as
     # most task folders share their parent
     folders = {parent_of(n): r for r, n in zip(results, names, strict=True) if r.is_task_folder}
@@ -177,23 +183,47 @@ def _cross_check(results: list[Checked], names: list[str], shown: Callable[[Path
             _fail(result, message, None)
             outer.spec = None
             outer.conflict = (_finding(outer, message, None), result.manifest)
-    first_by_key: dict[str, Checked] = {}
-    for result in results:
+    first_by_key: dict[tuple[str, str], Checked] = {}
+    for result, name in zip(results, names, strict=True):
         if result.key is None:
             continue
-        first = first_by_key.setdefault(result.key, result)
+        root = root_of(parent_of(name)) if root_of is not None else ""
+        first = first_by_key.setdefault((root, result.key), result)
         if first is not result:
             message = (
                 f"duplicate key '{result.key}': {shown(first.manifest)} uses it too; "
-                "keys must be unique in the repository (set a different 'key')"
+                "keys must be unique in a sync root (set a different 'key')"
             )
             _fail(result, message, result.key_pos)
             first.spec = None
             other = (
                 f"duplicate key '{result.key}': {shown(result.manifest)} uses it too; "
-                "keys must be unique in the repository (set a different 'key')"
+                "keys must be unique in a sync root (set a different 'key')"
             )
             first.conflict = (_finding(first, other, first.key_pos), result.manifest)
+
+
+def _root_finder(top: str) -> Callable[[str], str]:
+    """folder -> the nearest folder at or above it, up to top, holding a ctask-sync.yaml (top
+    when none does); remembered per folder, as task folders share their parents."""
+    nearest: dict[str, str] = {}
+
+    def root_of(folder: str) -> str:
+        climbed = []
+        while folder not in nearest:
+            climbed.append(folder)
+            up = parent_of(folder)
+            if folder == top or up == folder or not folder.startswith(top):
+                nearest[folder] = top
+            elif os.path.isfile(os.path.join(folder, ROOT_CONFIG_NAME)):
+                nearest[folder] = folder
+            else:
+                folder = up
+        for seen in climbed:
+            nearest[seen] = nearest[folder]
+        return nearest[folder]
+
+    return root_of
 
 
 def _finding(result: Checked, message: str, pos: Pos | None) -> Finding:
@@ -282,7 +312,9 @@ def discover(
             digests.save(scope=root)
     finally:
         pool.shutdown(wait=True)
-    _cross_check(results, names, display_path)
+    # A walk into nested sync roots (validate's) checks each root's keys on their own, as
+    # plan and apply do: one key may be in two roots of different namespaces.
+    _cross_check(results, names, display_path, None if stop_at_roots else _root_finder(str(root)))
     if only is not None:
         results = [r for r in results if r.manifest in only]
         manifests = [m for m in manifests if m in only]

@@ -206,3 +206,29 @@ def test_a_moved_task_folder_is_recorded_so_only_its_new_folder_deletes_it(
     assert new.code == 0, new.out + new.err
     assert "Plan: 0 to create, 0 to update, 1 to delete, 1 unchanged." in new.out
     assert sorted(t.name for t in dr.CustomTask.list()) == ["Beta", "Keep"]
+
+
+def test_plan_and_status_from_a_sub_folder_of_a_task_are_about_that_task(
+    cli: Callable[..., Run], repo: Path, emulator: Any, admin: Admin
+) -> None:
+    """From a task's lib/ folder, as from anywhere in a git repository, a run is about the task
+    that holds it: an edit there is planned (exit 2), never "No tasks found" with exit 0."""
+    root_config(repo, "acme/tasks")
+    write_task(repo, "tasks/two", files={"custom.py": "x = 1\n", "lib/h.py": "Y = 2\n"})
+    write_task(repo, "tasks/one")
+    commit_all(repo)
+    assert cli("apply", str(repo), namespace=None).code == 0
+    (repo / "tasks/two/lib/h.py").write_text("Y = 3\n", "utf-8")
+    commit_all(repo, "edit lib/h.py")
+    lib = str(repo / "tasks/two/lib")
+    plan = cli("plan", lib, namespace=None)
+    assert plan.code == 2, plan.out + plan.err
+    assert "~ tasks/two  change lib/h.py" in plan.out
+    assert "Plan: 0 to create, 1 to update, 0 to delete, 0 unchanged." in plan.out
+    status = cli("status", lib, namespace=None)
+    assert status.code == 2, status.out + status.err
+    assert [line.split()[0] for line in status.out.splitlines()[3:]] == ["tasks/two"]
+    admin.clear()
+    assert cli("apply", lib, namespace=None).code == 0
+    # a version made from the previous one (PATCH versions/), then its record
+    assert [w["method"] for w in admin.writes()] == ["PATCH", "PATCH"]

@@ -29,7 +29,7 @@ def test_duplicate_key_names_both_files(repo: Path, cli: Callable[..., Run]) -> 
         cli("validate"),
         [
             "b/ctask.yaml:1:6: error: duplicate key 'fraud/xgb': a/ctask.yaml uses it too; "
-            "keys must be unique in the repository (set a different 'key')"
+            "keys must be unique in a sync root (set a different 'key')"
         ],
         "0 tasks valid, 2 invalid, 1 error, 0 warnings",
     )
@@ -42,7 +42,7 @@ def test_explicit_key_clashing_with_a_default_key(repo: Path, cli: Callable[...,
         cli("validate"),
         [
             "z/ctask.yaml:1:6: error: duplicate key 'models/a': models/a/ctask.yaml uses it "
-            "too; keys must be unique in the repository (set a different 'key')"
+            "too; keys must be unique in a sync root (set a different 'key')"
         ],
         "0 tasks valid, 2 invalid, 1 error, 0 warnings",
     )

@@ -59,19 +59,59 @@ def test_validate_file_paths_still_checks_keys_across_the_repo(
     assert result.code == 1
     assert result.out == (
         "b/ctask.yaml:1:6: error: duplicate key 'same': a/ctask.yaml uses it too; keys must be "
-        "unique in the repository (set a different 'key')\n"
+        "unique in a sync root (set a different 'key')\n"
         "\n"
         "0 tasks valid, 1 invalid, 1 error, 0 warnings\n"
     )
     # the first user of the key fails too, so that a commit touching only it is refused
     assert cli("validate", "a/ctask.yaml").out == (
         "a/ctask.yaml:1:6: error: duplicate key 'same': b/ctask.yaml uses it too; keys must be "
-        "unique in the repository (set a different 'key')\n"
+        "unique in a sync root (set a different 'key')\n"
         "\n"
         "0 tasks valid, 1 invalid, 1 error, 0 warnings\n"
     )
     both = cli("validate", "a/ctask.yaml", "b/ctask.yaml")
     assert (both.code, both.out.count("duplicate key")) == (1, 1)
+
+
+def test_one_key_in_two_sync_roots_is_valid_as_plan_and_apply_take_it(
+    repo: Path, cli: Callable[..., Run]
+) -> None:
+    """Each sync root has its own namespace, so plan and apply sync one key of two roots as two
+    tasks; validate (and the pre-commit hook, which passes manifest files) agrees, and still
+    refuses a key used twice within one root."""
+    for team in ("team-a", "team-b"):
+        (repo / team).mkdir()
+        (repo / team / "ctask-sync.yaml").write_text(f"namespace: acme/{team}\n", "utf-8")
+        write_task(repo, f"{team}/t", "key: same\n" + VALID)
+    git(repo, "add", ".")
+    for args in (("team-b/t/ctask.yaml",), ("team-a/t/ctask.yaml",), (".",), ("team-b",)):
+        run = cli("validate", *args)
+        assert run.code == 0, run.out
+        assert "duplicate key" not in run.out
+    assert cli("validate", ".").out.splitlines()[-1] == "2 tasks valid, 0 errors, 0 warnings"
+    write_task(repo, "team-b/u", "key: same\n" + VALID)
+    run = cli("validate", "team-b/t/ctask.yaml")
+    assert run.code == 1
+    assert run.out.startswith(
+        "team-b/t/ctask.yaml:1:6: error: duplicate key 'same': team-b/u/ctask.yaml uses it too"
+    )
+    assert "team-a" not in run.out
+
+
+def test_validate_from_a_sub_folder_of_a_task_checks_that_task(
+    repo: Path, cli: Callable[..., Run]
+) -> None:
+    """Run from a task's lib/ folder, validate checks the task that holds it (as plan does),
+    instead of finding nothing and passing."""
+    write_task(
+        repo, "tasks/two", VALID + "nmae: x\n", files={"custom.py": "x = 1\n", "lib/h.py": ""}
+    )
+    write_task(repo, "tasks/one", VALID)
+    run = cli("validate", str(repo / "tasks/two/lib"))
+    assert run.code == 1, run.out
+    assert "unknown key 'nmae'" in run.out
+    assert "tasks/one" not in run.out
 
 
 def test_schema_prints_the_manifest_schema(cli: Callable[..., Run]) -> None:
