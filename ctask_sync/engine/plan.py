@@ -269,8 +269,8 @@ def _ownership_note(remote: RemoteTask) -> str:
             "written; a new version only if files or settings differ)"
         )
     return (
-        "drift: marker removed outside git (the sync record of the latest version names this "
-        "namespace and key); apply restores it"
+        "drift: marker removed or changed outside git (the sync record of the newest version "
+        "that has one names this namespace and key); apply restores it"
     )
 
 

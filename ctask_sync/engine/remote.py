@@ -16,7 +16,7 @@ from urllib.parse import quote, unquote
 from ctask_sync.datarobot.client import DataRobotClient
 from ctask_sync.datarobot.models import CustomTask, CustomTaskVersion
 from ctask_sync.engine.model import RemoteCustomTask, RemoteItem, RemoteVersion
-from ctask_sync.engine.syncrecord import Owner, SyncRecord, latest_record
+from ctask_sync.engine.syncrecord import Owner, SyncRecord, decode_record, latest_record
 
 _MARKER_START = "[ctask-sync:v1 namespace="
 _MARKER_RE = re.compile("^" + re.escape(_MARKER_START) + r"(\S+) key=(\S+)\]\s*$", re.MULTILINE)
@@ -169,6 +169,19 @@ def _listed(
     return remote, record, owner if owner is not None else marked, marked
 
 
+def _recorded_owner(client: DataRobotClient, task: RemoteCustomTask) -> Owner | None:
+    """The owner named by the newest version of task that carries a record. Asked only of a
+    marked task whose latest version carries none (a version made by hand): its marker alone
+    is editable text, and a marker pasted from another task must not move the task to that
+    task's owner, who would sync it as a duplicate of their own and delete one of the two."""
+    versions = client.list_versions(task.id)
+    for version in sorted(versions, key=lambda v: (v.version_major, v.version_minor), reverse=True):
+        record = decode_record(version.description)
+        if record is not None and record.owner is not None:
+            return record.owner
+    return None
+
+
 def read_remote_state(
     client: DataRobotClient, namespace: str, root: str | None = None
 ) -> RemoteState:
@@ -182,6 +195,8 @@ def read_remote_state(
     state = RemoteState(namespace=namespace)
     owned: dict[str, list[RemoteTask]] = {}
     for task, record, owner, marked in client.map_custom_tasks(_listed):
+        if record is None and marked is not None and task.latest_version is not None:
+            owner = _recorded_owner(client, task) or marked
         if owner is None or owner.namespace != namespace:
             state.foreign.append(task)
             continue

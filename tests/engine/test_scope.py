@@ -13,9 +13,10 @@ from typing import Any
 import datarobot as dr
 
 from ctask_sync.engine.remote import read_marker
-from ctask_sync.engine.syncrecord import decode_record
+from ctask_sync.engine.syncrecord import Owner, decode_record
 from ctask_sync.manifest.spec import display_path
 from tests.testing.clirun import Run
+from tests.testing.tasks import SKLEARN_ENV
 
 from .conftest import Admin, commit_all, git, write_task
 from .test_e2e import witness
@@ -232,3 +233,41 @@ def test_plan_and_status_from_a_sub_folder_of_a_task_are_about_that_task(
     assert cli("apply", lib, namespace=None).code == 0
     # a version made from the previous one (PATCH versions/), then its record
     assert [w["method"] for w in admin.writes()] == ["PATCH", "PATCH"]
+
+
+def test_a_marker_pasted_from_another_roots_task_moves_nothing(
+    cli: Callable[..., Run], repo: Path, emulator: Any, admin: Admin, tmp_path: Path
+) -> None:
+    """Two roots use one key. In DataRobot a user makes a version of A's task by hand (it has no
+    record) and pastes B's description, marker line included, onto A's task. The marker alone
+    must not make A's task B's: root b would sync it as its own and delete its real task as a
+    duplicate. The newest record on A's task still names root a, which restores the marker."""
+    for team in ("team-a", "team-b"):
+        root_config(repo / team, f"acme/{team}")
+        write_task(repo, f"{team}/t", key="same", name=team)
+    commit_all(repo)
+    for team in ("team-a", "team-b"):
+        assert cli("apply", str(repo / team), namespace=None).code == 0
+    witness(emulator)
+    (a,) = [t for t in dr.CustomTask.list() if t.name == "team-a"]
+    (b,) = [t for t in dr.CustomTask.list() if t.name == "team-b"]
+    hotfix = tmp_path / "hotfix"
+    hotfix.mkdir()
+    (hotfix / "custom.py").write_text("hotfix = True\n", "utf-8")
+    dr.CustomTaskVersion.create_from_previous(a.id, SKLEARN_ENV, folder_path=str(hotfix))
+    a.update(description=b.description)
+
+    admin.clear()
+    run_b = cli("apply", str(repo / "team-b"), "--allow-delete", namespace=None)
+    assert run_b.code == 0, run_b.out + run_b.err
+    assert "Plan: 0 to create, 0 to update, 0 to delete, 1 unchanged." in run_b.out
+    assert admin.writes() == []
+    plan_a = cli("plan", str(repo / "team-a"), namespace=None)
+    assert plan_a.code == 2, plan_a.out + plan_a.err
+    assert "marker removed or changed outside git" in plan_a.out
+    assert "Plan: 0 to create, 1 to update, 0 to delete, 0 unchanged." in plan_a.out
+    assert cli("apply", str(repo / "team-a"), namespace=None).code == 0
+    assert {t.id: read_marker(t.description or "") for t in dr.CustomTask.list()} == {
+        a.id: Owner("acme/team-a", "same"),
+        b.id: Owner("acme/team-b", "same"),
+    }

@@ -179,7 +179,7 @@ def test_a_description_edited_with_the_official_client_is_drift_then_restored(
     plan = cli("plan", str(repo), *remote_args(fresh_lab.endpoint))
     assert plan.code == 2
     assert "  ~ alpha  set description" in plan.out
-    assert "warning: drift: marker removed outside git" in plan.out
+    assert "warning: drift: marker removed or changed outside git" in plan.out
     status = cli("status", str(repo), *remote_args(fresh_lab.endpoint))
     assert status.out.splitlines()[-1].endswith("drifted")
 
