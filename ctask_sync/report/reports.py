@@ -131,7 +131,9 @@ class ApplyReport(_Report[ApplyOutcome], frozen=True):
             return sum(1 for r in self.results if r.action == action and not r.error)
 
         return {
-            "created": count("create"),
+            # what exists remotely, as the action's outputs say: a task created whose first
+            # version then failed is created (it is in DataRobot), and its error is counted
+            "created": sum(1 for r in self.results if r.action == "create" and r.task_id),
             "updated": count("update"),
             "deleted": sum(1 for r in self.results if r.deleted and not r.error),
             "kept": count("keep"),

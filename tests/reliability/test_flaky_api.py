@@ -6,6 +6,7 @@ watches them."""
 from __future__ import annotations
 
 import itertools
+import json
 import re
 from pathlib import Path
 
@@ -142,6 +143,28 @@ def test_persistent_500_on_a_create_ends_with_a_clear_error_and_no_task(
     assert "Apply FAILED: 0 created" in run.out
     witness(fresh_lab.endpoint)
     assert tasks_by_owner("acme/tasks") == {}
+
+
+def test_a_task_whose_first_version_fails_counts_as_created_in_every_report(
+    fresh_lab: Lab, repo: Path, tmp_path: Path
+) -> None:
+    """The task exists in DataRobot without a version: the text and the JSON report count it
+    created (what exists remotely) and its error, as the action's outputs always did."""
+    write_task(repo, "alpha", files=TWO)
+    commit_all(repo)
+    fresh_lab.admin.fault(
+        method="POST", path="^/api/v2/customTasks/[^/]+/versions/$", status=422, times=1,
+        message="Refused by the test",
+    )  # fmt: skip
+    report = tmp_path / "apply.json"
+    run = apply(fresh_lab, repo, "--json", str(report))
+    assert run.code == 1
+    assert "Refused by the test" in run.out
+    assert "Apply FAILED: 1 created, 0 updated" in run.out
+    summary = json.loads(report.read_text("utf-8"))["summary"]
+    assert (summary["created"], summary["errors"], summary["versions_created"]) == (1, 1, 0)
+    witness(fresh_lab.endpoint)
+    assert len(tasks_by_owner("acme/tasks")) == 1
 
 
 @pytest.mark.parametrize("how", ["option", "environment"])
