@@ -113,15 +113,21 @@ class Applier:
     def wait(self, results: list[TaskResult], *, wait: bool, build_timeout: float) -> None:
         """Wait for every build together (unless wait is False), write each final outcome
         into its version's sync record, and put the builds' states into results."""
+        lost: CtaskSyncError | None = None
         if self.builds and wait:
-            wait_for_builds(
-                self.client,
-                self.builds,
-                timeout=build_timeout,
-                log=self.log,
-                concurrency=self.concurrency,
-                progress=self.progress,
-            )
+            try:
+                wait_for_builds(
+                    self.client,
+                    self.builds,
+                    timeout=build_timeout,
+                    log=self.log,
+                    concurrency=self.concurrency,
+                    progress=self.progress,
+                )
+            except CtaskSyncError as exc:
+                # DataRobot stopped answering mid-wait: what was written stands and is
+                # reported (the JSON, the action's outputs); unfinished builds are errors
+                lost = exc
             record_outcomes(self.client, self.builds, self.log, concurrency=self.concurrency)
         watched = {b.key: b for b in self.builds}
         for result in results:
@@ -129,6 +135,11 @@ class Applier:
             if watch is not None:
                 result.build_status = watch.status if wait else "submitted"
                 result.build_log_tail = watch.log_tail
+                if lost is not None and not watch.final and result.error is None:
+                    result.error = (
+                        "the dependency build's outcome is unknown (run again: the next run "
+                        f"reads the build's status and continues): {lost}"
+                    )
 
     def _apply_guarded(self, task: TaskPlan) -> TaskResult:
         result = result_of(task)

@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
+import requests
 from pytest_mock import MockerFixture
 
 from ctask_sync.datarobot import retry
@@ -165,6 +166,34 @@ def test_a_task_whose_first_version_fails_counts_as_created_in_every_report(
     assert (summary["created"], summary["errors"], summary["versions_created"]) == (1, 1, 0)
     witness(fresh_lab.endpoint)
     assert len(tasks_by_owner("acme/tasks")) == 1
+
+
+def test_datarobot_lost_during_the_build_wait_still_reports_what_was_written(
+    fresh_lab: Lab, repo: Path, tmp_path: Path, mocker: MockerFixture
+) -> None:
+    """Every build poll fails (DataRobot gone mid-wait): the tasks and versions already made
+    are reported in the text and the JSON, the unfinished build is an error that says to run
+    again, and the run fails. The next run, DataRobot back, finishes without a duplicate."""
+    mocker.patch("ctask_sync.datarobot.retry.sleep")
+    write_task(repo, "alpha", files={**TWO, "requirements.txt": "numpy==1.26\n"})
+    write_task(repo, "beta", files=TWO)
+    commit_all(repo)
+    fresh_lab.admin.fault(
+        method="GET", path="^/api/v2/customTasks/[^/]+/versions/[^/]+/dependencyBuild/$",
+        status=503, times=1000, message="Service Unavailable",
+    )  # fmt: skip
+    report = tmp_path / "apply.json"
+    run = apply(fresh_lab, repo, "--json", str(report))
+    assert run.code == 1, run.out
+    assert "the dependency build's outcome is unknown" in run.out
+    assert "Apply FAILED: 2 created, 0 updated" in run.out
+    summary = json.loads(report.read_text("utf-8"))["summary"]
+    assert (summary["created"], summary["versions_created"], summary["errors"]) == (2, 2, 1)
+    requests.delete(f"{fresh_lab.admin.url}/faults", timeout=10).raise_for_status()  # back
+    again = apply(fresh_lab, repo)
+    assert again.code == 0, again.out
+    witness(fresh_lab.endpoint)
+    assert len(tasks_by_owner("acme/tasks")) == 2
 
 
 @pytest.mark.parametrize("how", ["option", "environment"])
