@@ -300,7 +300,10 @@ class Transport:
             403: "the token's user lacks permission for this; ask a DataRobot admin to enable "
             "custom tasks for the account",
             404: self._not_found_hint(),
-            413: "the upload is larger than DataRobot accepts; leave large files out of the task",
+            413: (
+                "the request is larger than DataRobot accepts: leave large files out of the "
+                "task, or shorten a large setting such as required_metadata"
+            ),
             429: "DataRobot is rate-limiting this client; try again later or lower --concurrency",
         }
         if status >= 500:

@@ -124,9 +124,15 @@ class EmulatorApp:
         except RequestEntityTooLarge:
             _drain(request)
             limit = self.ctx.settings.max_upload_bytes
-            return ApiFailure(
-                413, f"Request is too large in size; the limit is {limit} bytes"
-            ).response()
+            # Without an upload limit the one left is werkzeug's on each non-file form field
+            # (required metadata, say), not on the body: say which one was passed.
+            too_large = (
+                f"the limit is {limit} bytes"
+                if limit is not None
+                else f"a form field is over the {request.max_form_memory_size} bytes a field "
+                "may hold"
+            )
+            return ApiFailure(413, f"Request is too large in size; {too_large}").response()
         except ClientDisconnected:
             # the client went away mid-body (a killed run): nothing to answer, nothing to log
             return ApiFailure(

@@ -55,7 +55,8 @@ def test_too_large_upload_is_a_plain_error_not_an_unknown_outcome(
     assert type(caught.value) is ApiError
     assert caught.value.status == 413
     assert caught.value.hint == (
-        "the upload is larger than DataRobot accepts; leave large files out of the task"
+        "the request is larger than DataRobot accepts: leave large files out of the "
+        "task, or shorten a large setting such as required_metadata"
     )
 
 

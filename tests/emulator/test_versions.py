@@ -4,6 +4,7 @@ dependencies, arguments, downloads and the 4xx cases."""
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -399,6 +400,30 @@ def test_chunked_uploads_are_limited_and_measured_too(
     )
     with zipfile.ZipFile(io.BytesIO(download.content)) as archive:
         assert archive.read("a.bin") == b"y" * 100
+
+
+def test_a_form_field_over_the_field_limit_is_413_naming_the_field_limit(
+    emulator_factory: Callable[..., RunningEmulator],
+) -> None:
+    """No upload limit set: werkzeug's own limit on one form field (500,000 bytes) is the one
+    left, and the message names it instead of 'the limit is None bytes'."""
+    emu = emulator_factory()
+    headers, task_id = _plain_task(emu)
+    url = f"{emu.endpoint}/customTasks/{task_id}/versions/"
+    metadata = json.dumps({f"K{i}": "v" * 30 for i in range(20_000)})
+    fields = [
+        ("isMajorUpdate", "True"),
+        ("baseEnvironmentId", PYTHON_SKLEARN_ENV_ID),
+        ("requiredMetadata", metadata),
+    ]
+    body, content_type = _multipart(fields, [("a.bin", b"x")])
+    answer = requests.post(
+        url, data=body, headers={**headers, "Content-Type": content_type}, timeout=10
+    )
+    assert answer.status_code == 413
+    assert answer.json()["message"] == (
+        "Request is too large in size; a form field is over the 500000 bytes a field may hold"
+    )
 
 
 def test_version_and_item_fields_of_the_clients_fixtures(api: Any) -> None:

@@ -404,7 +404,7 @@ def test_a_2_gib_sparse_file_is_streamed_and_refused_per_the_limit_in_bounded_me
     )
     assert code == 1, out + err
     assert "failed (HTTP 413)" in out, out
-    assert "the upload is larger than DataRobot accepts" in out
+    assert "the request is larger than DataRobot accepts" in out
     assert "Traceback" not in out + err and SENTINEL_TOKEN not in out + err
     # never loaded: the child's peak memory stays far below the 2 GiB it digested and sent
     assert peak_kib < 300 * 1024, f"peak RSS {peak_kib} KiB"
