@@ -192,6 +192,22 @@ class _Rules(msgspec.Struct):
             return True
         return any(g.matches(rel, is_dir=is_dir) for g in self.exclude)
 
+    def why_dropped(self, rel: str, folder: str) -> str | None:
+        """Which rule drops the file `rel` (or a folder on its way), or None: what the walk
+        would have decided had it reached `rel` itself rather than a symlink to it."""
+        parts = rel.split("/")
+        for end in range(1, len(parts) + 1):
+            part, is_dir = "/".join(parts[:end]), end < len(parts)
+            if part == MANIFEST_NAME:
+                return "is the manifest, never uploaded"
+            if is_default_ignored(part, is_dir=is_dir):
+                return "the default ignores drop"
+            if os.path.join(folder, part) in self.ignored:
+                return "git ignores (.gitignore)"
+            if any(g.matches(part, is_dir=is_dir) for g in self.exclude):
+                return "files.exclude drops"
+        return None
+
 
 def select_files(
     folder: Path,
@@ -206,8 +222,9 @@ def select_files(
 
     A file is selected when it matches an include pattern (default: all files) and neither the
     default ignores, `ignored` (absolute paths from .gitignore) nor an exclude pattern drop it.
-    Problems (symlinks leaving the folder, unreadable or special files, files over
-    MAX_FILE_SIZE, non-UTF-8 names) are reported only for files that would be uploaded.
+    Problems (symlinks leaving the folder or to a file these rules drop, unreadable or special
+    files, files over MAX_FILE_SIZE, non-UTF-8 names) are reported only for files that would be
+    uploaded.
     With `digests`, a file whose digest that cache already knows is not read again.
     """
     rules = _Rules(include=include, exclude=exclude or [], ignored=ignored)
@@ -240,6 +257,8 @@ def select_files(
                     continue
                 for i in hits:
                     matched[i] = True
+            if is_link and _ignored_target(selection, rel, entry.path, rules, folder, real_folder):
+                continue
             _add_file(
                 selection, rel, entry, real_folder, is_link=is_link, digest=digest, cache=digests
             )
@@ -247,6 +266,33 @@ def select_files(
     selection.problems.sort(key=lambda p: p.path)
     selection.unmatched_includes = [i for i, hit in enumerate(matched) if not hit]
     return selection
+
+
+def _ignored_target(
+    selection: Selection, rel: str, link: str, rules: _Rules, folder: Path, real_folder: str
+) -> bool:
+    """Report a symlink whose target inside the folder the ignore rules drop: the rules keep
+    secrets (.env, secrets/, git-ignored files) out of uploads, and a link must not undo that."""
+    target = os.path.realpath(link)
+    if not _within(target, real_folder) or target == real_folder:
+        return False  # _add_file reports a link that leaves the folder
+    target_rel = Path(os.path.relpath(target, real_folder)).as_posix()
+    why = rules.why_dropped(target_rel, str(folder))
+    if why is None:
+        return False
+    # spec.py imports this module; only an error needs its display_path
+    from ctask_sync.manifest.spec import display_path
+
+    verdict = f"which {why}" if why.startswith("is ") else f"a file {why}"
+    selection.problems.append(
+        FileProblem(
+            rel,
+            f"is a symlink to {target_rel} in task folder {display_path(folder)}, {verdict}: "
+            "a symlink must not upload what the ignore rules keep out (copy the file, or "
+            "un-ignore the target)",
+        )
+    )
+    return True
 
 
 def _add_file(
