@@ -351,3 +351,23 @@ def test_symlink_to_a_file_that_is_uploaded_and_an_excluded_link_are_fine(
     result = cli("validate")
     # custom.py, conf/app.ini and the link app.ini
     assert result == Run(0, "✓ t  t  3 files, 22 B\n1 task valid, 0 errors, 0 warnings\n", "")
+
+
+def test_symlinks_with_names_not_utf8_and_an_ignored_target(
+    repo: Path, cli: Callable[..., Run]
+) -> None:
+    task = write_task(repo, "t", VALID, {"custom.py": "x\n", ".env": "API_KEY=s\n"})
+    base = os.fsencode(task)
+    os.symlink(b".env", os.path.join(base, b"caf\xe9.txt"))  # its name is the error to fix
+    with open(os.path.join(base, b".env\xe9"), "wb") as handle:
+        handle.write(b"API_KEY=s\n")
+    os.symlink(b".env\xe9", os.path.join(base, b"b.txt"))
+    _rejected(
+        cli("validate"),
+        [
+            "t/b.txt: error: is a symlink to .env\\xe9 in task folder t, a file the default "
+            f"ignores drop: {IGNORED_TARGET}",
+            "t/caf\\xe9.txt: error: file name is not valid UTF-8: rename the file",
+        ],
+        "0 tasks valid, 1 invalid, 2 errors, 0 warnings",
+    )
