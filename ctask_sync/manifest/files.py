@@ -184,6 +184,8 @@ class _Rules(msgspec.Struct):
     include: list[Glob] | None
     exclude: list[Glob]
     ignored: frozenset[str]  # absolute paths that .gitignore drops
+    folder: Path  # the task folder, as given (`ignored` spells paths as it does)
+    real_folder: str  # and resolved, as a symlink's target is
 
     def dropped(self, rel: str, abs_path: str, *, is_dir: bool) -> bool:
         if rel == MANIFEST_NAME or abs_path in self.ignored:
@@ -191,6 +193,22 @@ class _Rules(msgspec.Struct):
         if is_default_ignored(rel, is_dir=is_dir):
             return True
         return any(g.matches(rel, is_dir=is_dir) for g in self.exclude)
+
+    def why_dropped(self, rel: str) -> str | None:
+        """Which rule drops the file `rel` (or a folder on its way), or None: what the walk
+        would have decided had it reached `rel` itself rather than a symlink to it."""
+        parts = rel.split("/")
+        for end in range(1, len(parts) + 1):
+            part, is_dir = "/".join(parts[:end]), end < len(parts)
+            if part == MANIFEST_NAME:
+                return "is the manifest, never uploaded"
+            if is_default_ignored(part, is_dir=is_dir):
+                return "the default ignores drop"
+            if os.path.join(self.folder, part) in self.ignored:
+                return "git ignores (.gitignore)"
+            if any(g.matches(part, is_dir=is_dir) for g in self.exclude):
+                return "files.exclude drops"
+        return None
 
 
 def select_files(
@@ -206,14 +224,15 @@ def select_files(
 
     A file is selected when it matches an include pattern (default: all files) and neither the
     default ignores, `ignored` (absolute paths from .gitignore) nor an exclude pattern drop it.
-    Problems (symlinks leaving the folder, unreadable or special files, files over
-    MAX_FILE_SIZE, non-UTF-8 names) are reported only for files that would be uploaded.
+    Problems (symlinks leaving the folder or to a file these rules drop, unreadable or special
+    files, files over MAX_FILE_SIZE, non-UTF-8 names) are reported only for files that would be
+    uploaded.
     With `digests`, a file whose digest that cache already knows is not read again.
     """
-    rules = _Rules(include=include, exclude=exclude or [], ignored=ignored)
+    real_folder = os.path.realpath(folder)
+    rules = _Rules(include, exclude or [], ignored, folder, real_folder)
     selection = Selection()
     matched = [False] * len(include or [])
-    real_folder = os.path.realpath(folder)
     stack: list[tuple[str, str]] = [("", str(folder))]
     while stack:
         rel_dir, abs_dir = stack.pop()
@@ -240,20 +259,43 @@ def select_files(
                     continue
                 for i in hits:
                     matched[i] = True
-            _add_file(
-                selection, rel, entry, real_folder, is_link=is_link, digest=digest, cache=digests
-            )
+            _add_file(selection, rel, entry, rules, is_link=is_link, digest=digest, cache=digests)
     selection.files.sort(key=lambda e: e.path)
     selection.problems.sort(key=lambda p: p.path)
     selection.unmatched_includes = [i for i, hit in enumerate(matched) if not hit]
     return selection
 
 
+def _ignored_target(selection: Selection, rel: str, target: str, rules: _Rules) -> bool:
+    """Report a symlink whose target (resolved, inside the folder) the ignore rules drop: they
+    keep secrets (.env, secrets/, git-ignored files) out of uploads; a link must not undo that."""
+    if target == rules.real_folder:
+        return False  # a link to the folder itself: _add_file reports a link to a folder
+    target_rel = Path(os.path.relpath(target, rules.real_folder)).as_posix()
+    why = rules.why_dropped(target_rel)
+    if why is None:
+        return False
+    # spec.py imports this module; only an error needs its display_path
+    from ctask_sync.manifest.spec import display_path
+
+    target_rel = os.fsencode(target_rel).decode("utf-8", "backslashreplace")
+    verdict = f"which {why}" if why.startswith("is ") else f"a file {why}"
+    selection.problems.append(
+        FileProblem(
+            rel,
+            f"is a symlink to {target_rel} in task folder {display_path(rules.folder)}, {verdict}: "
+            "a symlink must not upload what the ignore rules keep out (copy the file, or "
+            "un-ignore the target)",
+        )
+    )
+    return True
+
+
 def _add_file(
     selection: Selection,
     rel: str,
     entry: os.DirEntry[str],
-    real_folder: str,
+    rules: _Rules,
     *,
     is_link: bool,
     digest: bool,
@@ -268,7 +310,7 @@ def _add_file(
         return
     if is_link:
         target = os.path.realpath(entry.path)
-        if not _within(target, real_folder):
+        if not _within(target, rules.real_folder):
             problems.append(
                 FileProblem(
                     rel,
@@ -276,6 +318,8 @@ def _add_file(
                     "uploads files from outside it (copy the file into the folder instead)",
                 )
             )
+            return
+        if _ignored_target(selection, rel, target, rules):
             return
     try:
         st = os.stat(entry.path)  # follows a symlink inside the folder to its target

@@ -269,3 +269,105 @@ def test_folder_path_key_problem_is_solved_by_an_explicit_key(
     result = cli("validate")
     assert result.code == 0
     assert result.out.splitlines()[0] == "✓ models/churn  models/churn   1 file, 15 B"
+
+
+# The ignore rules keep secrets out of uploads; a symlink to an ignored file must not undo them.
+IGNORED_TARGET = (
+    "a symlink must not upload what the ignore rules keep out (copy the file, or un-ignore the "
+    "target)"
+)
+
+
+@pytest.mark.parametrize(
+    ("link", "target", "extra", "gitignore", "verdict"),
+    [
+        ("settings.txt", ".env", "", "", "a file the default ignores drop"),
+        ("db.txt", "secrets/db", "", "", "a file the default ignores drop"),
+        ("keys.txt", "private/keys", "", "private/\n", "a file git ignores (.gitignore)"),
+        ("local.txt", "local.cfg", "", "*.cfg\n", "a file git ignores (.gitignore)"),
+        (
+            "rows.csv",
+            "data/rows.csv",
+            "files:\n  exclude: ['data/**']\n",
+            "",
+            "a file files.exclude drops",
+        ),
+        ("task.yaml", "ctask.yaml", "", "", "which is the manifest, never uploaded"),
+    ],
+)
+def test_symlink_to_an_ignored_file_in_the_folder(
+    repo: Path,
+    cli: Callable[..., Run],
+    link: str,
+    target: str,
+    extra: str,
+    gitignore: str,
+    verdict: str,
+) -> None:
+    task = write_task(repo, "t", VALID + extra, {"custom.py": "x\n"})
+    if target != "ctask.yaml":
+        (task / target).parent.mkdir(parents=True, exist_ok=True)
+        (task / target).write_text("API_KEY=supersecret\n", "utf-8")
+    if gitignore:
+        (repo / ".gitignore").write_text(gitignore, "utf-8")
+    (task / link).symlink_to(target)
+    _rejected(
+        cli("validate"),
+        [
+            f"t/{link}: error: is a symlink to {target} in task folder t, {verdict}: "
+            + IGNORED_TARGET
+        ],
+        "0 tasks valid, 1 invalid, 1 error, 0 warnings",
+    )
+
+
+def test_symlink_through_dotdot_and_another_link_to_an_ignored_file(
+    repo: Path, cli: Callable[..., Run]
+) -> None:
+    task = write_task(repo, "t", VALID, {"custom.py": "x\n", ".env.local": "API_KEY=s\n"})
+    (task / "conf").mkdir()
+    (task / "conf" / "hop.txt").symlink_to("../.env.local")
+    (task / "conf" / "app.ini").symlink_to("hop.txt")  # resolved to its last target
+    why = "is a symlink to .env.local in task folder t, a file the default ignores drop: "
+    why += IGNORED_TARGET
+    _rejected(
+        cli("validate"),
+        [f"t/conf/app.ini: error: {why}", f"t/conf/hop.txt: error: {why}"],
+        "0 tasks valid, 1 invalid, 2 errors, 0 warnings",
+    )
+
+
+def test_symlink_to_a_file_that_is_uploaded_and_an_excluded_link_are_fine(
+    repo: Path, cli: Callable[..., Run]
+) -> None:
+    task = write_task(
+        repo,
+        "t",
+        VALID + "files:\n  exclude: ['local.txt']\n",
+        {"custom.py": "x\n", ".env": "API_KEY=s\n", "conf/app.ini": "debug = 0\n"},
+    )
+    (task / "app.ini").symlink_to("conf/app.ini")
+    (task / "local.txt").symlink_to(".env")  # excluded itself: never looked at
+    result = cli("validate")
+    # custom.py, conf/app.ini and the link app.ini
+    assert result == Run(0, "✓ t  t  3 files, 22 B\n1 task valid, 0 errors, 0 warnings\n", "")
+
+
+def test_symlinks_with_names_not_utf8_and_an_ignored_target(
+    repo: Path, cli: Callable[..., Run]
+) -> None:
+    task = write_task(repo, "t", VALID, {"custom.py": "x\n", ".env": "API_KEY=s\n"})
+    base = os.fsencode(task)
+    os.symlink(b".env", os.path.join(base, b"caf\xe9.txt"))  # its name is the error to fix
+    with open(os.path.join(base, b".env\xe9"), "wb") as handle:
+        handle.write(b"API_KEY=s\n")
+    os.symlink(b".env\xe9", os.path.join(base, b"b.txt"))
+    _rejected(
+        cli("validate"),
+        [
+            "t/b.txt: error: is a symlink to .env\\xe9 in task folder t, a file the default "
+            f"ignores drop: {IGNORED_TARGET}",
+            "t/caf\\xe9.txt: error: file name is not valid UTF-8: rename the file",
+        ],
+        "0 tasks valid, 1 invalid, 2 errors, 0 warnings",
+    )

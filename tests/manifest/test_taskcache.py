@@ -17,6 +17,7 @@ from pathlib import Path
 import msgspec
 import pytest
 
+from ctask_sync.manifest import files
 from ctask_sync.manifest.digests import STATE_DIR, DigestCache
 from ctask_sync.manifest.discovery import discover
 from ctask_sync.manifest.files import content_digest
@@ -175,6 +176,34 @@ def test_a_cache_written_by_another_version_or_schema_is_not_used(
     write_cache(repo, data)
 
     assert names(discover(repo)) == {"tasks/a": "Real name"}
+
+
+def test_a_link_to_an_ignored_file_cached_by_older_code_is_refused(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Code from before symlinks to ignored files were refused cached such a task as valid;
+    # its validator's stamps (the key's "code") differ from this one's, so none of it holds.
+    folder = write_task(repo, "tasks/a", files={"custom.py": "x = 1\n", ".env": "API_KEY=s\n"})
+    (folder / "settings.txt").symlink_to(".env")
+    settle(repo)
+    with monkeypatch.context() as before_the_fix:
+        before_the_fix.setattr(files, "_ignored_target", lambda *_: False)
+        assert files_of(discover(repo), "tasks/a") == ["custom.py", "settings.txt"]
+    data = read_cache(repo)
+    assert str(folder / "ctask.yaml") in data["tasks"]  # type: ignore[operator]
+    key = data["key"]
+    assert isinstance(key, dict)
+    key["code"] = "stamps of the validator before the fix"
+    write_cache(repo, data)
+
+    found = discover(repo)
+
+    assert [f.message for f in found.errors] == [
+        "is a symlink to .env in task folder tasks/a, a file the default ignores drop: a "
+        "symlink must not upload what the ignore rules keep out (copy the file, or un-ignore "
+        "the target)"
+    ]
+    assert found.tasks == []
 
 
 @pytest.mark.parametrize(
