@@ -14,12 +14,23 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.testing.gitkit import commit_all, init_repo
 from tests.testing.tasks import write_task
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "tok-SECRET-123"
 QUERY_TOKEN = "q-SECRET-456"
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A git repository with one task committed."""
+    path = init_repo(tmp_path / "repo")
+    write_task(path, "tasks/alpha")
+    commit_all(path)
+    return path
 
 
 def with_userinfo(endpoint: str) -> str:
@@ -45,10 +56,8 @@ def assert_hidden(done: subprocess.CompletedProcess[str], *files: Path) -> None:
             assert secret not in path.read_text("utf-8"), path
 
 
-def test_a_password_in_the_endpoint_is_shown_nowhere(tmp_path: Path, emulator: Any) -> None:
-    repo = init_repo(tmp_path / "repo")
+def test_a_password_in_the_endpoint_is_shown_nowhere(repo: Path, emulator: Any) -> None:
     (repo / "ctask-sync.yaml").write_text("namespace: acme/tasks\n", "utf-8")
-    write_task(repo, "tasks/alpha")
     commit_all(repo)
     endpoint = with_userinfo(emulator.endpoint)
     shown = emulator.endpoint.replace("http://", "http://<hidden>@", 1)
@@ -89,10 +98,7 @@ def test_a_password_in_the_endpoint_is_shown_nowhere(tmp_path: Path, emulator: A
     assert json.loads((repo / "c.json").read_text("utf-8"))["endpoint"] == shown
 
 
-def test_a_query_token_in_the_endpoint_is_shown_nowhere(tmp_path: Path, emulator: Any) -> None:
-    repo = init_repo(tmp_path / "repo")
-    write_task(repo, "tasks/alpha")
-    commit_all(repo)
+def test_a_query_token_in_the_endpoint_is_shown_nowhere(repo: Path, emulator: Any) -> None:
     endpoint = f"{with_userinfo(emulator.endpoint)}?token={QUERY_TOKEN}"
     # requests join their paths after the query, so DataRobot answers 404: said, hidden
     done = ctask_sync(repo, endpoint, "plan", ".", "--namespace", "acme/tasks")
@@ -103,10 +109,7 @@ def test_a_query_token_in_the_endpoint_is_shown_nowhere(tmp_path: Path, emulator
     assert_hidden(done)
 
 
-def test_a_connection_error_hides_the_password(tmp_path: Path) -> None:
-    repo = init_repo(tmp_path / "repo")
-    write_task(repo, "tasks/alpha")
-    commit_all(repo)
+def test_a_connection_error_hides_the_password(repo: Path) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]  # nothing listens once it is closed
@@ -119,10 +122,7 @@ def test_a_connection_error_hides_the_password(tmp_path: Path) -> None:
     assert_hidden(done)
 
 
-def test_an_invalid_endpoint_is_named_without_its_password(tmp_path: Path) -> None:
-    repo = init_repo(tmp_path / "repo")
-    write_task(repo, "tasks/alpha")
-    commit_all(repo)
+def test_an_invalid_endpoint_is_named_without_its_password(repo: Path) -> None:
     done = ctask_sync(
         repo, f"http://user:{PASSWORD}@[::1/api/v2", "plan", ".", "--namespace", "a/b"
     )
