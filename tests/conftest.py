@@ -30,6 +30,7 @@ UNIT_TESTS = (
     "cli/test_settings.py",
     "cli/test_unit_guard.py",
     "client/test_build_log.py",
+    "client/test_shown_url.py",
     "client/test_upload_body.py",
     "engine/test_plan.py",
     "engine/test_remote.py",

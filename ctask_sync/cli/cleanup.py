@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ctask_sync.cli.common import feedback, printer, text_stream, write_json
+from ctask_sync.datarobot.endpoint import shown_url
 from ctask_sync.engine import sync
 from ctask_sync.settings import Settings
 from ctask_sync.words import plural
@@ -22,7 +23,7 @@ def run(args: argparse.Namespace) -> int:
             settings.json_file,
             {
                 "version": 1,
-                "endpoint": settings.endpoint or "embedded emulator",
+                "endpoint": shown_url(settings.endpoint or "embedded emulator"),
                 "namespace": settings.namespace,
                 "dry_run": settings.dry_run,
                 "deleted": deleted,

@@ -25,6 +25,7 @@ from ctask_sync.datarobot.answers import (
 from ctask_sync.datarobot.blueprints import UserBlueprint, parse_user_blueprint
 from ctask_sync.datarobot.concurrency import AdaptiveLimit, Concurrency
 from ctask_sync.datarobot.download import download
+from ctask_sync.datarobot.endpoint import shown_url
 from ctask_sync.datarobot.models import (
     CustomTask,
     CustomTaskVersion,
@@ -90,7 +91,7 @@ class DataRobotClient:
         self.stats: RequestStats = self._transport.stats
 
     def __repr__(self) -> str:
-        return f"DataRobotClient(endpoint={self.endpoint!r}, token=<hidden>)"
+        return f"DataRobotClient(endpoint={shown_url(self.endpoint)!r}, token=<hidden>)"
 
     def __enter__(self) -> DataRobotClient:
         return self

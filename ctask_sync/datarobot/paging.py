@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
+from ctask_sync.datarobot.endpoint import shown_url
 from ctask_sync.errors import ApiError
 
 # Pages read side by side at most (they also wait on the adaptive request limit).
@@ -87,10 +88,13 @@ def follow(origin: Origin, current: str, following: str, seen: set[str]) -> str:
     if not origin.same_origin(target):
         # The token goes with every request: never follow a link to another host.
         raise ApiError(
-            "GET", shown, 200, f"refusing to follow a paging link to another host: {target}"
+            "GET",
+            shown,
+            200,
+            f"refusing to follow a paging link to another host: {shown_url(target)}",
         )
     if target in seen:
-        raise ApiError("GET", shown, 200, f"the paging link loops back to {target}")
+        raise ApiError("GET", shown, 200, f"the paging link loops back to {shown_url(target)}")
     seen.add(target)
     return target
 

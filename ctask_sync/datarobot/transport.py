@@ -28,6 +28,8 @@ from ctask_sync.datarobot.endpoint import (
     check_endpoint,
     check_token,
     join_url,
+    password_of,
+    shown_url,
 )
 from ctask_sync.datarobot.http_errors import (
     describe_exception,
@@ -78,6 +80,8 @@ class Transport:
         limit: AdaptiveLimit | None = None,
     ) -> None:
         self.endpoint = check_endpoint(endpoint)
+        self.shown_endpoint = shown_url(self.endpoint)  # messages name this one, never the real
+        self._password = password_of(self.endpoint)
         token = check_token(token)
         self._token = token
         self.timeout = timeout
@@ -126,9 +130,11 @@ class Transport:
         return urlsplit(without_query).path
 
     def redact(self, text: str) -> str:
-        """Hide this client's token and every token in the environment."""
-        if len(self._token) >= 4:
-            text = text.replace(self._token, "<hidden>")
+        """Hide this client's token, the endpoint's password and every token in the environment."""
+        text = text.replace(self.endpoint, self.shown_endpoint)
+        for secret in (self._token, self._password):
+            if len(secret) >= 4:
+                text = text.replace(secret, "<hidden>")
         return redact.redact(text)
 
     def request(
@@ -296,7 +302,7 @@ class Transport:
     def _status_hint(self, status: int) -> str | None:
         hints = {
             401: "check DATAROBOT_API_TOKEN (the action's api-token input): it is missing, "
-            f"expired, or belongs to another DataRobot installation than {self.endpoint}",
+            f"expired, or belongs to another DataRobot installation than {self.shown_endpoint}",
             403: "the token's user lacks permission for this; ask a DataRobot admin to enable "
             "custom tasks for the account",
             404: self._not_found_hint(),
@@ -314,8 +320,8 @@ class Transport:
         if self.endpoint.endswith("/api/v2"):
             return "it does not exist, or the token's user cannot see it"
         return (
-            f"the endpoint {self.endpoint} does not end in /api/v2; DataRobot's API is normally "
-            "at https://<your DataRobot host>/api/v2"
+            f"the endpoint {self.shown_endpoint} does not end in /api/v2; DataRobot's API is "
+            "normally at https://<your DataRobot host>/api/v2"
         )
 
     def _failure(self, method: str, shown: str, exc: requests.RequestException) -> _Failure:
@@ -325,7 +331,7 @@ class Transport:
                 ApiError,
                 method,
                 shown,
-                f"TLS verification of {self.endpoint} failed: {reason}",
+                f"TLS verification of {self.shown_endpoint} failed: {reason}",
                 "pass --ca-bundle PATH with the certificate authorities your network uses",
                 retryable=False,
                 before_sending=True,
@@ -335,7 +341,7 @@ class Transport:
                 ApiError,
                 method,
                 shown,
-                f"could not connect to {self.endpoint}: {reason}",
+                f"could not connect to {self.shown_endpoint}: {reason}",
                 "check --endpoint / DATAROBOT_ENDPOINT and that DataRobot is reachable from here",
                 retryable=True,
                 before_sending=True,

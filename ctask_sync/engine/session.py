@@ -15,6 +15,7 @@ from pathlib import Path
 from ctask_sync import git as gitinfo
 from ctask_sync.datarobot.client import DataRobotClient
 from ctask_sync.datarobot.concurrency import DEFAULT_CAP, DEFAULT_START, Concurrency
+from ctask_sync.datarobot.endpoint import shown_url
 from ctask_sync.datarobot.retry import RetryPolicy
 from ctask_sync.engine.detect import resolve_environments
 from ctask_sync.engine.remote import RemoteState
@@ -159,7 +160,7 @@ def _relative(path: Path) -> str:
 def endpoint_line(options: Settings, root: Path) -> str:
     """The first line of every run: where it syncs to."""
     if options.endpoint:
-        return f"Endpoint: {options.endpoint}"
+        return f"Endpoint: {shown_url(options.endpoint)}"
     state = _relative(root / EMBEDDED_STATE / "emulator")
     return (
         f"Endpoint: the embedded DataRobot emulator (state in {state}); "
@@ -186,7 +187,8 @@ def connect(
             concurrency=concurrency_of(options),
         )
         try:
-            yield client, options.endpoint
+            # the endpoint every report and saved plan names: its credentials hidden
+            yield client, shown_url(options.endpoint)
         finally:
             client.close()
         return
@@ -288,7 +290,7 @@ def open_session(options: Settings, log: Log, feedback: Feedback) -> Iterator[Se
         else:
             client, endpoint = stack.enter_context(connect(options, root.folder, feedback.notify))
         # an endpoint that does not answer is otherwise silent until the read timeout
-        with after_silence(2.0, f"Connecting to {client.endpoint} …", feedback.notify):
+        with after_silence(2.0, f"Connecting to {shown_url(client.endpoint)} …", feedback.notify):
             environments = client.list_execution_environments() if specs else []
         yield Session(
             options=options,

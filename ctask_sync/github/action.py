@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from ctask_sync.datarobot.endpoint import password_of
 from ctask_sync.engine import sync
 from ctask_sync.engine.session import Feedback
 from ctask_sync.errors import ConfigError, CtaskSyncError, ManifestError
@@ -67,6 +68,9 @@ def run(args: argparse.Namespace) -> int:
     for name in _SECRET_INPUTS:
         workflow.add_mask(env.get(input_variable(name), ""))
     workflow.add_mask(env.get("DATAROBOT_API_TOKEN", ""))
+    # A password in the endpoint URL is a secret too, and no `secrets.*` use may have masked it.
+    for variable in (input_variable("endpoint"), "DATAROBOT_ENDPOINT"):
+        workflow.add_mask(password_of(env.get(variable, "")))
     try:
         config = with_root_namespace(read_config(env), env)
         event = Event(env.get("GITHUB_EVENT_NAME", ""), env.get("GITHUB_REF", ""), load_event(env))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ctask_sync.datarobot.endpoint import site_url
 from ctask_sync.engine.results import RunningBuild, TaskResult
 from ctask_sync.report import consumers
 from ctask_sync.report.colour import paint
@@ -17,9 +18,7 @@ from ctask_sync.report.plans import SYMBOLS
 def result_dict(r: TaskResult, root: Path, endpoint: str) -> dict[str, Any]:
     url = None
     if r.task_id and endpoint.startswith("http"):
-        base = endpoint.rstrip("/")
-        base = base[: -len("/api/v2")] if base.endswith("/api/v2") else base
-        url = f"{base}/model-registry/custom-tasks/{r.task_id}"
+        url = f"{site_url(endpoint)}/model-registry/custom-tasks/{r.task_id}"
     return {
         "key": r.key,
         "action": r.action,
