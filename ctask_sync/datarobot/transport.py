@@ -117,9 +117,10 @@ class Transport:
         return join_url(self.endpoint, path)
 
     def same_origin(self, url: str) -> bool:
-        """Whether url is on the endpoint's scheme and host (the token may be sent there)."""
-        mine, theirs = urlsplit(self.endpoint), urlsplit(url)
-        return (mine.scheme, mine.netloc) == (theirs.scheme, theirs.netloc)
+        """Whether url is on the endpoint's scheme, host and port (the token may be sent there).
+        Credentials in the endpoint (`user:pw@`) are not part of where it points: DataRobot's
+        next-page links carry none."""
+        return _origin(self.endpoint) == _origin(url)
 
     def shown_path(self, url: str) -> str:
         """The request path as errors show it: relative to the endpoint, without the query."""
@@ -399,3 +400,14 @@ class _Failure(msgspec.Struct):
         if attempts > 1:
             message += f" (gave up after {attempts} attempts)"
         return self.kind(self.method, self.shown, None, message, hint=self.hint)
+
+
+def _origin(url: str) -> tuple[str, str, int | None] | None:
+    """(scheme, host, port) of url, the default port filled in; None when it has no valid port."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    return scheme, (parts.hostname or "").lower(), port or {"http": 80, "https": 443}.get(scheme)

@@ -48,6 +48,24 @@ def test_next_link_to_another_host_is_refused(serve: Callable[[Pager], str]) -> 
     )
 
 
+def test_next_link_on_the_endpoints_host_is_followed_when_the_endpoint_has_credentials(
+    serve: Callable[[Pager], str],
+) -> None:
+    """`user:pw@` in the endpoint is not part of where it points: the server's next-page link
+    (no credentials) is on the same host, so it is followed."""
+
+    def pages(request: Request) -> dict[str, object]:
+        if request.args.get("offset") == "1":
+            return {"data": [_env(2)], "next": None}
+        next_page = f"{request.host_url}api/v2/executionEnvironments/?offset=1"
+        return {"data": [_env(1)], "next": next_page}
+
+    endpoint = serve(pages).replace("http://", "http://user:pw-1234@", 1)
+    with DataRobotClient(endpoint, "token-1234") as client:
+        assert [env.id for env in client.list_execution_environments()] == ["env1", "env2"]
+        assert client.stats.reads == 2
+
+
 def test_next_link_that_loops_is_refused(serve: Callable[[Pager], str]) -> None:
     def pages(request: Request) -> dict[str, object]:
         return {
