@@ -64,6 +64,13 @@ def check_endpoint(endpoint: str) -> str:
             f"the DataRobot endpoint {shown_url(normalised)!r} is not a valid http(s) URL",
             hint="set --endpoint / DATAROBOT_ENDPOINT to e.g. https://app.datarobot.com/api/v2",
         )
+    if "?" in normalised or "#" in normalised:
+        # API paths are joined after it, so a query would end up inside every path (404s)
+        raise ConfigError(
+            f"the DataRobot endpoint {shown_url(normalised)!r} has a query or fragment",
+            hint="remove everything from '?' or '#': the token goes in DATAROBOT_API_TOKEN, "
+            "e.g. DATAROBOT_ENDPOINT=https://app.datarobot.com/api/v2",
+        )
     return normalised
 
 
