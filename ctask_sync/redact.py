@@ -18,3 +18,15 @@ def redact(text: str) -> str:
     for secret in secrets():
         text = text.replace(secret, "<hidden>")
     return text
+
+
+def redact_data(data: object) -> object:
+    """data (JSON-ready: dicts, lists, strings) with every secret in its strings and keys hidden,
+    before json.dumps can escape a secret's `"` or `\\` into a form redact() would miss."""
+    if isinstance(data, str):
+        return redact(data)
+    if isinstance(data, dict):
+        return {redact_data(k): redact_data(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [redact_data(v) for v in data]
+    return data

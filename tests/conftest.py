@@ -27,6 +27,7 @@ UNIT_TESTS = (
     "action/test_route.py",
     "action/test_shard.py",
     "action/test_workflow_commands.py",
+    "cli/test_guard.py",
     "cli/test_settings.py",
     "cli/test_unit_guard.py",
     "client/test_build_log.py",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import replace
-from typing import TextIO
+from typing import Any, TextIO, cast
 
 from ctask_sync.cli.common import (
     feedback,
@@ -18,6 +18,7 @@ from ctask_sync.cli.common import (
 from ctask_sync.engine import saved_plan, sync
 from ctask_sync.engine.outcomes import PlanOutcome
 from ctask_sync.errors import ConfigError
+from ctask_sync.redact import redact_data
 from ctask_sync.report import colour
 from ctask_sync.report.progress import StatusLine
 from ctask_sync.report.reports import ApplyReport, PlanReport, told
@@ -60,7 +61,8 @@ def run(args: argparse.Namespace) -> int:
     def show(outcome: PlanOutcome) -> bool:
         report = PlanReport(outcome)
         if saved is not None:
-            saved_plan.check_report(saved, report.to_dict())
+            # the saved file holds the report with secrets hidden (write_text): compare alike
+            saved_plan.check_report(saved, cast(dict[str, Any], redact_data(report.to_dict())))
         log(report.text(colour=paint))
         # a saved plan was reviewed when it was made (Terraform asks for none either)
         if args.yes or saved is not None or not report.has_changes or report.plan.refused:

@@ -7,12 +7,14 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from ctask_sync.engine.session import Feedback
 from ctask_sync.errors import ConfigError
-from ctask_sync.report import progress
+from ctask_sync.redact import redact, redact_data
 from ctask_sync.settings import Settings
+
+if TYPE_CHECKING:  # the engine loads only for the commands that use it (validate's start-up)
+    from ctask_sync.engine.session import Feedback
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
@@ -23,6 +25,9 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
 
 def feedback() -> Feedback:
     """Retries and a silent endpoint reported on stderr (the build wait has its own line)."""
+    from ctask_sync.engine.session import Feedback
+    from ctask_sync.report import progress
+
     return Feedback(notify=progress.to_stream())
 
 
@@ -41,13 +46,15 @@ def printer(stream: TextIO) -> Callable[[str], None]:
     return log
 
 
-def write_json(path: str, data: dict[str, Any]) -> None:
-    """Write a JSON report to path; `-` means stdout, as for every command's --json."""
-    write_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+def write_json(path: str, data: dict[str, Any] | list[Any]) -> None:
+    """Write a JSON report to path; `-` means stdout, as for every command's --json. Secrets are
+    hidden: DataRobot's text (a task name, a build log) may hold the token."""
+    write_text(path, json.dumps(redact_data(data), indent=2, ensure_ascii=False) + "\n")
 
 
 def write_text(path: str, text: str) -> None:
-    """Write a report to path; `-` means stdout (the Unix convention)."""
+    """Write a report to path, every secret hidden; `-` means stdout (the Unix convention)."""
+    text = redact(text)
     if path == "-":
         sys.stdout.write(text)
         sys.stdout.flush()

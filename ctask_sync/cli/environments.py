@@ -3,24 +3,21 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
+from ctask_sync.cli.common import write_json
 from ctask_sync.datarobot.models import ExecutionEnvironment
 from ctask_sync.engine import sync
+from ctask_sync.report.escape import one_line
 from ctask_sync.settings import Settings
 
 _HEADERS = ("NAME", "ID", "LANGUAGE", "LATEST VERSION")
 
 
-def _inert(text: str) -> str:
-    # names come from DataRobot: a control character must not reach the terminal
-    return "".join(c if c.isprintable() else "?" for c in text)
-
-
 def _row(env: ExecutionEnvironment) -> tuple[str, str, str, str]:
+    # names come from DataRobot: a control or bidi character is shown, never sent to a terminal
     cells = (env.name, env.id, env.programming_language or "-", env.latest_version_id or "-")
-    return (_inert(cells[0]), _inert(cells[1]), _inert(cells[2]), _inert(cells[3]))
+    return (one_line(cells[0]), one_line(cells[1]), one_line(cells[2]), one_line(cells[3]))
 
 
 def render_text(found: list[ExecutionEnvironment]) -> str:
@@ -55,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
             }
             for e in sorted(found, key=lambda e: (e.name.lower(), e.id))
         ]
-        print(json.dumps(document, indent=2, ensure_ascii=False))
+        write_json("-", document)
     else:
         print(render_text(found))
     return 0

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any, NoReturn, TypeAlias
 
 from ctask_sync import __version__
+from ctask_sync.cli.guard import guarded_output
 from ctask_sync.cli.options import add_arguments
 from ctask_sync.errors import CtaskSyncError
 from ctask_sync.redact import redact
@@ -292,9 +293,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         gc.set_threshold(*thresholds)
 
 
+def _command(argv: list[str]) -> str | None:
+    """The command named on argv (only -h and -V come before it), before argparse runs."""
+    return next((arg for arg in argv if not arg.startswith("-")), None)
+
+
 def _main(argv: Sequence[str] | None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     _tolerate_narrow_encodings()
+    # every command's output is guarded but the action's: it writes `::add-mask::` with the
+    # secret on purpose, and its Workflow writer redacts and fences remote text itself
+    with guarded_output(enabled=_command(args_list) != "action"):
+        return _run(args_list)
+
+
+def _run(args_list: list[str]) -> int:
     try:
         _refuse_secret_on_argv(args_list)
         try:

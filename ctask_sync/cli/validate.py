@@ -6,16 +6,17 @@ against every other manifest of their repository (keys stay unique) but only the
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 
+from ctask_sync.cli.common import write_json
 from ctask_sync.errors import CtaskSyncError
 from ctask_sync.git import git_toplevel
 from ctask_sync.manifest.discovery import discover
 from ctask_sync.manifest.files import MANIFEST_NAME, human_size
 from ctask_sync.manifest.rootconfig import ROOT_CONFIG_NAME, root_config_findings
 from ctask_sync.manifest.spec import Discovery, Finding, TaskSpec, display_path
+from ctask_sync.report.escape import one_line
 
 
 def _plural(count: int, word: str) -> str:
@@ -53,16 +54,19 @@ def closing_line(discovery: Discovery) -> str:
 
 
 def render_text(discovery: Discovery) -> str:
-    """Each finding, then one line per valid task, then the closing count."""
-    lines = [f.format() for f in discovery.findings]
+    """Each finding, then one line per valid task, then the closing count; paths, keys and
+    quoted manifest text show their control and bidi characters as escapes."""
+    lines = [one_line(f.format()) for f in discovery.findings]
     if lines:
         lines.append("")
-    key_width = max((len(t.key) for t in discovery.tasks), default=0)
-    folder_width = max((len(display_path(t.folder)) for t in discovery.tasks), default=0)
+    keys = {id(t): one_line(t.key) for t in discovery.tasks}
+    folders = {id(t): one_line(display_path(t.folder)) for t in discovery.tasks}
+    key_width = max((len(k) for k in keys.values()), default=0)
+    folder_width = max((len(f) for f in folders.values()), default=0)
     for task in discovery.tasks:
         size = human_size(sum(f.size for f in task.files))
         lines.append(
-            f"✓ {task.key:<{key_width}}  {display_path(task.folder):<{folder_width}}  "
+            f"✓ {keys[id(task)]:<{key_width}}  {folders[id(task)]:<{folder_width}}  "
             f"{_plural(len(task.files), 'file')}, {size}"
         )
     lines.append(closing_line(discovery))
@@ -170,7 +174,7 @@ def run(args: argparse.Namespace) -> int:
                 "warnings": len(discovery.warnings),
             },
         }
-        print(json.dumps(document, indent=2, ensure_ascii=False))
+        write_json("-", document)
     elif not discovery.manifest_paths and not discovery.findings:
         # what `plan` says too: an empty repository is valid (its tasks may all be deleted)
         print(f"No tasks found (no {MANIFEST_NAME} under {', '.join(args.paths or ['.'])}).")

@@ -5,7 +5,8 @@ the `plan-markdown` output) quotes text it did not write: task names, branch nam
 error messages, build logs. Rendered live, that text could ping people (`@org/team`), cross-link
 issues (`#1`), load images, hide the rest of the page (`<!--`) or close a code fence. These
 helpers are the only way such text enters Markdown here: each redacts known secrets first (so
-escaping cannot split a token into a form redaction no longer recognises), then neutralises it.
+escaping cannot split a token into a form redaction no longer recognises), then neutralises it,
+bidi controls included (U+202E would show `txt.py` as `yp.txt`).
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ import html
 import re
 
 from ctask_sync.redact import redact
+from ctask_sync.report.escape import ZWJ as ZWJ
+from ctask_sync.report.escape import many_lines, one_line
 
-# A zero-width joiner after `@` and `#` breaks GitHub's mention and reference autolinking
+# A zero-width joiner (ZWJ) after `@` and `#` breaks GitHub's mention and reference autolinking
 # (`@team`, `#1`, `GH-1` stays text) while the text still reads the same.
-ZWJ = "\u200d"
 # Characters with a Markdown meaning inline, escaped with a backslash (`[`/`]` alone disarm
 # links and images). `<`, `>` and `&` are handled by HTML escaping first.
 _MARKDOWN = re.compile(r"([\\`*_\[\]|~$])")
@@ -32,8 +34,9 @@ COMMENT_LIMIT_CHARS = 65536
 
 
 def inert(value: object) -> str:
-    """One line of remote text as plain Markdown text: no HTML, no Markdown, no mentions."""
-    text = " ".join(redact(str(value)).split())
+    """One line of remote text as plain Markdown text: no HTML, no Markdown, no mentions, and
+    control and bidi characters shown as escapes (`\\u202e`)."""
+    text = one_line(" ".join(redact(str(value)).split()))
     text = html.escape(text, quote=False)
     text = _MARKDOWN.sub(r"\\\1", text)
     return _MENTION.sub(lambda m: m.group(1) + ZWJ, text)
@@ -44,8 +47,8 @@ def code(value: object) -> str:
 
     Inside a code span nothing renders, so only the span's own delimiter matters: a backtick run
     longer than any in the text. A `|` is escaped because GFM splits table cells before it
-    parses code spans."""
-    text = " ".join(redact(str(value)).split())
+    parses code spans. Control and bidi characters are shown as escapes."""
+    text = one_line(" ".join(redact(str(value)).split()))
     if not text:
         return ""
     ticks = "`" * (_longest_backticks(text) + 1)
@@ -55,8 +58,9 @@ def code(value: object) -> str:
 
 
 def fence(value: object, info: str = "text") -> str:
-    """Remote text (many lines) as a fenced code block that the text itself cannot close."""
-    text = redact(str(value)).rstrip()
+    """Remote text (many lines) as a fenced code block that the text itself cannot close, its
+    control and bidi characters (but newlines and tabs) shown as escapes."""
+    text = many_lines(redact(str(value)).rstrip())
     ticks = "`" * max(3, _longest_backticks(text) + 1)
     return f"{ticks}{info}\n{text}\n{ticks}"
 

@@ -19,6 +19,7 @@ from ctask_sync.engine.steps import (
 from ctask_sync.manifest.files import binary_size, human_size
 from ctask_sync.report import consumers
 from ctask_sync.report.colour import paint
+from ctask_sync.report.escape import one_line
 from ctask_sync.report.markdown import code, inert
 from ctask_sync.report.paths import relative
 from ctask_sync.words import excerpt, plural
@@ -144,10 +145,13 @@ def details(task: TaskPlan, colour: bool = False) -> list[str]:
     why a version is major, and the bytes to upload."""
     if task.action in ("refuse", "keep", "delete", "unchanged"):
         return []
-    lines = [f"{c.field}: {_value(c, True)} → {_value(c, False)}" for c in task.field_changes]
+    # names, descriptions and paths are escaped before colour is added (its ESC is ours)
+    lines = [
+        one_line(f"{c.field}: {_value(c, True)} → {_value(c, False)}") for c in task.field_changes
+    ]
     rows = file_changes(task)
     for symbol, _change, path, n in rows[:_MAX_FILE_LINES]:
-        shown = f"{symbol} {path}" + (f" ({human_size(n)})" if n is not None else "")
+        shown = f"{symbol} {one_line(path)}" + (f" ({human_size(n)})" if n is not None else "")
         lines.append(paint(symbol, shown, colour))
     if len(rows) > _MAX_FILE_LINES:
         lines.append(f"… and {plural(len(rows) - _MAX_FILE_LINES, 'more file')}")
@@ -264,18 +268,20 @@ def upload_line(plan: Plan) -> str | None:
 
 
 def plan_text(plan: Plan, *, colour: bool = False) -> str:
-    """The plan for a terminal: a line per task, the detail lines under it, the totals."""
-    width = max((len(t.key) for t in plan.tasks), default=10)
+    """The plan for a terminal: a line per task, the detail lines under it, the totals. Text
+    from manifests, git and DataRobot shows its control and bidi characters as escapes."""
+    width = max((len(one_line(t.key)) for t in plan.tasks), default=10)
     lines = []
     for t in plan.tasks:
         symbol = SYMBOLS[t.action]
-        lines.append(f"  {paint(symbol, symbol, colour)} {t.key.ljust(width)}  {describe(t)}")
-        under = [*details(t, colour), *consumers.detail_lines(t)]
+        key = one_line(t.key).ljust(width)
+        lines.append(f"  {paint(symbol, symbol, colour)} {key}  {one_line(describe(t))}")
+        under = [*details(t, colour), *(one_line(u) for u in consumers.detail_lines(t))]
         if under:  # most tasks are in sync: nothing under them
             lines.extend(f"      {line}" for line in under)
         if t.warnings:
-            lines.extend(f"      warning: {w}" for w in t.warnings)
-    lines.extend(f"  warning: {w}" for w in plan.warnings)
+            lines.extend(f"      warning: {one_line(w)}" for w in t.warnings)
+    lines.extend(f"  warning: {one_line(w)}" for w in plan.warnings)
     lines.append("")
     lines.append(summary_line(plan) if plan.tasks else "No tasks found.")
     upload = upload_line(plan)

@@ -10,6 +10,7 @@ from ctask_sync.datarobot.endpoint import site_url
 from ctask_sync.engine.results import RunningBuild, TaskResult
 from ctask_sync.report import consumers
 from ctask_sync.report.colour import paint
+from ctask_sync.report.escape import many_lines, one_line
 from ctask_sync.report.markdown import code, fence, inert
 from ctask_sync.report.paths import relative
 from ctask_sync.report.plans import SYMBOLS
@@ -42,7 +43,9 @@ def result_dict(r: TaskResult, root: Path, endpoint: str) -> dict[str, Any]:
 
 
 def results_text(results: list[TaskResult], colour: bool = False) -> str:
-    width = max((len(r.key) for r in results), default=10)
+    """A line per task, its error and a failed build's log lines under it; remote text shows
+    its control and bidi characters as escapes."""
+    width = max((len(one_line(r.key)) for r in results), default=10)
     lines = []
     for r in results:
         version = f"v{r.version_label}" if r.version_label else "-"
@@ -52,14 +55,15 @@ def results_text(results: list[TaskResult], colour: bool = False) -> str:
         # an error or a failed build is the news, whatever was planned: bold red
         failed = r.error or r.build_status in ("failed", "timeout")
         shown = paint("!" if failed else symbol, symbol, colour)
-        lines.append(f"  {shown} {r.key.ljust(width)}  {status:<9} {version}{build}")
-        lines.extend(f"      {c.describe()}" for c in r.share_changes)
-        lines.extend(f"      {consumers.update_text(u)}" for u in r.blueprints_updated)
-        if r.error:
-            lines.append(f"      {r.error}")
+        key = one_line(r.key).ljust(width)
+        lines.append(f"  {shown} {key}  {status:<9} {one_line(version)}{build}")
+        lines.extend(f"      {one_line(c.describe())}" for c in r.share_changes)
+        lines.extend(f"      {one_line(consumers.update_text(u))}" for u in r.blueprints_updated)
+        if r.error:  # many lines: its hint comes on a line of its own
+            lines.append(f"      {many_lines(r.error)}")
         if r.build_log_tail and r.build_status == "failed":
             lines.append("      build log (tail):")
-            lines.extend(f"        {line}" for line in r.build_log_tail.splitlines())
+            lines.extend(f"        {line}" for line in many_lines(r.build_log_tail).splitlines())
     return "\n".join(lines)
 
 
@@ -98,7 +102,8 @@ def interrupted_text(results: list[TaskResult], running: list[RunningBuild]) -> 
         lines.append("Still running in DataRobot (they go on without this run):")
         width = max(len(b.key) for b in running)
         lines.extend(
-            f"  {b.key.ljust(width)}  version {b.version_label}  build {b.status}" for b in running
+            one_line(f"  {b.key.ljust(width)}  version {b.version_label}  build {b.status}")
+            for b in running
         )
         lines.append("The next `ctask-sync apply` resumes waiting for them.")
     return "\n".join(lines)

@@ -49,6 +49,16 @@ def test_secrets_are_redacted_before_escaping() -> None:
         assert "&lt;hidden&gt;" in rendered or "<hidden>" in rendered
 
 
+@pytest.mark.parametrize("bidi", list("\u202a\u202e\u2066\u2069\u200e\u200f\u061c"))
+def test_bidi_controls_are_shown_as_escapes(bidi: str) -> None:
+    # U+202E would show `txt.py` as `yp.txt`: every helper shows the code point instead
+    name = f"b{bidi}yp.txt"
+    shown = repr(bidi)[1:-1]  # e.g. \u202e
+    assert inert(name) == f"b\\{shown}yp.txt"  # Markdown's `\\` renders one backslash
+    assert code(name) == f"`b{shown}yp.txt`"
+    assert fence(f"log\n{name}\x1b[31m\ttab") == f"```text\nlog\nb{shown}yp.txt\\x1b[31m\ttab\n```"
+
+
 def test_code_spans_outlast_the_backticks_inside() -> None:
     assert code("a``b") == "```a``b```"
     assert code("`edge`") == "`` `edge` ``"
