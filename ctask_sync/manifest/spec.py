@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from dataclasses import dataclass, field
@@ -161,13 +162,18 @@ def display_path(path: Path | str) -> str:
     return absolute
 
 
-def parse_size(value: int | str) -> int:
-    """Bytes from an int or a size string: '4Gi', '512Mi', '2G', '1.5Gi', '1000'.
+def parse_size(value: int | float | str) -> int:
+    """Bytes from an int or a size string: '4Gi', '512Mi', '2G', '1.5Gi', '1000'. A float with
+    no fraction (YAML's `4294967296.0`) is an integer to JSON Schema, so it is taken too.
 
     Raises ValueError with a short reason when the value is not a whole, positive byte count."""
     if isinstance(value, bool):
         raise ValueError("is not a size")
-    if isinstance(value, int):
+    if isinstance(value, float):
+        if math.isinf(value) or math.isnan(value):
+            raise ValueError("is not a size")
+        number = Decimal(value)  # exact: Decimal(1.5) is 1.5, a fraction reported below
+    elif isinstance(value, int):
         number = Decimal(value)
     else:
         match = _SIZE_RE.match(value.strip())

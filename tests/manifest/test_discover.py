@@ -383,9 +383,10 @@ def test_file_digest_streams_files_bigger_than_one_chunk(tmp_path: Path) -> None
         ("1.5Gi", 1536 * 1024**2),
         ("1 Ki", 1024),
         ("3T", 3 * 1000**4),
+        (4294967296.0, 4 * 1024**3),  # YAML's float with no fraction: an integer to JSON Schema
     ],
 )
-def test_parse_size(text: int | str, size: int) -> None:
+def test_parse_size(text: int | float | str, size: int) -> None:
     assert parse_size(text) == size
 
 
@@ -397,11 +398,29 @@ def test_parse_size(text: int | str, size: int) -> None:
         ("0", "must be at least 1 byte"),
         ("0.5", "is not a whole number of bytes"),
         (True, "is not a size"),
+        (1.5, "is not a whole number of bytes"),
+        (float("inf"), "is not a size"),
+        (float("nan"), "is not a size"),
     ],
 )
-def test_parse_size_rejects(text: int | str, reason: str) -> None:
+def test_parse_size_rejects(text: int | float | str, reason: str) -> None:
     with pytest.raises(ValueError, match=f"^{reason}$"):
         parse_size(text)
+
+
+@pytest.mark.parametrize(
+    ("value", "memory", "errors"),
+    [("4294967296.0", 4 * 1024**3, 0), ("1.0", 1, 0), (".inf", None, 1), (".nan", None, 1)],
+)
+def test_a_float_maximum_memory_is_taken_or_reported_never_a_crash(
+    repo: Path, value: str, memory: int | None, errors: int
+) -> None:
+    """Found by the hypothesis tree test: `maximum_memory: 1.0` passed the schema (JSON Schema
+    calls 1.0 an integer) and then crashed validate with exit 3."""
+    write_task(repo, "t", VALID + f"maximum_memory: {value}\n")
+    found = discover(repo)
+    assert len(found.errors) == errors, found.errors
+    assert [s.maximum_memory for s in found.tasks] == ([] if memory is None else [memory])
 
 
 def test_nesting_names_the_nearest_outer_task_folder_and_paths_sort_by_component(
