@@ -23,6 +23,7 @@ from ctask_sync.emulator.testing import SENTINEL_TOKEN
 # Test files that are pure (plan, globs, manifest parsing, schema, shard, route, settings, reports,
 # git on local folders): every test in them is marked `unit` and runs without sockets.
 UNIT_TESTS = (
+    "action/test_markdown_render.py",
     "action/test_report.py",
     "action/test_route.py",
     "action/test_shard.py",

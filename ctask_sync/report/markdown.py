@@ -43,17 +43,22 @@ def inert(value: object) -> str:
 
 
 def code(value: object) -> str:
-    """Remote text as one inline code span (safe in a table cell); empty text gives ''.
+    """Remote text as inline code, the same in a table cell and outside one; '' for no text.
 
     Inside a code span nothing renders, so only the span's own delimiter matters: a backtick run
-    longer than any in the text. A `|` is escaped because GFM splits table cells before it
-    parses code spans. Control and bidi characters are shown as escapes."""
+    longer than any in the text. A `|` ends the span and stands between spans as `\\|`: GFM
+    splits table cells before it parses code spans, so a bare one would split the cell, while
+    `\\|` inside a span shows its backslash outside a table. Control and bidi characters are
+    shown as escapes."""
     text = one_line(" ".join(redact(str(value)).split()))
+    return "\\|".join(_span(part) for part in text.split("|"))
+
+
+def _span(text: str) -> str:
     if not text:
         return ""
     ticks = "`" * (_longest_backticks(text) + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
-    text = text.replace("|", "\\|")
     return f"{ticks}{pad}{text}{pad}{ticks}"
 
 

@@ -62,7 +62,9 @@ def test_bidi_controls_are_shown_as_escapes(bidi: str) -> None:
 def test_code_spans_outlast_the_backticks_inside() -> None:
     assert code("a``b") == "```a``b```"
     assert code("`edge`") == "`` `edge` ``"
-    assert code("x|y") == "`x\\|y`"
+    # a pipe stands between spans, escaped: one cell in a table, no stray backslash outside
+    assert code("x|y") == "`x`\\|`y`"
+    assert code("|x||") == "\\|`x`\\|\\|"
     assert code("") == ""
 
 
