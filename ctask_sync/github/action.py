@@ -94,7 +94,7 @@ def with_root_namespace(config: ActionConfig, env: Mapping[str, str]) -> ActionC
         root = find_root(workspace / config.path)
     except (ConfigError, ManifestError, OSError):
         return config  # reported by the run itself, with the findings
-    return replace(config, namespace=root.namespace or "")
+    return replace(config, namespace=root.namespace or "", namespace_from_root=bool(root.namespace))
 
 
 def job_summary(parts: list[str]) -> str:
@@ -175,9 +175,14 @@ class ActionRun:
                 "(or set the `namespace` input)",
             )
         # The event decides where and how (route.py); the inputs decide the rest.
+        # a namespace from ctask-sync.yaml is left to the run to read again, so that its
+        # Namespace line names the file, as the CLI's does; a preview's is always explicit
+        from_root = (
+            self.config.namespace_from_root and self.route.namespace == self.config.namespace
+        )
         return settings.replace(
             path=root,
-            namespace=self.route.namespace,
+            namespace=None if from_root else self.route.namespace,
             allow_delete=self.route.allow_delete,
             major=self.route.major,
             tag=self.route.tag,

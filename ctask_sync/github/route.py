@@ -42,6 +42,7 @@ class ActionConfig:
     github_token: str
     fail_on_drift: bool | None = None  # None: only scheduled runs fail on drift
     allow_untrusted_events: bool = False
+    namespace_from_root: bool = False  # namespace read from ctask-sync.yaml, not an input
 
     @property
     def api_token(self) -> str | None:

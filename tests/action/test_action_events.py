@@ -43,6 +43,8 @@ def test_push_to_main_applies_and_reports(harness: Harness, emulator: Any) -> No
     assert mapping["tasks/beta"]["version_id"] == tasks["tasks/beta"]["latestVersion"]["id"]
     report = json.loads(Path(out["plan-json"]).read_text(encoding="utf-8"))
     assert (report["ok"], report["namespace"]) == (True, REPOSITORY)
+    # the namespace came from the committed ctask-sync.yaml, and the log says so, as the CLI's
+    assert f"Namespace: {REPOSITORY} (from ctask-sync.yaml); root: ." in result.raw_stdout
     assert "## ctask-sync apply: `octo/tasks`" in result.summary
     assert "| Task | Action | Files | Version | Build | Link |" in result.summary
     assert (
