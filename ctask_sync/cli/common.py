@@ -49,12 +49,15 @@ def printer(stream: TextIO) -> Callable[[str], None]:
 def write_json(path: str, data: dict[str, Any] | list[Any]) -> None:
     """Write a JSON report to path; `-` means stdout, as for every command's --json. Secrets are
     hidden: DataRobot's text (a task name, a build log) may hold the token."""
-    write_text(path, json.dumps(redact_data(data), indent=2, ensure_ascii=False) + "\n")
+    _write(path, json.dumps(redact_data(data), indent=2, ensure_ascii=False) + "\n")
 
 
 def write_text(path: str, text: str) -> None:
     """Write a report to path, every secret hidden; `-` means stdout (the Unix convention)."""
-    text = redact(text)
+    _write(path, redact(text))
+
+
+def _write(path: str, text: str) -> None:
     if path == "-":
         sys.stdout.write(text)
         sys.stdout.flush()

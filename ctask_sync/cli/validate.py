@@ -59,14 +59,14 @@ def render_text(discovery: Discovery) -> str:
     lines = [one_line(f.format()) for f in discovery.findings]
     if lines:
         lines.append("")
-    keys = {id(t): one_line(t.key) for t in discovery.tasks}
-    folders = {id(t): one_line(display_path(t.folder)) for t in discovery.tasks}
-    key_width = max((len(k) for k in keys.values()), default=0)
-    folder_width = max((len(f) for f in folders.values()), default=0)
-    for task in discovery.tasks:
+    keys = [one_line(t.key) for t in discovery.tasks]
+    folders = [one_line(display_path(t.folder)) for t in discovery.tasks]
+    key_width = max(map(len, keys), default=0)
+    folder_width = max(map(len, folders), default=0)
+    for task, key, folder in zip(discovery.tasks, keys, folders, strict=True):
         size = human_size(sum(f.size for f in task.files))
         lines.append(
-            f"✓ {keys[id(task)]:<{key_width}}  {folders[id(task)]:<{folder_width}}  "
+            f"✓ {key:<{key_width}}  {folder:<{folder_width}}  "
             f"{_plural(len(task.files), 'file')}, {size}"
         )
     lines.append(closing_line(discovery))

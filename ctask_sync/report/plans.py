@@ -270,11 +270,12 @@ def upload_line(plan: Plan) -> str | None:
 def plan_text(plan: Plan, *, colour: bool = False) -> str:
     """The plan for a terminal: a line per task, the detail lines under it, the totals. Text
     from manifests, git and DataRobot shows its control and bidi characters as escapes."""
-    width = max((len(one_line(t.key)) for t in plan.tasks), default=10)
+    keys = [one_line(t.key) for t in plan.tasks]
+    width = max(map(len, keys), default=10)
     lines = []
-    for t in plan.tasks:
+    for t, shown_key in zip(plan.tasks, keys, strict=True):
         symbol = SYMBOLS[t.action]
-        key = one_line(t.key).ljust(width)
+        key = shown_key.ljust(width)
         lines.append(f"  {paint(symbol, symbol, colour)} {key}  {one_line(describe(t))}")
         under = [*details(t, colour), *(one_line(u) for u in consumers.detail_lines(t))]
         if under:  # most tasks are in sync: nothing under them

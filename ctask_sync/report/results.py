@@ -45,9 +45,10 @@ def result_dict(r: TaskResult, root: Path, endpoint: str) -> dict[str, Any]:
 def results_text(results: list[TaskResult], colour: bool = False) -> str:
     """A line per task, its error and a failed build's log lines under it; remote text shows
     its control and bidi characters as escapes."""
-    width = max((len(one_line(r.key)) for r in results), default=10)
+    keys = [one_line(r.key) for r in results]
+    width = max(map(len, keys), default=10)
     lines = []
-    for r in results:
+    for r, shown_key in zip(results, keys, strict=True):
         version = f"v{r.version_label}" if r.version_label else "-"
         status = "error" if r.error else ("kept" if r.action == "keep" else r.action)
         build = f"  build {r.build_status}" if r.build_status else ""
@@ -55,7 +56,7 @@ def results_text(results: list[TaskResult], colour: bool = False) -> str:
         # an error or a failed build is the news, whatever was planned: bold red
         failed = r.error or r.build_status in ("failed", "timeout")
         shown = paint("!" if failed else symbol, symbol, colour)
-        key = one_line(r.key).ljust(width)
+        key = shown_key.ljust(width)
         lines.append(f"  {shown} {key}  {status:<9} {one_line(version)}{build}")
         lines.extend(f"      {one_line(c.describe())}" for c in r.share_changes)
         lines.extend(f"      {one_line(consumers.update_text(u))}" for u in r.blueprints_updated)
@@ -100,10 +101,11 @@ def interrupted_text(results: list[TaskResult], running: list[RunningBuild]) -> 
     lines.append(results_text(results))
     if running:
         lines.append("Still running in DataRobot (they go on without this run):")
-        width = max(len(b.key) for b in running)
+        keys = [one_line(b.key) for b in running]
+        width = max(map(len, keys))
         lines.extend(
-            one_line(f"  {b.key.ljust(width)}  version {b.version_label}  build {b.status}")
-            for b in running
+            f"  {key.ljust(width)}  version {one_line(b.version_label)}  build {one_line(b.status)}"
+            for b, key in zip(running, keys, strict=True)
         )
         lines.append("The next `ctask-sync apply` resumes waiting for them.")
     return "\n".join(lines)
